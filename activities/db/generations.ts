@@ -1,0 +1,361 @@
+/**
+ * The generation record and its chat messages: every write a workflow makes to the database.
+ * Each activity is idempotent (keyed by generation id), because Temporal may run it again after a
+ * crash, a retry or an operator's reset, and the chat must never see a message twice.
+ */
+import type { Client } from "@temporalio/client";
+import type { PrismaClient } from "../../lib/db/generated/client";
+import type { Language } from "../../lib/language";
+import type { ComposeMessageInput, ComposedMessage, Persona } from "../llm";
+import { eventRow, type EventScope } from "./events";
+
+export interface ChatMessage {
+  id: string;
+  role: "assistant";
+  kind: "text" | "waiting" | "completed" | "failed";
+  content: string;
+  createdAt: string;
+  metadata?: { multimedia: MultimediaItem[] } | null;
+}
+
+export interface MultimediaItem {
+  type: "image";
+  imageId: string;
+  url: string;
+  thumbnailUrl: string;
+  width: number;
+  height: number;
+}
+
+export interface BeginGenerationInput {
+  generationId: string;
+  tenantId: string;
+  kind: string;
+  agentId?: string;
+  userId?: string;
+  dialogId?: string;
+  conversationId?: string;
+  description: string;
+  persona: Persona;
+  language: Language;
+  template?: string;
+  width: number;
+  height: number;
+  workflowId: string;
+}
+
+export interface GenerationActivityDeps {
+  prisma: PrismaClient;
+  composeMessage(input: ComposeMessageInput): Promise<ComposedMessage>;
+  /** Builds public image URLs for the completion message. */
+  imageUrls(imageId: string): { url: string; thumbnailUrl: string };
+  /** Wakes a queued workflow when a slot frees up; absent in tests that only touch the database. */
+  temporal?: Client;
+}
+
+export function toChatMessage(m: { id: string; kind: string; content: string; createdAt: Date; metadata: unknown }): ChatMessage {
+  return {
+    id: m.id,
+    role: "assistant",
+    kind: m.kind as ChatMessage["kind"],
+    content: m.content,
+    createdAt: m.createdAt.toISOString(),
+    metadata: (m.metadata as ChatMessage["metadata"]) ?? null,
+  };
+}
+
+export const TERMINAL = ["completed", "failed", "cancelled"];
+
+function scopeOf(g: { id: string; tenantId: string; agentId: string | null; userId: string | null; dialogId: string | null }): EventScope {
+  return { tenantId: g.tenantId, generationId: g.id, agentId: g.agentId, userId: g.userId, dialogId: g.dialogId };
+}
+
+export function createGenerationActivities(deps: GenerationActivityDeps) {
+  const { prisma } = deps;
+
+  async function personaOf(generationId: string) {
+    const g = await prisma.generation.findUniqueOrThrow({ where: { id: generationId } });
+    return { g, persona: (g.persona ?? { name: "", personality: "" }) as unknown as Persona, language: g.language as Language };
+  }
+
+  return {
+    /** Records the generation and its in-character waiting message (once), and returns that message. */
+    async beginGeneration(input: BeginGenerationInput): Promise<ChatMessage> {
+      const existing = await prisma.generation.findUnique({ where: { id: input.generationId } });
+      if (existing?.waitingMessageId) {
+        const m = await prisma.message.findUniqueOrThrow({ where: { id: existing.waitingMessageId } });
+        return toChatMessage(m);
+      }
+      const composed = await deps.composeMessage({
+        kind: "waiting",
+        persona: input.persona,
+        description: input.description,
+        language: input.language,
+        variantSeed: `${input.generationId}:waiting`,
+      });
+      const messageId = crypto.randomUUID();
+      const scope: EventScope = { tenantId: input.tenantId, generationId: input.generationId, agentId: input.agentId, userId: input.userId, dialogId: input.dialogId };
+      const waitingPayload = { id: messageId, role: "assistant", kind: "waiting", content: composed.content, generationId: input.generationId };
+      const [, message] = await prisma.$transaction([
+        prisma.generation.create({
+          data: {
+            id: input.generationId,
+            tenantId: input.tenantId,
+            kind: input.kind,
+            status: "pending",
+            agentId: input.agentId,
+            userId: input.userId,
+            dialogId: input.dialogId,
+            conversationId: input.conversationId,
+            description: input.description,
+            persona: input.persona as object,
+            language: input.language,
+            template: input.template,
+            width: input.width,
+            height: input.height,
+            workflowId: input.workflowId,
+            provider: "comfyui",
+            waitingMessageId: messageId,
+          },
+        }),
+        prisma.message.create({
+          data: {
+            id: messageId,
+            tenantId: input.tenantId,
+            generationId: input.generationId,
+            agentId: input.agentId,
+            userId: input.userId,
+            conversationId: input.conversationId,
+            kind: "waiting",
+            content: composed.content,
+          },
+        }),
+        prisma.event.createMany({
+          data: [
+            eventRow(scope, "message:new", { message: waitingPayload }),
+            eventRow(scope, "image:queued", { generationId: input.generationId, description: input.description }),
+          ],
+        }),
+      ]);
+      return toChatMessage(message);
+    },
+
+    /**
+     * Takes one of the user's concurrency slots if this generation is near enough the front of the
+     * user's queue. Serialised per user by an advisory lock so two claims never share a slot.
+     */
+    async claimUserSlot(input: { generationId: string; tenantId: string; userId: string; max: number }): Promise<{ granted: boolean; queuePosition: number }> {
+      return prisma.$transaction(async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${input.tenantId + "/" + input.userId}))`;
+        const me = await tx.generation.findUniqueOrThrow({ where: { id: input.generationId } });
+        if (me.slotClaimedAt && !me.slotReleasedAt) return { granted: true, queuePosition: 0 };
+        const holders = await tx.generation.count({
+          where: { tenantId: input.tenantId, userId: input.userId, slotClaimedAt: { not: null }, slotReleasedAt: null },
+        });
+        const ahead = await tx.generation.count({
+          where: {
+            tenantId: input.tenantId,
+            userId: input.userId,
+            slotClaimedAt: null,
+            status: "pending",
+            OR: [{ createdAt: { lt: me.createdAt } }, { createdAt: me.createdAt, id: { lt: me.id } }],
+          },
+        });
+        const free = input.max - holders;
+        if (ahead < free) {
+          await tx.generation.update({ where: { id: me.id }, data: { slotClaimedAt: new Date(), queuePosition: null } });
+          return { granted: true, queuePosition: 0 };
+        }
+        const queuePosition = ahead - Math.max(0, free) + 1;
+        await tx.generation.update({ where: { id: me.id }, data: { queuePosition } });
+        return { granted: false, queuePosition };
+      });
+    },
+
+    /** Gives the slot back and nudges the user's next queued generations to claim it. */
+    async releaseUserSlot(input: { generationId: string; tenantId: string; userId: string }): Promise<void> {
+      await prisma.generation.updateMany({
+        where: { id: input.generationId, slotClaimedAt: { not: null }, slotReleasedAt: null },
+        data: { slotReleasedAt: new Date() },
+      });
+      const next = await prisma.generation.findMany({
+        where: { tenantId: input.tenantId, userId: input.userId, slotClaimedAt: null, status: "pending" },
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+        take: 5,
+        select: { workflowId: true },
+      });
+      if (!deps.temporal) return;
+      await Promise.all(
+        next.map((n) =>
+          deps.temporal!.workflow
+            .getHandle(n.workflowId)
+            .signal("slotFreed")
+            .catch(() => undefined /* already closed: nothing to wake */),
+        ),
+      );
+    },
+
+    async markGenerating(input: { generationId: string; instance: string }): Promise<void> {
+      await prisma.generation.updateMany({
+        where: { id: input.generationId, status: { notIn: TERMINAL } },
+        data: { status: "generating", instance: input.instance, startedAt: new Date(), queuePosition: null },
+      });
+    },
+
+    /** The completion message with the images, written once; a rerun returns the first one. */
+    async completeGeneration(input: { generationId: string; imageIds: string[]; gpuMs: number }): Promise<ChatMessage> {
+      const { g, persona, language } = await personaOf(input.generationId);
+      if (g.completedMessageId) {
+        return toChatMessage(await prisma.message.findUniqueOrThrow({ where: { id: g.completedMessageId } }));
+      }
+      const images = await prisma.image.findMany({ where: { id: { in: input.imageIds } }, orderBy: { outputIndex: "asc" } });
+      const composed = await deps.composeMessage({
+        kind: "completed",
+        persona,
+        description: g.description,
+        language,
+        variantSeed: `${g.id}:completed`,
+      });
+      const multimedia: MultimediaItem[] = images.map((img) => ({
+        type: "image",
+        imageId: img.id,
+        ...deps.imageUrls(img.id),
+        width: img.width,
+        height: img.height,
+      }));
+      const messageId = crypto.randomUUID();
+      const [message] = await prisma.$transaction([
+        prisma.message.create({
+          data: {
+            id: messageId,
+            tenantId: g.tenantId,
+            generationId: g.id,
+            agentId: g.agentId,
+            userId: g.userId,
+            conversationId: g.conversationId,
+            kind: "completed",
+            content: composed.content,
+            metadata: { multimedia } as object,
+          },
+        }),
+        prisma.event.createMany({
+          data: [
+            eventRow(scopeOf(g), "image:completed", {
+              generationId: g.id,
+              message: { id: messageId, role: "assistant", kind: "completed", content: composed.content, metadata: { multimedia } },
+            }),
+          ],
+        }),
+        prisma.generation.update({
+          where: { id: g.id },
+          data: {
+            status: "completed",
+            completedMessageId: messageId,
+            completedAt: new Date(),
+            progressPercent: 100,
+            queuePosition: null,
+            etaSeconds: null,
+            gpuMs: input.gpuMs,
+          },
+        }),
+      ]);
+      return toChatMessage(message);
+    },
+
+    /** The in-character apology, written once; the error is kept for the operator. */
+    async failGeneration(input: { generationId: string; error: string }): Promise<ChatMessage> {
+      const { g, persona, language } = await personaOf(input.generationId);
+      if (g.completedMessageId) {
+        return toChatMessage(await prisma.message.findUniqueOrThrow({ where: { id: g.completedMessageId } }));
+      }
+      const composed = await deps.composeMessage({
+        kind: "failed",
+        persona,
+        description: g.description,
+        language,
+        variantSeed: `${g.id}:failed`,
+        errorHint: input.error,
+      });
+      const messageId = crypto.randomUUID();
+      const [message] = await prisma.$transaction([
+        prisma.message.create({
+          data: {
+            id: messageId,
+            tenantId: g.tenantId,
+            generationId: g.id,
+            agentId: g.agentId,
+            userId: g.userId,
+            conversationId: g.conversationId,
+            kind: "failed",
+            content: composed.content,
+          },
+        }),
+        prisma.event.createMany({
+          data: [
+            eventRow(scopeOf(g), "image:failed", {
+              generationId: g.id,
+              error: input.error,
+              message: { id: messageId, role: "assistant", kind: "failed", content: composed.content },
+            }),
+          ],
+        }),
+        prisma.generation.update({
+          where: { id: g.id },
+          data: {
+            status: "failed",
+            errorMessage: input.error.slice(0, 2000),
+            completedMessageId: messageId,
+            completedAt: new Date(),
+            queuePosition: null,
+            etaSeconds: null,
+          },
+        }),
+      ]);
+      return toChatMessage(message);
+    },
+
+    async cancelGeneration(input: { generationId: string }): Promise<void> {
+      const g = await prisma.generation.findUniqueOrThrow({ where: { id: input.generationId } });
+      if (TERMINAL.includes(g.status)) return;
+      await prisma.$transaction([
+        prisma.generation.update({
+          where: { id: g.id },
+          data: { status: "cancelled", completedAt: new Date(), queuePosition: null, etaSeconds: null },
+        }),
+        prisma.event.createMany({ data: [eventRow(scopeOf(g), "image:cancelled", { generationId: g.id })] }),
+      ]);
+    },
+
+    /** Progress reported by a GPU worker; never moves a finished generation backwards. */
+    async recordProgress(input: { generationId: string; percent: number; step?: number; of?: number; queuePosition?: number; promptId?: string }): Promise<void> {
+      const percent = Math.max(0, Math.min(100, Math.round(input.percent)));
+      const g = await prisma.generation.findUnique({ where: { id: input.generationId } });
+      if (!g || TERMINAL.includes(g.status)) return;
+      await prisma.$transaction([
+        prisma.generation.update({
+          where: { id: g.id },
+          data: {
+            progressPercent: percent,
+            progressStep: input.step ?? null,
+            progressOf: input.of ?? null,
+            queuePosition: input.queuePosition ?? null,
+            requestId: input.promptId,
+          },
+        }),
+        prisma.event.createMany({
+          data: [
+            eventRow(scopeOf(g), "image:progress", {
+              generationId: g.id,
+              percent,
+              step: input.step,
+              of: input.of,
+              queuePosition: input.queuePosition,
+            }),
+          ],
+        }),
+      ]);
+    },
+  };
+}
+
+export type GenerationActivities = ReturnType<typeof createGenerationActivities>;

@@ -1,0 +1,39 @@
+/**
+ * Stored images. Reachable with the bearer key, or without it through the signed URL that messages
+ * carry (so a chat can show the picture in a plain <img>). Immutable content: ETag is the hash.
+ */
+import { Elysia, t } from "elysia";
+import { bearerToken } from "./auth";
+import type { ApiContext } from "./context";
+import { HttpError, notFound } from "./errors";
+
+export function imageRoutes(ctx: ApiContext) {
+  return new Elysia({ prefix: "/v1/images", tags: ["Images"] }).get(
+    "/:imageId",
+    async ({ params, query, headers }) => {
+      const variant = query.variant === "thumb" ? "thumb" : "full";
+      const signed = ctx.signer.verify(params.imageId, variant, query.exp, query.sig);
+      const tenantId = signed ? undefined : await ctx.resolveTenant(bearerToken(headers.authorization));
+      if (!signed && !tenantId) {
+        throw new HttpError(401, "unauthorized", "Use the signed image URL from the message, or send `Authorization: Bearer <key>`");
+      }
+      const image = await ctx.prisma.image.findFirst({ where: { id: params.imageId, ...(tenantId ? { tenantId } : {}) } });
+      if (!image) throw notFound("Image", params.imageId);
+      const etag = `"${image.sha256.slice(0, 32)}-${variant}"`;
+      const cacheHeaders = { etag, "cache-control": "private, max-age=31536000, immutable" };
+      if (headers["if-none-match"] === etag) return new Response(null, { status: 304, headers: cacheHeaders });
+      const bytes = await ctx.store.get(variant === "thumb" ? image.thumbKey : image.storageKey);
+      if (!bytes) throw new HttpError(410, "gone", `The stored file for image "${image.id}" is missing`);
+      return new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { ...cacheHeaders, "content-type": image.contentType, "content-length": String(bytes.byteLength) } });
+    },
+    {
+      params: t.Object({ imageId: t.String({ minLength: 1, maxLength: 100, pattern: "^[A-Za-z0-9-]+$" }) }),
+      query: t.Object({
+        variant: t.Optional(t.Union([t.Literal("full"), t.Literal("thumb")])),
+        exp: t.Optional(t.String({ maxLength: 20 })),
+        sig: t.Optional(t.String({ maxLength: 100 })),
+      }),
+      detail: { summary: "The stored WebP (or its thumbnail with ?variant=thumb)" },
+    },
+  );
+}

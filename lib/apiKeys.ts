@@ -1,0 +1,33 @@
+/**
+ * API keys belong to tenants. Only a key's SHA-256 is stored, so a leaked database does not leak keys.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import type { PrismaClient } from "./db/generated/client";
+
+export const hashApiKey = (key: string) => createHash("sha256").update(key).digest("hex");
+
+export function newApiKey(): string {
+  return `dk_${randomBytes(24).toString("base64url")}`;
+}
+
+const TENANT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/;
+
+/** Ensures the tenant exists and the key maps to it; returns the tenant id. */
+export async function registerApiKey(prisma: PrismaClient, tenantName: string, key: string): Promise<string> {
+  if (!TENANT_NAME.test(tenantName)) throw new Error(`Tenant name "${tenantName}" may use letters, digits, ".", "_" and "-" (max 63)`);
+  if (key.length < 16) throw new Error(`The API key for tenant "${tenantName}" is too short: use at least 16 characters`);
+  const tenant = await prisma.tenant.upsert({ where: { name: tenantName }, create: { id: tenantName, name: tenantName }, update: {} });
+  const keyHash = hashApiKey(key);
+  await prisma.apiKey.upsert({
+    where: { keyHash },
+    create: { id: crypto.randomUUID(), tenantId: tenant.id, keyHash, prefix: key.slice(0, 7) },
+    update: {},
+  });
+  return tenant.id;
+}
+
+export async function createApiKey(prisma: PrismaClient, tenantName: string): Promise<string> {
+  const key = newApiKey();
+  await registerApiKey(prisma, tenantName, key);
+  return key;
+}

@@ -1,0 +1,22 @@
+/**
+ * darkroom's custom search attributes: operators find a user's generation in the Temporal Web UI
+ * by these (e.g. `DarkroomTenant = "acme" AND DarkroomAgent = "sofia"`). The dev server registers
+ * them at start; temporal-compose.yml registers them with `temporal operator search-attribute create`.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from "@temporalio/common";
+
+export const DarkroomTenant = defineSearchAttributeKey("DarkroomTenant", SearchAttributeType.KEYWORD);
+export const DarkroomKind = defineSearchAttributeKey("DarkroomKind", SearchAttributeType.KEYWORD);
+export const DarkroomAgent = defineSearchAttributeKey("DarkroomAgent", SearchAttributeType.KEYWORD);
+export const DarkroomUser = defineSearchAttributeKey("DarkroomUser", SearchAttributeType.KEYWORD);
+export const DarkroomDialog = defineSearchAttributeKey("DarkroomDialog", SearchAttributeType.KEYWORD);
+export const DarkroomStatus = defineSearchAttributeKey("DarkroomStatus", SearchAttributeType.KEYWORD);
+
+export const searchAttributeNames = [
+  "DarkroomTenant",
+  "DarkroomKind",
+  "DarkroomAgent",
+  "DarkroomUser",
+  "DarkroomDialog",
+  "DarkroomStatus",
+] as const;

@@ -1,0 +1,38 @@
+/**
+ * A pool of simulated ComfyUI servers for dev mode and integration tests: real HTTP and WebSocket
+ * on real ports, real PNGs, and knobs for the failures real GPU boxes produce.
+ */
+import path from "node:path";
+import { SimulatedComfyInstance } from "./instance";
+import type { ComfySimulator, ComfySimulatorOptions } from "./types";
+
+export type { ComfySimulator, ComfySimulatorOptions, InjectedFailure, SimInstance, SimRun, RunOutcome } from "./types";
+
+export async function startComfySimulator(opts: ComfySimulatorOptions): Promise<ComfySimulator> {
+  const host = opts.host ?? "127.0.0.1";
+  const instances: SimulatedComfyInstance[] = [];
+  try {
+    for (let index = 0; index < opts.instances; index++) {
+      const instance = new SimulatedComfyInstance({
+        index,
+        port: opts.basePort ? opts.basePort + index : 0,
+        host,
+        root: path.join(opts.outputDir, `comfy${index}`),
+        steps: opts.steps,
+        stepMs: opts.stepMs,
+        historyDelayMs: opts.historyDelayMs ?? 30,
+      });
+      await instance.up();
+      instances.push(instance);
+    }
+  } catch (ex) {
+    await Promise.all(instances.map((instance) => instance.down()));
+    throw ex;
+  }
+  return {
+    instances,
+    stop: async () => {
+      await Promise.all(instances.map((instance) => instance.down()));
+    },
+  };
+}

@@ -1,0 +1,24 @@
+/** Runs the ComfyUI simulator on its own: `bun simulators/comfyui/main.ts`. */
+import path from "node:path";
+import { loadConfig } from "../../lib/config";
+import { startComfySimulator } from "./index";
+
+const config = loadConfig();
+const simulator = await startComfySimulator({
+  instances: config.simulator.instances,
+  basePort: config.simulator.port,
+  steps: config.simulator.steps,
+  stepMs: config.simulator.stepMs,
+  outputDir: path.join(config.dataDir, "simulator"),
+});
+for (const instance of simulator.instances) console.log(`ComfyUI simulator ${instance.index}: ${instance.url}`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await simulator.stop();
+  process.exit(0);
+};
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());

@@ -1,0 +1,102 @@
+/** Shapes shared by the ComfyUI simulator's parts: its public controls and ComfyUI's own wire types. */
+
+export interface ComfySimulatorOptions {
+  instances: number;
+  /** 0 or undefined: every instance gets a random free port; otherwise instance i listens on basePort + i. */
+  basePort?: number;
+  /** Defaults to 127.0.0.1. */
+  host?: string;
+  /** Overrides every sampler's `steps` input when set. */
+  steps?: number;
+  stepMs: number;
+  outputDir: string;
+  /** How long after `execution_success` the history entry appears (ComfyUI writes it after the run returns). */
+  historyDelayMs?: number;
+}
+
+export type RunOutcome = "success" | "error" | "interrupted";
+
+export interface SimRun {
+  promptId: string;
+  clientId?: string;
+  startedAt: number;
+  finishedAt?: number;
+  outcome?: RunOutcome;
+  /** Sampler steps actually performed, summed over every sampler in the graph. */
+  steps: number;
+}
+
+export interface InjectedFailure {
+  message?: string;
+  /** The class_type whose node raises; defaults to the first sampler in the graph. */
+  nodeType?: string;
+}
+
+export interface SimInstance {
+  index: number;
+  port: number;
+  url: string;
+  /** Every prompt that started executing on the "GPU": proves work was or was not done twice. */
+  runs: SimRun[];
+  /** Prompt ids accepted by POST /prompt, in order. */
+  submitted: string[];
+  failNext(count: number, error?: InjectedFailure): void;
+  setStepMs(ms: number): void;
+  /** Keep sockets open but silently stop sending frames, as real ComfyUI sockets sometimes do for hours. */
+  stallSockets(stalled: boolean): void;
+  /** The instance dies: listener closed, sockets dropped, connections refused. */
+  down(): Promise<void>;
+  /** Comes back on the same port as a fresh process: empty queue and history. */
+  up(): Promise<void>;
+  /** down() then up(). */
+  restart(): Promise<void>;
+}
+
+export interface ComfySimulator {
+  instances: SimInstance[];
+  stop(): Promise<void>;
+}
+
+/** A link to another node's output: `["<nodeId>", outputIndex]`. */
+export type NodeLink = [string, number];
+
+export interface PromptNode {
+  class_type: string;
+  inputs: Record<string, unknown>;
+  _meta?: { title?: string };
+}
+
+export type PromptGraph = Record<string, PromptNode>;
+
+/** ComfyUI's queue item: `[number, prompt_id, prompt, extra_data, outputs_to_execute]`. */
+export type QueueItem = [number, string, PromptGraph, Record<string, unknown>, string[]];
+
+export interface ComfyError {
+  type: string;
+  message: string;
+  details: string;
+  extra_info: Record<string, unknown>;
+}
+
+export interface NodeErrors {
+  errors: ComfyError[];
+  dependent_outputs: string[];
+  class_type: string;
+}
+
+export interface ImageRef {
+  filename: string;
+  subfolder: string;
+  type: "output" | "temp" | "input";
+}
+
+export type NodeUiOutput = { images: ImageRef[] };
+
+export type StatusMessage = [string, Record<string, unknown>];
+
+export interface HistoryEntry {
+  prompt: QueueItem;
+  outputs: Record<string, NodeUiOutput>;
+  status: { status_str: "success" | "error"; completed: boolean; messages: StatusMessage[] };
+  meta: Record<string, { node_id: string; display_node: string; parent_node: null; real_node_id: string }>;
+}

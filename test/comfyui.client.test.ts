@@ -1,0 +1,262 @@
+/**
+ * The ComfyUI activity against the ComfyUI simulator over real HTTP and websockets: the awkward
+ * parts of the real protocol (stalled sockets, restarts that lose the queue, retried attempts,
+ * cancellation while queued or running) and the graph templates.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { CancelledFailure, ApplicationFailure } from "@temporalio/common";
+import { MockActivityEnvironment } from "@temporalio/testing";
+import { DefaultLogger } from "@temporalio/worker";
+import type { ComfyInstance } from "../lib/config";
+import { closeComfyClients, getComfyClient, type ComfyClient } from "../activities/comfyui/client";
+import { createComfyActivities, fetchComfyOutput, type ComfyProgress, type GenerateOnComfyInput, type GenerateOnComfyResult } from "../activities/comfyui/generate";
+import { probeInstance } from "../activities/comfyui/health";
+import { BUILTIN_TEMPLATE, loadTemplate, renderTemplate } from "../activities/comfyui/template";
+import { startComfySimulator } from "../simulators/comfyui";
+
+type Simulator = Awaited<ReturnType<typeof startComfySimulator>>;
+
+const quietLogger = new DefaultLogger("ERROR");
+let dir: string;
+let sim: Simulator;
+let instance: ComfyInstance;
+let client: ComfyClient;
+
+const params = { prompt: "a lighthouse at dusk", negativePrompt: "blurry", seed: 42, width: 512, height: 512 };
+const input = (generationId: string, template?: string): GenerateOnComfyInput => ({ generationId, template, params });
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "darkroom-comfy-"));
+  sim = await startComfySimulator({ instances: 1, stepMs: 5, steps: 4, outputDir: path.join(dir, "out") });
+  instance = { name: "gpu0", url: sim.instances[0]!.url, concurrency: 2 };
+  // The process-wide client, polling fast so the socket-less paths finish quickly.
+  client = getComfyClient(instance, { pollIntervalMs: 100, unavailableAfterMs: 1500 });
+});
+
+afterEach(() => {
+  const gpu = sim.instances[0]!;
+  gpu.stallSockets(false);
+  gpu.setStepMs(5);
+});
+
+afterAll(async () => {
+  closeComfyClients();
+  await sim.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs the activity in a mock activity context, recording heartbeats and progress. */
+function runActivity(generation: GenerateOnComfyInput, heartbeatDetails?: unknown) {
+  const env = new MockActivityEnvironment(heartbeatDetails === undefined ? {} : { heartbeatDetails }, { logger: quietLogger });
+  const heartbeats: Array<{ promptId: string; percent: number }> = [];
+  const progress: ComfyProgress[] = [];
+  env.on("heartbeat", (d) => heartbeats.push(d));
+  const { generateOnComfy } = createComfyActivities(instance, { onProgress: (p) => void progress.push(p) });
+  const result = env.run(generateOnComfy, generation) as Promise<GenerateOnComfyResult>;
+  result.catch(() => undefined);
+  return { env, result, heartbeats, progress };
+}
+
+async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
+  for (let i = 0; i < 1000; i++) {
+    const value = await check();
+    if (value) return value;
+    await Bun.sleep(10);
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+const runsOf = (promptId: string) => sim.instances[0]!.runs.filter((run) => run.promptId === promptId);
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  return err as ApplicationFailure;
+}
+
+describe("generateOnComfy", () => {
+  test("generates, reports ordered progress, and the outputs can be fetched", async () => {
+    const { result, progress, heartbeats } = runActivity(input("gen-ok"));
+    const done = await result;
+
+    expect(done.instance).toBe("gpu0");
+    expect(done.resubmissions).toBe(0);
+    expect(done.reattached).toBe(false);
+    expect(done.outputs.length).toBeGreaterThan(0);
+    expect(runsOf(done.promptId)).toHaveLength(1);
+
+    const bytes = await fetchComfyOutput(instance.url, done.outputs[0]!);
+    expect(bytes.byteLength).toBeGreaterThan(0);
+
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.every((p) => p.generationId === "gen-ok" && p.promptId === done.promptId)).toBe(true);
+    const firstRunning = progress.findIndex((p) => p.phase === "running");
+    expect(firstRunning).toBeGreaterThanOrEqual(0);
+    expect(progress.slice(firstRunning).every((p) => p.phase === "running")).toBe(true);
+    const percents = progress.map((p) => p.percent);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(progress.at(-1)!.percent).toBe(100);
+    expect(heartbeats[0]!.promptId).toBe(done.promptId);
+  });
+
+  test("a stalled websocket does not stall the job: polling finishes it", async () => {
+    sim.instances[0]!.stallSockets(true);
+    const done = await runActivity(input("gen-stalled")).result;
+    expect(done.outputs.length).toBeGreaterThan(0);
+    expect(runsOf(done.promptId)).toHaveLength(1);
+  });
+
+  test("a prompt lost in an instance restart is submitted again", async () => {
+    const gpu = sim.instances[0]!;
+    gpu.setStepMs(100);
+    const graph = renderTemplate(await loadTemplate(), { ...params, seed: 1 });
+    await client.submit(graph); // keeps the GPU busy so ours waits in the queue
+    const { result, heartbeats } = runActivity(input("gen-restart"));
+    const firstPromptId = (await until("submission", () => heartbeats[0]))!.promptId;
+    await until("queued", async () => (await client.locate(firstPromptId)).state === "pending");
+
+    await gpu.restart();
+    gpu.setStepMs(5);
+    const done = await result;
+
+    expect(done.resubmissions).toBe(1);
+    expect(done.promptId).not.toBe(firstPromptId);
+    expect(done.outputs.length).toBeGreaterThan(0);
+    expect(runsOf(firstPromptId).filter((run) => run.outcome === "success")).toHaveLength(0);
+  });
+
+  test("a retried attempt re-attaches to the earlier attempt's prompt instead of paying twice", async () => {
+    const gpu = sim.instances[0]!;
+    gpu.setStepMs(30);
+    const graph = renderTemplate(await loadTemplate(), params);
+    const earlier = await client.submit(graph);
+    const submittedBefore = gpu.submitted.length;
+
+    const done = await runActivity(input("gen-retry"), { promptId: earlier.promptId, percent: 25 }).result;
+
+    expect(done.reattached).toBe(true);
+    expect(done.resubmissions).toBe(0);
+    expect(done.promptId).toBe(earlier.promptId);
+    expect(gpu.submitted.length).toBe(submittedBefore);
+    expect(runsOf(earlier.promptId)).toHaveLength(1);
+  });
+
+  test("a rejected graph fails with a readable error naming the node and its class", async () => {
+    const file = path.join(dir, "wrong-checkpoint.json");
+    const graph = structuredClone((await loadTemplate()).graph);
+    graph["4"]!.inputs.ckpt_name = "not_installed.safetensors";
+    await writeFile(file, JSON.stringify(graph));
+
+    const failure = await failureOf(runActivity(input("gen-rejected", file)).result);
+    expect(failure.type).toBe("ComfyPromptRejected");
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toContain("Node 4 (CheckpointLoaderSimple)");
+    expect(failure.message).toContain("not_installed.safetensors");
+  });
+
+  test("an execution error fails as ComfyExecutionFailed with the exception", async () => {
+    sim.instances[0]!.failNext(1, { message: "CUDA out of memory" });
+    const failure = await failureOf(runActivity(input("gen-exec-error")).result);
+    expect(failure.type).toBe("ComfyExecutionFailed");
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toContain("CUDA out of memory");
+  });
+
+  test("cancelling a running job interrupts it on the instance", async () => {
+    const gpu = sim.instances[0]!;
+    gpu.setStepMs(150);
+    const { env, result, progress } = runActivity(input("gen-cancel-running"));
+    const running = await until("running", () => progress.find((p) => p.phase === "running"));
+    env.cancel();
+
+    expect(await result.catch((e: unknown) => e)).toBeInstanceOf(CancelledFailure);
+    const run = await until("the run to end", () => runsOf(running.promptId).find((r) => r.outcome !== undefined));
+    expect(run.outcome).toBe("interrupted");
+  });
+
+  test("cancelling a queued job deletes it from the queue so it never runs", async () => {
+    const gpu = sim.instances[0]!;
+    gpu.setStepMs(100);
+    const blocker = await client.submit(renderTemplate(await loadTemplate(), { ...params, seed: 7 }));
+    const { env, result, progress } = runActivity(input("gen-cancel-queued"));
+    const queued = await until("queued", () => progress.find((p) => p.phase === "queued"));
+    env.cancel();
+
+    expect(await result.catch((e: unknown) => e)).toBeInstanceOf(CancelledFailure);
+    expect((await client.locate(queued.promptId)).state).toBe("missing");
+    await client.cancel(blocker.promptId);
+    await until("the blocker to end", async () => ["finished", "missing"].includes((await client.locate(blocker.promptId)).state));
+    expect(runsOf(queued.promptId)).toHaveLength(0);
+  });
+
+  test("an unreachable instance fails as ComfyInstanceUnavailable and probes unhealthy", async () => {
+    const gpu = sim.instances[0]!;
+    expect((await probeInstance(instance)).healthy).toBe(true);
+    await gpu.down();
+    try {
+      const failure = await failureOf(runActivity(input("gen-down")).result);
+      expect(failure.type).toBe("ComfyInstanceUnavailable");
+      expect(failure.message).toContain("gpu0");
+      const health = await probeInstance(instance, 500);
+      expect(health.healthy).toBe(false);
+      expect(health.error).toBeTruthy();
+    } finally {
+      await gpu.up();
+    }
+  });
+});
+
+describe("templates", () => {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const templateFile = async (name: string, graph: unknown) => {
+    const file = path.join(dir, name);
+    await writeFile(file, JSON.stringify(graph));
+    return file;
+  };
+
+  test("the built-in graph renders numbers as numbers and text literally", async () => {
+    const builtin = await loadTemplate(BUILTIN_TEMPLATE);
+    const prompt = 'a "quoted" $& {{seed}} prompt';
+    const graph = renderTemplate(builtin, { ...params, prompt, seed: 123, width: 832, height: 1216 });
+    const byClass = (c: string) => Object.values(graph).filter((n) => n.class_type === c);
+    expect(byClass("KSampler")[0]!.inputs.seed).toBe(123);
+    expect(byClass("EmptyLatentImage")[0]!.inputs).toMatchObject({ width: 832, height: 1216 });
+    expect(byClass("CLIPTextEncode").map((n) => n.inputs.text)).toEqual([prompt, "blurry"]);
+    expect(byClass("CheckpointLoaderSimple")[0]!.inputs.ckpt_name).toBe("sd_xl_base_1.0.safetensors");
+    expect(byClass("SaveImage")[0]!.inputs.filename_prefix).toBe("darkroom");
+    expect(JSON.stringify(builtin.graph)).toContain("{{prompt}}"); // the cached template is untouched
+  });
+
+  test("text placeholders inside longer strings are filled in", async () => {
+    const graph = structuredClone((await loadTemplate()).graph);
+    graph["6"]!.inputs.text = "photo of {{prompt}}, detailed";
+    const file = await templateFile("embedded.json", graph);
+    const rendered = renderTemplate(await loadTemplate(file), params);
+    expect(rendered["6"]!.inputs.text).toBe("photo of a lighthouse at dusk, detailed");
+  });
+
+  test("broken templates are refused with the file and node named", async () => {
+    const base = (await loadTemplate()).graph;
+
+    const noPrompt = structuredClone(base);
+    noPrompt["6"]!.inputs.text = "a fixed prompt";
+    const noPromptFile = await templateFile("no-prompt.json", noPrompt);
+    await expect(loadTemplate(noPromptFile)).rejects.toThrow(new RegExp(`${escape(noPromptFile)}.*\\{\\{prompt\\}\\}.*node 6 \\(CLIPTextEncode\\)`));
+
+    const dangling = structuredClone(base);
+    dangling["8"]!.inputs.vae = ["99", 2];
+    const danglingFile = await templateFile("dangling.json", dangling);
+    await expect(loadTemplate(danglingFile)).rejects.toThrow(new RegExp(`${escape(danglingFile)}.*node 8 \\(VAEDecode\\).*node 99`));
+
+    const noOutput = structuredClone(base);
+    delete noOutput["9"];
+    const noOutputFile = await templateFile("no-output.json", noOutput);
+    await expect(loadTemplate(noOutputFile)).rejects.toThrow(new RegExp(`${escape(noOutputFile)}.*no output node.*node 8 \\(VAEDecode\\)`));
+  });
+});

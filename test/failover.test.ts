@@ -1,0 +1,80 @@
+/**
+ * Faults lose nothing: a GPU instance that is down, a GPU worker that never comes, and a GPU worker
+ * killed (SIGKILL) in the middle of a job.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { eventually, startStack, type Stack } from "./support/stack";
+
+const ROOT = path.resolve(import.meta.dir, "..");
+const persona = { name: "Sofia", personality: "alegre", language: "es" };
+let stack: Stack | undefined;
+const children: ChildProcess[] = [];
+
+afterEach(async () => {
+  for (const c of children.splice(0)) c.kill("SIGKILL");
+  await stack?.stop();
+  stack = undefined;
+});
+
+async function requestPhoto(s: Stack, user: string) {
+  const res = await s.request("POST", "/v1/agents/sofia/replies", { userId: user, text: "[IMAGE: selfie en la playa]", persona });
+  expect(res.status).toBe(200);
+  return res.body.generations[0].id as string;
+}
+
+async function finished(s: Stack, id: string) {
+  return eventually(async () => {
+    const g = (await s.request("GET", `/v1/generations/${id}`)).body;
+    return ["completed", "failed", "cancelled"].includes(g?.status) ? g : undefined;
+  }, `generation ${id} to finish`, 90_000);
+}
+
+/** A GPU worker as its own OS process, exactly as production runs it: `./darkroom worker --gpu NAME`. */
+function spawnGpuWorker(s: Stack, name: string): ChildProcess {
+  const child = spawn(process.execPath, ["cli/darkroom.ts", "worker", "--gpu", name], {
+    cwd: ROOT,
+    env: { ...process.env, ...s.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stderr?.on("data", (d) => process.env.DEBUG_WORKERS && process.stderr.write(d));
+  children.push(child);
+  return child;
+}
+
+describe("failover", () => {
+  test("an instance that is down is skipped: another one makes the photo", async () => {
+    stack = await startStack({ instances: 2 });
+    await stack.sim.instances[0]!.down();
+    const done = await finished(stack, await requestPhoto(stack, "down-1"));
+    expect(done.status).toBe("completed");
+    expect(done.instance).toBe(stack.instanceNames[1]);
+    expect(stack.sim.instances[0]!.runs).toHaveLength(0);
+  });
+
+  test("an instance whose worker is gone does not strand the job", async () => {
+    // Both instances are healthy, but only the second one has a worker polling its queue.
+    stack = await startStack({ instances: 2, gpuWorkers: [] });
+    spawnGpuWorker(stack, stack.instanceNames[1]!);
+    const done = await finished(stack, await requestPhoto(stack, "noworker-1"));
+    expect(done.status).toBe("completed");
+    expect(done.instance).toBe(stack.instanceNames[1]);
+  });
+
+  test("a GPU worker killed mid-generation: the job completes without a second GPU run", async () => {
+    stack = await startStack({ instances: 1, gpuWorkers: [], stepMs: 400, steps: 10 });
+    const sim = stack.sim.instances[0]!;
+    const name = stack.instanceNames[0]!;
+    const first = spawnGpuWorker(stack, name);
+    const id = await requestPhoto(stack, "kill-1");
+    await eventually(async () => (sim.runs.length === 1 && !sim.runs[0]!.finishedAt ? true : undefined), "the prompt to start on the GPU");
+    first.kill("SIGKILL");
+    spawnGpuWorker(stack, name);
+    const done = await finished(stack, id);
+    expect(done.status).toBe("completed");
+    expect(sim.submitted).toHaveLength(1);
+    expect(sim.runs).toHaveLength(1);
+    expect(sim.runs[0]!.outcome).toBe("success");
+  });
+});

@@ -1,0 +1,28 @@
+/**
+ * Determinism: every committed history (recorded from real runs by test/replay/record.ts) must replay
+ * against today's workflow code, under Bun and under Node. A change that breaks this must be
+ * versioned with `patched()` instead of silently shipping.
+ */
+import { expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
+const script = path.resolve(import.meta.dir, "replay/replay.mjs");
+const histories = fs.readdirSync(path.resolve(import.meta.dir, "histories")).filter((f) => f.endsWith(".json"));
+
+test("committed histories cover success, failure, queueing and cancellation", () => {
+  for (const kind of ["completed", "failed", "queued", "cancelled"]) {
+    expect(histories).toContain(`companionPhoto-${kind}.json`);
+  }
+});
+
+for (const runtime of ["bun", "node"] as const) {
+  test(`committed histories replay under ${runtime}`, () => {
+    const bin = runtime === "bun" ? process.execPath : "node";
+    const run = spawnSync(bin, [script], { encoding: "utf8", timeout: 240_000 });
+    const output = `${run.stdout}\n${run.stderr}`;
+    expect(output).toContain(`${histories.length}/${histories.length} histories replayed on ${runtime}`);
+    expect(run.status).toBe(0);
+  });
+}

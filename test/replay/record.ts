@@ -1,0 +1,61 @@
+/**
+ * Records workflow histories from real runs (dev server, PostgreSQL, simulator) into test/histories/,
+ * where the replay test keeps every committed version of the workflow code honest. Run it after a
+ * deliberate, `patched()`-guarded change to add the new shape of history:
+ *   bun test/replay/record.ts
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { historyToJSON } from "@temporalio/common/lib/proto-utils";
+import { eventually, startStack, type Stack } from "../support/stack";
+
+const OUT = path.resolve(import.meta.dir, "../histories");
+const SOFIA = { name: "Sofia", personality: "alegre", language: "es" };
+
+async function finish(stack: Stack, id: string) {
+  return eventually(async () => {
+    const g = (await stack.request("GET", `/v1/generations/${id}`)).body;
+    return ["completed", "failed", "cancelled"].includes(g?.status) ? g : undefined;
+  }, `generation ${id}`);
+}
+
+async function save(stack: Stack, name: string, workflowId: string) {
+  const history = await stack.running.temporal.workflow.getHandle(workflowId).fetchHistory();
+  fs.mkdirSync(OUT, { recursive: true });
+  fs.writeFileSync(path.join(OUT, `${name}.json`), historyToJSON(history));
+  console.log(`recorded ${name} (${history.events?.length} events)`);
+}
+
+async function reply(stack: Stack, userId: string, text: string) {
+  const res = await stack.request("POST", "/v1/agents/sofia/replies", { userId, text, persona: SOFIA });
+  return res.body.generations[0] as { id: string; workflowId: string };
+}
+
+const stack = await startStack({ instances: 2, stepMs: 20, steps: 4, env: { MAX_CONCURRENT_GENERATIONS: "1" } });
+try {
+  const ok = await reply(stack, "r1", "¡Dale! [IMAGE: selfie en la playa]");
+  await finish(stack, ok.id);
+  await save(stack, "companionPhoto-completed", ok.workflowId);
+
+  stack.sim.instances.forEach((i) => i.failNext(1, { message: "CUDA out of memory" }));
+  const bad = await reply(stack, "r2", "[IMAGE: a broken photo]");
+  await finish(stack, bad.id);
+  await save(stack, "companionPhoto-failed", bad.workflowId);
+
+  // Two for one user with a limit of one: the second waits for the slot.
+  const first = await reply(stack, "r3", "[IMAGE: first in line]");
+  const second = await reply(stack, "r3", "[IMAGE: second in line]");
+  await finish(stack, first.id);
+  await finish(stack, second.id);
+  await save(stack, "companionPhoto-queued", second.workflowId);
+
+  stack.sim.instances.forEach((i) => i.setStepMs(300));
+  const cancelled = await reply(stack, "r4", "[IMAGE: never mind]");
+  await eventually(async () => ((await stack.request("GET", `/v1/generations/${cancelled.id}`)).body.status === "generating" ? true : undefined), "start");
+  await stack.request("POST", `/v1/generations/${cancelled.id}/cancel`);
+  await finish(stack, cancelled.id);
+  await save(stack, "companionPhoto-cancelled", cancelled.workflowId);
+} finally {
+  await stack.stop();
+  process.exit(0);
+}

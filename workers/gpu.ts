@@ -1,0 +1,27 @@
+/**
+ * The worker for one ComfyUI instance: polls only `comfy.<name>` and keeps at most the instance's
+ * concurrency of prompts in flight (ComfyUI runs one at a time and queues the rest). Because only
+ * this worker polls the queue, the workflow gives each job a schedule-to-start timeout: if this
+ * worker is gone, the job fails over to another instance instead of waiting forever.
+ */
+import { NativeConnection, Worker } from "@temporalio/worker";
+import { createComfyActivities, type ComfyProgress } from "../activities/comfyui/generate";
+import type { ComfyInstance } from "../lib/config";
+import { comfyTaskQueue } from "../lib/taskQueues";
+
+export async function createGpuWorker(opts: {
+  connection: NativeConnection;
+  namespace: string;
+  instance: ComfyInstance;
+  onProgress?: (p: ComfyProgress) => Promise<void> | void;
+}): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: comfyTaskQueue(opts.instance.name),
+    activities: createComfyActivities(opts.instance, { onProgress: opts.onProgress }),
+    maxConcurrentActivityTaskExecutions: opts.instance.concurrency,
+    // A short graceful shutdown: on restart, in-flight jobs are re-attached by the next worker.
+    shutdownGraceTime: "2 seconds",
+  });
+}

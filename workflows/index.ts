@@ -1,0 +1,2 @@
+// Every workflow the main worker runs. One file per flow; register new flows here.
+export { companionPhoto } from "./companionPhoto";
