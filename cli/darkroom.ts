@@ -186,7 +186,9 @@ async function main() {
     case "test": {
       const junit = process.env.DARKROOM_JUNIT;
       const reporter = junit ? ["--reporter=junit", `--reporter-outfile=${junit}`] : [];
-      process.exit(await runBun(["test", ...reporter, ...args]));
+      // Integration tests talk to real servers whose cold starts alone take seconds.
+      const timeout = args.some((a) => a.startsWith("--timeout")) ? [] : ["--timeout=180000"];
+      process.exit(await runBun(["test", ...timeout, ...reporter, ...args]));
     }
     case "bench":
       process.exit(await runBun(["bench/index.ts", ...args]));

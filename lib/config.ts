@@ -46,7 +46,8 @@ export interface Config {
     /** A GPU job whose worker stops heartbeating for this long is retried (and re-attached). */
     heartbeatTimeoutMs: number;
   };
-  simulator: { instances: number; steps?: number; stepMs: number; port: number };
+  /** The built-in ComfyUI simulator; `host` is 0.0.0.0 inside containers. */
+  simulator: { instances: number; steps?: number; stepMs: number; port: number; host: string };
   horde: { url?: string; apiKey?: string };
   llm?: LlmSettings;
   /** The chat never waits on the LLM longer than this; templates answer instead. */
@@ -126,6 +127,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       steps: env.COMFYUI_SIM_STEPS ? int(env, "COMFYUI_SIM_STEPS", 20, 1) : undefined,
       stepMs: int(env, "COMFYUI_SIM_STEP_MS", 150),
       port: int(env, "COMFYUI_SIM_PORT", 8188, 1),
+      host: env.COMFYUI_SIM_HOST || "127.0.0.1",
     },
     horde: { url: env.AI_HORDE_URL || undefined, apiKey: env.AI_HORDE_API_KEY || undefined },
     llm: env.LLM_BASE_URL

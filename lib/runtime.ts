@@ -10,6 +10,7 @@ import { Client, Connection } from "@temporalio/client";
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from "@temporalio/worker";
 import { createGeneralActivities } from "../activities";
 import { createGenerationActivities } from "../activities/db/generations";
+import { loadTemplate } from "../activities/comfyui/template";
 import { createInstancePool } from "../activities/instancePool";
 import { llmAsker } from "../activities/imagePrompt";
 import { LocalFolderStore } from "../activities/storage";
@@ -69,6 +70,8 @@ function installTemporalRuntime() {
 export async function start(config: Config, roles: Roles, opts: { db?: OpenedDatabase; temporalAddress?: string } = {}): Promise<Running> {
   const address = opts.temporalAddress ?? config.temporal.address;
   if (!address) throw new Error("TEMPORAL_ADDRESS is not set (./darkroom dev starts an embedded Temporal server)");
+  // A broken template should stop the process at start, naming the file and node, not fail every photo.
+  if (roles.api || roles.worker || roles.gpu?.length) await loadTemplate(config.comfy.defaultTemplate);
   const db = opts.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const prisma = db.prisma;
   for (const { tenant, key } of config.apiKeys) await registerApiKey(prisma, tenant, key);

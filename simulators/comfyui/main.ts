@@ -7,6 +7,7 @@ const config = loadConfig();
 const simulator = await startComfySimulator({
   instances: config.simulator.instances,
   basePort: config.simulator.port,
+  host: config.simulator.host,
   steps: config.simulator.steps,
   stepMs: config.simulator.stepMs,
   outputDir: path.join(config.dataDir, "simulator"),

@@ -20,7 +20,9 @@ async function finish(stack: Stack, id: string) {
 }
 
 async function save(stack: Stack, name: string, workflowId: string) {
-  const history = await stack.running.temporal.workflow.getHandle(workflowId).fetchHistory();
+  const handle = stack.running.temporal.workflow.getHandle(workflowId);
+  await handle.result().catch(() => undefined); // the whole run, through its last event
+  const history = await handle.fetchHistory();
   fs.mkdirSync(OUT, { recursive: true });
   fs.writeFileSync(path.join(OUT, `${name}.json`), historyToJSON(history));
   console.log(`recorded ${name} (${history.events?.length} events)`);
