@@ -4,6 +4,7 @@
  * otherwise (or when the LLM is slow or fails) the description itself is the prompt.
  */
 import type { Language } from "../lib/language";
+import { PHOTO_STYLE, plainImagePrompt } from "../lib/plainImagePrompt";
 import type { Persona } from "./llm";
 import { createChatCompletion, type ChatEndpoint } from "./llm/openai";
 
@@ -15,12 +16,11 @@ export interface ImagePromptInput {
 
 export type AskLlm = (system: string, user: string, budgetMs: number) => Promise<string | undefined>;
 
-const STYLE = "photo, natural light, detailed, high quality";
 
 export function createImagePromptActivities(deps: { askLlm?: AskLlm; budgetMs: number }) {
   return {
     async buildImagePrompt(input: ImagePromptInput): Promise<string> {
-      const fallback = `${input.description}, ${STYLE}`;
+      const fallback = plainImagePrompt(input.description);
       if (!deps.askLlm) return fallback;
       const answer = await deps
         .askLlm(
@@ -31,7 +31,7 @@ export function createImagePromptActivities(deps: { askLlm?: AskLlm; budgetMs: n
         )
         .catch(() => undefined);
       const cleaned = answer?.replace(/\s+/g, " ").trim();
-      return cleaned && cleaned.length <= 1000 ? `${cleaned}, ${STYLE}` : fallback;
+      return cleaned && cleaned.length <= 1000 ? `${cleaned}, ${PHOTO_STYLE}` : fallback;
     },
   };
 }

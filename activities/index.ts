@@ -5,10 +5,14 @@
 import type { Client } from "@temporalio/client";
 import type { Config } from "../lib/config";
 import type { PrismaClient } from "../lib/db/generated/client";
+import { createChatImageActivities } from "./chatImages";
 import { createInterruptActivities } from "./comfyui/interrupt";
+import { createSeriesActivities } from "./db/series";
+import { createHordeActivities } from "./horde/generate";
 import { createGenerationActivities } from "./db/generations";
+import { createTaskRecords } from "./db/tasks";
 import { createImagePromptActivities, type AskLlm } from "./imagePrompt";
-import type { InstancePool } from "./instancePool";
+import type { InstancePool, PickedInstance } from "./instancePool";
 import { createLlmActivities } from "./llm";
 import { createImageStoreActivities } from "./storeImages";
 import type { ImageStore } from "./storage";
@@ -25,14 +29,21 @@ export interface ActivityDeps {
 
 export function createGeneralActivities(deps: ActivityDeps) {
   const llm = createLlmActivities({ llm: deps.config.llm, budgetMs: deps.config.llmBudgetMs });
+  const generations = createGenerationActivities({
+    prisma: deps.prisma,
+    composeMessage: llm.composeMessage,
+    imageUrls: deps.imageUrls,
+    temporal: deps.temporal,
+  });
   return {
     ...llm,
-    ...createGenerationActivities({
-      prisma: deps.prisma,
-      composeMessage: llm.composeMessage,
-      imageUrls: deps.imageUrls,
-      temporal: deps.temporal,
-    }),
+    ...generations,
+    /** Pick an instance and record it on the generation in one step (one local activity, not two). */
+    async assignInstance(input: { generationId: string; exclude: string[] }): Promise<PickedInstance | null> {
+      const picked = await deps.pool.pickInstance({ exclude: input.exclude });
+      if (picked) await generations.markGenerating({ generationId: input.generationId, instance: picked.name });
+      return picked;
+    },
     ...createImageStoreActivities({
       prisma: deps.prisma,
       store: deps.store,
@@ -42,7 +53,24 @@ export function createGeneralActivities(deps: ActivityDeps) {
     ...createImagePromptActivities({ askLlm: deps.askLlm, budgetMs: deps.config.llmBudgetMs }),
     ...createInterruptActivities({ prisma: deps.prisma, instances: deps.config.comfy.instances }),
     pickInstance: deps.pool.pickInstance,
+    ...createChatImageActivities(deps),
+    ...angleSeriesActivities(deps),
+    ...createTaskRecords(deps),
   };
+}
+
+/** Angle series (seed 001): its records and the AI Horde provider. */
+function angleSeriesActivities(deps: ActivityDeps) {
+  const series = createSeriesActivities({ prisma: deps.prisma, askLlm: deps.askLlm, budgetMs: deps.config.llmBudgetMs });
+  const horde = createHordeActivities({
+    prisma: deps.prisma,
+    store: deps.store,
+    imaging: deps.config.image,
+    horde: deps.config.horde,
+    pollMs: deps.config.series.hordePollMs,
+    recordProgress: series.recordQueueProgress,
+  });
+  return { ...series, ...horde };
 }
 
 export type GeneralActivities = ReturnType<typeof createGeneralActivities>;

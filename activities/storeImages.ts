@@ -23,11 +23,13 @@ export function createImageStoreActivities(deps: {
   imaging: { maxEdge: number; thumbEdge: number; quality: number };
 }) {
   return {
-    async storeImages(input: { generationId: string; tenantId: string; instance: string; outputs: ComfyOutputRef[]; seed: number }): Promise<StoredImage[]> {
+    /** `firstOutputIndex`: where these outputs go among the generation's images (flows that run several prompts). */
+    async storeImages(input: { generationId: string; tenantId: string; instance: string; outputs: ComfyOutputRef[]; seed: number; firstOutputIndex?: number }): Promise<StoredImage[]> {
       const instance = deps.instances.find((i) => i.name === input.instance);
       if (!instance) throw new Error(`Unknown ComfyUI instance "${input.instance}"`);
       const stored: StoredImage[] = [];
-      for (const [outputIndex, ref] of input.outputs.entries()) {
+      for (const [i, ref] of input.outputs.entries()) {
+        const outputIndex = (input.firstOutputIndex ?? 0) + i;
         const existing = await deps.prisma.image.findUnique({
           where: { generationId_outputIndex: { generationId: input.generationId, outputIndex } },
         });

@@ -1,11 +1,15 @@
 /** The HTTP API: route groups composed into one Elysia app, with OpenAPI at /openapi. */
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
+import { angleSeriesRoutes } from "./angleSeries";
 import { companionPhotoRoutes } from "./companionPhotos";
 import type { ApiContext } from "./context";
+import { dialogRoutes } from "./dialogs";
 import { errorHandling } from "./errors";
 import { generationRoutes } from "./generations";
 import { imageRoutes } from "./images";
+import { liveRoutes } from "./live";
+import { metricsRoutes } from "./metrics";
 import { operationRoutes } from "./operations";
 
 export function createApi(ctx: ApiContext) {
@@ -26,9 +30,13 @@ export function createApi(ctx: ApiContext) {
       }),
     )
     .use(operationRoutes(ctx))
+    .use(metricsRoutes(ctx))
     .use(companionPhotoRoutes(ctx))
     .use(generationRoutes(ctx))
-    .use(imageRoutes(ctx));
+    .use(imageRoutes(ctx))
+    .use(liveRoutes(ctx))
+    .use(dialogRoutes(ctx))
+    .use(angleSeriesRoutes(ctx));
 }
 
 export type Api = ReturnType<typeof createApi>;

@@ -5,6 +5,7 @@
 import { Elysia, t } from "elysia";
 import { normalizeLanguage, detectLanguage } from "../lib/language";
 import { parseImageTags } from "../lib/imageTags";
+import { loadPersonas, type PersonaCatalog } from "../lib/personas";
 import { startCompanionPhoto, workflowIdFor } from "../lib/companionPhotoRequests";
 import { authPlugin } from "./auth";
 import type { ApiContext } from "./context";
@@ -22,7 +23,7 @@ const PersonaSchema = t.Object({
 
 const RECENT_MS = 5 * 60_000;
 
-export function companionPhotoRoutes(ctx: ApiContext) {
+export function companionPhotoRoutes(ctx: ApiContext, personas: PersonaCatalog = loadPersonas(ctx.config.chatImages.personasDir)) {
   return new Elysia({ prefix: "/v1/agents", tags: ["Companion photos"] })
     .use(authPlugin(ctx.resolveTenant))
     .post(
@@ -35,12 +36,16 @@ export function companionPhotoRoutes(ctx: ApiContext) {
         if (parsed.tags.length === 0) return { text: body.text, messages: textMessage, generations: [] };
 
         const persona = { ...(body.persona ?? { name: params.agentId, personality: "" }) };
+        // A persona id that names a persona file brings its own ComfyUI template (checkpoint, LoRAs, nodes).
+        const file = persona.id ? personas.find(persona.id) : undefined;
+        const look = file && { template: file.templatePath, negativePrompt: file.negativePrompt, width: file.width, height: file.height };
         const language =
           normalizeLanguage(persona.language) ?? detectLanguage(`${parsed.text} ${parsed.tags.map((tag) => tag.description).join(" ")}`);
         const started = await Promise.all(
           parsed.tags.map(async (tag) => {
             const generationId = crypto.randomUUID();
-            const waiting = await startCompanionPhoto(ctx.temporal, ctx.config, {
+            const starter = { temporal: ctx.temporal, config: ctx.config, composeMessage: ctx.composeMessage, beginGeneration: ctx.generations.beginGeneration };
+            const waiting = await startCompanionPhoto(starter, {
               generationId,
               tenantId,
               agentId: params.agentId,
@@ -49,6 +54,7 @@ export function companionPhotoRoutes(ctx: ApiContext) {
               description: tag.description,
               persona,
               language,
+              look,
             }).catch((err: unknown) => {
               throw new HttpError(503, "orchestrator_unavailable", `Could not start the image job: ${(err as Error).message}`);
             });

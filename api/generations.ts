@@ -1,14 +1,15 @@
 /** Any generation, whatever its kind: status, cancel, retry and its live event stream. */
 import { Elysia, t } from "elysia";
 import { restartCompanionPhoto } from "../lib/companionPhotoRequests";
+import { TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, reopenedGeneration } from "../lib/generationLifecycle";
 import { authPlugin } from "./auth";
 import type { ApiContext } from "./context";
 import { HttpError, notFound } from "./errors";
 import { eventStream } from "./sse";
 import { generationView } from "./views";
 
-const TERMINAL = new Set(["completed", "failed", "cancelled"]);
-const TERMINAL_EVENTS = new Set(["image:completed", "image:failed", "image:cancelled"]);
+const TERMINAL = new Set<string>(TERMINAL_STATUSES);
+const TERMINAL_EVENTS = new Set<string>(TERMINAL_EVENT_TYPES);
 const GenerationId = t.Object({ id: t.String({ minLength: 1, maxLength: 100, pattern: "^[A-Za-z0-9-]+$" }) });
 
 export function generationRoutes(ctx: ApiContext) {
@@ -61,19 +62,7 @@ export function generationRoutes(ctx: ApiContext) {
         if (!closed) throw new HttpError(409, "not_retryable", `Generation "${g.id}" is still shutting down; try again in a few seconds`);
         const reset = await ctx.prisma.generation.updateMany({
           where: { id: g.id, status: g.status },
-          data: {
-            status: "pending",
-            errorMessage: null,
-            completedMessageId: null,
-            completedAt: null,
-            startedAt: null,
-            slotClaimedAt: null,
-            slotReleasedAt: null,
-            progressPercent: 0,
-            progressStep: null,
-            progressOf: null,
-            instance: null,
-          },
+          data: reopenedGeneration(),
         });
         if (reset.count === 0) throw new HttpError(409, "not_retryable", `Generation "${g.id}" changed state meanwhile; try again`);
         try {
@@ -97,6 +86,7 @@ export function generationRoutes(ctx: ApiContext) {
         const last = headers["last-event-id"];
         const afterId = last && /^\d{1,18}$/.test(last) ? BigInt(last) : 0n;
         return eventStream({
+          hub: ctx.liveEvents,
           prisma: ctx.prisma,
           tenantId,
           generationId: params.id,

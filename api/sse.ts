@@ -1,63 +1,143 @@
 /**
  * Server-Sent Events over the event log: replays what the client missed (Last-Event-ID), then
- * follows new events until a terminal one. Reading the log rather than process memory means any
- * API process can serve any client, and a reconnect loses nothing.
+ * follows new events live through the process's event hub (woken by PostgreSQL NOTIFY) until a
+ * terminal one. Any API process can serve any client, and a reconnect loses nothing.
+ *
+ * A client that stops reading is cut off once too much is queued for it (it reconnects with
+ * Last-Event-ID and misses nothing); it never holds up delivery to anyone else.
  */
 import type { PrismaClient } from "../lib/db/generated/client";
+import { clientEvent, type EventHub, type LogEvent } from "../lib/live/eventHub";
+import { follow, type Following } from "../lib/live/follow";
+import { TaskFold, TERMINAL_TASK_STATES } from "../lib/live/taskState";
+import { pythonJson } from "../lib/live/pythonJson";
 
-const POLL_MS = 100;
 const KEEPALIVE_MS = 15_000;
+/** Bytes queued for one client before it is cut off and left to reconnect. */
+const MAX_QUEUED_BYTES = 1 << 20;
 
-export function eventStream(opts: {
+const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" };
+
+interface Sink {
+  send(frame: string): void;
+  end(): void;
+}
+
+/** A streaming SSE response; `open` starts feeding the sink and returns how to stop. */
+function sseResponse(open: (sink: Sink) => Promise<Following>, opts: { preamble?: string; signal?: AbortSignal }): Response {
+  const encoder = new TextEncoder();
+  let closed = false;
+  let following: Following | undefined;
+  let keepalive: ReturnType<typeof setInterval> | undefined;
+  let lastWrite = performance.now();
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async start(controller) {
+        const end = () => {
+          if (closed) return;
+          closed = true;
+          following?.stop();
+          clearInterval(keepalive);
+          try {
+            controller.close();
+          } catch {
+            // already closed by the client going away
+          }
+        };
+        const sink: Sink = {
+          send(frame) {
+            if (closed) return;
+            if ((controller.desiredSize ?? 0) < -MAX_QUEUED_BYTES) return end();
+            controller.enqueue(encoder.encode(frame));
+            lastWrite = performance.now();
+          },
+          end,
+        };
+        opts.signal?.addEventListener("abort", end);
+        if (opts.preamble) sink.send(opts.preamble);
+        keepalive = setInterval(() => {
+          if (performance.now() - lastWrite >= KEEPALIVE_MS) sink.send(": keepalive\n\n");
+        }, KEEPALIVE_MS / 3);
+        try {
+          const f = await open(sink);
+          if (closed) f.stop();
+          else following = f;
+        } catch (err) {
+          console.warn(`event stream failed: ${(err as Error).message}`);
+          end();
+        }
+      },
+      cancel() {
+        closed = true;
+        following?.stop();
+        clearInterval(keepalive);
+      },
+    },
+    new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }),
+  );
+  return new Response(stream, { headers: SSE_HEADERS });
+}
+
+export interface GenerationStreamOptions {
+  hub: EventHub;
   prisma: PrismaClient;
   tenantId: string;
   generationId: string;
   afterId: bigint;
   isTerminal(type: string): boolean;
-  /** Already finished before the stream opened and nothing newer to send: end at once. */
   signal?: AbortSignal;
-}): Response {
-  const encoder = new TextEncoder();
-  let cursor = opts.afterId;
-  let closed = false;
-  const stream = new ReadableStream<Uint8Array>({
-    async start(controller) {
-      const send = (text: string) => {
-        if (!closed) controller.enqueue(encoder.encode(text));
-      };
-      const close = () => {
-        if (closed) return;
-        closed = true;
-        controller.close();
-      };
-      opts.signal?.addEventListener("abort", close);
-      send(": darkroom event stream\nretry: 1000\n\n");
-      let lastWrite = Date.now();
-      while (!closed) {
-        const events = await opts.prisma.event.findMany({
-          where: { tenantId: opts.tenantId, generationId: opts.generationId, id: { gt: cursor } },
-          orderBy: { id: "asc" },
-          take: 200,
-        });
-        for (const e of events) {
-          cursor = e.id;
-          const payload = { eventId: Number(e.id), type: e.type, ...(e.payload as object) };
-          send(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(payload)}\n\n`);
-          lastWrite = Date.now();
-          if (opts.isTerminal(e.type)) return close();
-        }
-        if (Date.now() - lastWrite > KEEPALIVE_MS) {
-          send(": keepalive\n\n");
-          lastWrite = Date.now();
-        }
-        if (events.length < 200) await Bun.sleep(POLL_MS);
-      }
+}
+
+/** A generation's own events (`image:*`, `message:new`), each with its `eventId`. */
+export function eventStream(opts: GenerationStreamOptions): Response {
+  return sseResponse(
+    (sink) =>
+      follow({
+        hub: opts.hub,
+        prisma: opts.prisma,
+        where: { tenantId: opts.tenantId, generationId: opts.generationId },
+        matches: (e) => e.tenantId === opts.tenantId && e.generationId === opts.generationId,
+        after: opts.afterId,
+        onEvent: (e) => {
+          sink.send(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(clientEvent(e))}\n\n`);
+          if (opts.isTerminal(e.type)) sink.end();
+        },
+      }),
+    { preamble: ": darkroom event stream\nretry: 1000\n\n", signal: opts.signal },
+  );
+}
+
+/**
+ * A task's updates in seed 003's wire format — `data: {"state": …, "details": {…}}` followed by a
+ * blank line, the JSON as Python's `json.dumps` writes it — plus an `id:` line so Last-Event-ID
+ * resumes. The stream ends after SUCCESS or FAILURE.
+ */
+export function taskEventStream(opts: Omit<GenerationStreamOptions, "isTerminal">): Response {
+  const fold = new TaskFold();
+  return sseResponse(
+    async (sink) => {
+      // The fold needs the whole history; only what the client has not seen is sent.
+      const following = await follow({
+        hub: opts.hub,
+        prisma: opts.prisma,
+        where: { tenantId: opts.tenantId, generationId: opts.generationId },
+        matches: (e) => e.tenantId === opts.tenantId && e.generationId === opts.generationId,
+        after: 0n,
+        onEvent: (e: LogEvent) => {
+          const snapshot = fold.apply(e.type, e.payload as Record<string, unknown>);
+          if (e.id <= opts.afterId) return;
+          sink.send(taskFrame(e.id, snapshot));
+          if (TERMINAL_TASK_STATES.has(snapshot.state)) sink.end();
+        },
+      });
+      // Finished before the client came back, with nothing new to tell: end at once.
+      if (TERMINAL_TASK_STATES.has(fold.snapshot().state)) sink.end();
+      return following;
     },
-    cancel() {
-      closed = true;
-    },
-  });
-  return new Response(stream, {
-    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" },
-  });
+    { signal: opts.signal },
+  );
+}
+
+export function taskFrame(eventId: bigint, snapshot: { state: string; details: unknown }): string {
+  return `id: ${eventId}\ndata: ${pythonJson({ state: snapshot.state, details: snapshot.details })}\n\n`;
 }

@@ -5,6 +5,8 @@
  * Prints a JSON summary as the last line.
  */
 import { startStack, eventually } from "../test/support/stack";
+import { benchAngleSeries } from "./angleSeries";
+import { benchEvents } from "./events";
 
 const REPLIES = Number(process.env.BENCH_REPLIES ?? 200);
 const THROUGHPUT_IMAGES = Number(process.env.BENCH_IMAGES ?? 100);
@@ -62,15 +64,21 @@ try {
   await allDone(THROUGHPUT_IMAGES, since);
   const seconds = (performance.now() - t0) / 1000;
 
+  await stack.stop();
+  const angleSeries = await benchAngleSeries();
+  const events = await benchEvents();
+
   const summary = {
     machine: { cpus: navigator.hardwareConcurrency, runtime: `bun ${Bun.version}` },
     repliesMs: { n: latencies.length, p50: round(quantile(latencies, 0.5)), p99: round(quantile(latencies, 0.99)), max: round(Math.max(...latencies)) },
     orchestrationOverheadMs: { n: overhead.length, p50: round(quantile(overhead, 0.5)), p99: round(quantile(overhead, 0.99)) },
     endToEndMs: { p50: round(quantile(endToEnd, 0.5)), p99: round(quantile(endToEnd, 0.99)) },
     throughput: { images: THROUGHPUT_IMAGES, seconds: round(seconds), imagesPerSecond: round(THROUGHPUT_IMAGES / seconds) },
+    angleSeries,
+    events,
   };
   console.log(JSON.stringify(summary));
 } finally {
-  await stack.stop();
+  await stack.stop().catch(() => undefined);
   process.exit(0);
 }

@@ -1,11 +1,17 @@
 /**
- * Starting a companion photo from the client side: one Temporal workflow per `[IMAGE: …]` tag,
- * started with Update-with-Start so the same round trip returns the in-character waiting message.
+ * Starting a companion photo from the client side, one Temporal workflow per `[IMAGE: …]` tag.
+ *
+ * The chat's answer must come back in milliseconds, so the API composes the waiting message itself
+ * (templates, or the LLM within its budget), starts the workflow with that message in its input —
+ * one round trip to Temporal, no waiting on a worker — and records it for read-your-writes. The
+ * workflow's first step records the same message idempotently, so nothing is lost if the API dies
+ * right after the start. (The workflow also answers the `waitingMessage` update, for clients that
+ * prefer Update-with-Start.)
  */
-import { WithStartWorkflowOperation, type Client } from "@temporalio/client";
-import type { ChatMessage } from "../activities/db/generations";
-import type { Persona } from "../activities/llm";
-import { companionPhoto, waitingMessageUpdate, type CompanionPhotoInput } from "../workflows/companionPhoto";
+import { WorkflowExecutionAlreadyStartedError, type Client } from "@temporalio/client";
+import type { BeginGenerationInput, ChatMessage, GenerationActivities } from "../activities/db/generations";
+import type { ComposeMessageInput, ComposedMessage, Persona } from "../activities/llm";
+import { companionPhoto, type CompanionPhotoInput } from "../workflows/companionPhoto";
 import type { Config } from "./config";
 import type { Language } from "./language";
 import { DarkroomAgent, DarkroomKind, DarkroomStatus, DarkroomTenant, DarkroomUser } from "./temporal/searchAttributes";
@@ -24,15 +30,26 @@ export interface CompanionPhotoRequest {
   description: string;
   persona: Persona;
   language: Language;
+  /** The persona file's own template, negative prompt and size, when `persona.id` names one. */
+  look?: PersonaLook;
+}
+
+export interface PersonaLook {
+  template: string;
+  negativePrompt: string;
+  width: number;
+  height: number;
 }
 
 export function companionPhotoInput(config: Config, r: CompanionPhotoRequest): CompanionPhotoInput {
+  const { look, ...request } = r;
   return {
-    ...r,
-    template: config.comfy.defaultTemplate,
-    width: 768,
-    height: 1024,
-    negativePrompt: NEGATIVE_PROMPT,
+    ...request,
+    template: look?.template ?? config.comfy.defaultTemplate,
+    llmPrompts: config.llm !== undefined,
+    width: look?.width ?? 768,
+    height: look?.height ?? 1024,
+    negativePrompt: look?.negativePrompt ?? NEGATIVE_PROMPT,
     limits: {
       maxConcurrentPerUser: config.maxConcurrentGenerations,
       generationTimeoutMs: config.generationTimeoutMs,
@@ -42,30 +59,81 @@ export function companionPhotoInput(config: Config, r: CompanionPhotoRequest): C
   };
 }
 
-export async function startCompanionPhoto(temporal: Client, config: Config, r: CompanionPhotoRequest): Promise<ChatMessage> {
+export interface CompanionPhotoStarter {
+  temporal: Client;
+  config: Config;
+  composeMessage(input: ComposeMessageInput): Promise<ComposedMessage>;
+  beginGeneration: GenerationActivities["beginGeneration"];
+}
+
+export async function startCompanionPhoto(deps: CompanionPhotoStarter, r: CompanionPhotoRequest): Promise<ChatMessage> {
   const workflowId = workflowIdFor(r.generationId);
-  const start = new WithStartWorkflowOperation(companionPhoto, {
-    workflowId,
-    taskQueue: config.temporal.taskQueue,
-    args: [companionPhotoInput(config, r)],
-    // A retry of a failed or cancelled generation reuses its id; a running one is never started twice.
-    workflowIdConflictPolicy: "FAIL",
-    typedSearchAttributes: [
-      { key: DarkroomTenant, value: r.tenantId },
-      { key: DarkroomKind, value: KIND },
-      { key: DarkroomAgent, value: r.agentId },
-      { key: DarkroomUser, value: r.userId },
-      { key: DarkroomStatus, value: "pending" },
-    ],
+  const composed = await deps.composeMessage({
+    kind: "waiting",
+    persona: r.persona,
+    description: r.description,
+    language: r.language,
+    variantSeed: `${r.generationId}:waiting`,
   });
-  return temporal.workflow.executeUpdateWithStart(waitingMessageUpdate, { startWorkflowOperation: start });
+  const input: CompanionPhotoInput = {
+    ...companionPhotoInput(deps.config, r),
+    waitingMessage: { id: crypto.randomUUID(), content: composed.content },
+  };
+  await deps.temporal.workflow.start(companionPhoto, {
+    workflowId,
+    taskQueue: deps.config.temporal.taskQueue,
+    args: [input],
+    workflowIdConflictPolicy: "FAIL",
+    typedSearchAttributes: searchAttributes(r.tenantId, r.agentId, r.userId),
+  });
+  const begin: BeginGenerationInput = {
+    generationId: r.generationId,
+    tenantId: r.tenantId,
+    kind: KIND,
+    agentId: r.agentId,
+    userId: r.userId,
+    conversationId: r.conversationId,
+    description: r.description,
+    persona: r.persona,
+    language: r.language,
+    template: input.template,
+    width: input.width,
+    height: input.height,
+    negativePrompt: input.negativePrompt,
+    workflowId,
+    waitingMessage: input.waitingMessage,
+  };
+  return deps.beginGeneration(begin);
+}
+
+function searchAttributes(tenantId: string, agentId: string, userId: string) {
+  return [
+    { key: DarkroomTenant, value: tenantId },
+    { key: DarkroomKind, value: KIND },
+    { key: DarkroomAgent, value: agentId },
+    { key: DarkroomUser, value: userId },
+    { key: DarkroomStatus, value: "pending" },
+  ];
 }
 
 /** Runs a failed or cancelled companion photo again under the same id; the chat keeps its waiting message. */
 export async function restartCompanionPhoto(
   temporal: Client,
   config: Config,
-  g: { id: string; tenantId: string; agentId: string | null; userId: string | null; conversationId: string | null; description: string; persona: unknown; language: string },
+  g: {
+    id: string;
+    tenantId: string;
+    agentId: string | null;
+    userId: string | null;
+    conversationId: string | null;
+    description: string;
+    persona: unknown;
+    language: string;
+    template: string | null;
+    negativePrompt: string | null;
+    width: number | null;
+    height: number | null;
+  },
 ): Promise<void> {
   const input = companionPhotoInput(config, {
     generationId: g.id,
@@ -76,18 +144,21 @@ export async function restartCompanionPhoto(
     description: g.description,
     persona: (g.persona ?? { name: g.agentId ?? "", personality: "" }) as Persona,
     language: g.language as Language,
+    look:
+      g.template && g.width && g.height
+        ? { template: g.template, negativePrompt: g.negativePrompt ?? NEGATIVE_PROMPT, width: g.width, height: g.height }
+        : undefined,
   });
-  await temporal.workflow.start(companionPhoto, {
-    workflowId: workflowIdFor(g.id),
-    taskQueue: config.temporal.taskQueue,
-    args: [input],
-    workflowIdReusePolicy: "ALLOW_DUPLICATE",
-    typedSearchAttributes: [
-      { key: DarkroomTenant, value: g.tenantId },
-      { key: DarkroomKind, value: KIND },
-      { key: DarkroomAgent, value: g.agentId ?? "" },
-      { key: DarkroomUser, value: g.userId ?? "" },
-      { key: DarkroomStatus, value: "pending" },
-    ],
-  });
+  await temporal.workflow
+    .start(companionPhoto, {
+      workflowId: workflowIdFor(g.id),
+      taskQueue: config.temporal.taskQueue,
+      args: [input],
+      workflowIdReusePolicy: "ALLOW_DUPLICATE",
+      typedSearchAttributes: searchAttributes(g.tenantId, g.agentId ?? "", g.userId ?? ""),
+    })
+    .catch((err: unknown) => {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new Error("the previous run is still closing; try again");
+      throw err;
+    });
 }

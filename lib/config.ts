@@ -3,6 +3,7 @@
  * Names and defaults are part of the public contract (README, CONTRACT): change with care.
  */
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface ComfyInstance {
   /** Short name, e.g. "gpu0"; its Temporal task queue is `comfy.<name>`. */
@@ -55,6 +56,42 @@ export interface Config {
   maxConcurrentGenerations: number;
   generationTimeoutMs: number;
   image: { maxEdge: number; thumbEdge: number; quality: number };
+  /** Chat-triggered persona images (seed 002). */
+  chatImages: {
+    /** Folder of persona files (`<ID>.json`) and their ComfyUI templates. */
+    personasDir: string;
+    /** An image every `min`–`max` dialog messages, the interval drawn per trigger. */
+    every: { min: number; max: number };
+    /** A chat image not made by then ends in the persona's failure message. */
+    timeoutMs: number;
+  };
+  telegram: { apiUrl: string; botToken?: string };
+  webhooks: {
+    /** Standard Webhooks signing secret (`whsec_<base64>`). */
+    secret?: string;
+    /** Lets webhook URLs point at loopback/private addresses (tests, on-premises receivers). */
+    allowPrivate: boolean;
+  };
+  /** Retries of one Telegram or webhook delivery. */
+  delivery: { maxAttempts: number; initialRetryMs: number; maxRetryMs: number };
+  /** Angle series (seed 001): providers in the order tried; AI Horde only counts when AI_HORDE_URL is set. */
+  series: { providers: SeriesProvider[]; hordePollMs: number };
+  /** /metrics: how often the API samples each instance's queue, and the window of the busy ratio. */
+  metrics: { instanceSampleMs: number; busyWindowMs: number };
+  /** Live delivery: the safety poll of the event log behind LISTEN/NOTIFY (for a lost notification). */
+  liveEvents: { safetyPollMs: number };
+}
+
+export type SeriesProvider = "comfyui" | "horde";
+
+/** `SERIES_PROVIDERS=comfyui,horde`: the order in which an angle's providers are tried. */
+export function parseSeriesProviders(raw: string | undefined): SeriesProvider[] {
+  if (!raw?.trim()) return ["comfyui", "horde"];
+  const names = raw.split(",").map((p) => p.trim().toLowerCase()).filter(Boolean);
+  for (const name of names) {
+    if (name !== "comfyui" && name !== "horde") throw new Error(`SERIES_PROVIDERS: unknown provider "${name}" (known: comfyui, horde)`);
+  }
+  return [...new Set(names)] as SeriesProvider[];
 }
 
 function int(env: Record<string, string | undefined>, name: string, fallback: number, min = 0): number {
@@ -141,7 +178,38 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       thumbEdge: int(env, "IMAGE_THUMB_EDGE", 256, 16),
       quality: int(env, "IMAGE_WEBP_QUALITY", 86, 1),
     },
+    chatImages: {
+      personasDir: path.resolve(env.PERSONAS_DIR || fileURLToPath(new URL("../personas", import.meta.url))),
+      every: parseInterval(env.DIALOG_IMAGE_EVERY),
+      timeoutMs: int(env, "CHAT_IMAGE_TIMEOUT_MS", 120_000, 1000),
+    },
+    telegram: {
+      apiUrl: (env.TELEGRAM_API_URL || "https://api.telegram.org").replace(/\/+$/, ""),
+      botToken: env.TELEGRAM_BOT_TOKEN || undefined,
+    },
+    webhooks: { secret: env.WEBHOOK_SECRET || undefined, allowPrivate: env.WEBHOOK_ALLOW_PRIVATE === "true" },
+    delivery: {
+      maxAttempts: int(env, "DELIVERY_MAX_ATTEMPTS", 10, 1),
+      initialRetryMs: int(env, "DELIVERY_RETRY_INITIAL_MS", 1000, 10),
+      maxRetryMs: int(env, "DELIVERY_RETRY_MAX_MS", 60_000, 10),
+    },
+    series: { providers: parseSeriesProviders(env.SERIES_PROVIDERS), hordePollMs: int(env, "AI_HORDE_POLL_MS", 2000, 10) },
+    metrics: {
+      instanceSampleMs: int(env, "METRICS_INSTANCE_SAMPLE_MS", 5000, 50),
+      busyWindowMs: int(env, "METRICS_BUSY_WINDOW_MS", 60_000, 1000),
+    },
+    liveEvents: { safetyPollMs: int(env, "LIVE_EVENTS_SAFETY_POLL_MS", 1000, 10) },
   };
+}
+
+/** `DIALOG_IMAGE_EVERY`: `3-5` (an interval drawn per trigger) or `4` (always 4). */
+export function parseInterval(raw: string | undefined): { min: number; max: number } {
+  if (!raw?.trim()) return { min: 3, max: 5 };
+  const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(raw);
+  const min = Number(m?.[1]);
+  const max = m?.[2] === undefined ? min : Number(m[2]);
+  if (!m || min < 1 || max < min) throw new Error(`DIALOG_IMAGE_EVERY must look like 3-5 (1 <= min <= max), got "${raw}"`);
+  return { min, max };
 }
 
 export { comfyTaskQueue } from "./taskQueues";

@@ -11,8 +11,10 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } 
 import { createGeneralActivities } from "../activities";
 import { createGenerationActivities } from "../activities/db/generations";
 import { loadTemplate } from "../activities/comfyui/template";
+import { loadAndCheckPersonas } from "./personas";
 import { createInstancePool } from "../activities/instancePool";
 import { llmAsker } from "../activities/imagePrompt";
+import { createLlmActivities } from "../activities/llm";
 import { LocalFolderStore } from "../activities/storage";
 import { createApi } from "../api/app";
 import { tenantResolver } from "../api/auth";
@@ -21,6 +23,7 @@ import { createMainWorker } from "../workers/main";
 import { registerApiKey } from "./apiKeys";
 import type { Config } from "./config";
 import { openDatabase, type OpenedDatabase } from "./db";
+import { EventHub } from "./live/eventHub";
 import { createUrlSigner } from "./signedUrls";
 
 export interface Roles {
@@ -72,6 +75,8 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
   if (!address) throw new Error("TEMPORAL_ADDRESS is not set (./darkroom dev starts an embedded Temporal server)");
   // A broken template should stop the process at start, naming the file and node, not fail every photo.
   if (roles.api || roles.worker || roles.gpu?.length) await loadTemplate(config.comfy.defaultTemplate);
+  // Likewise every persona file and template, checked against a live instance's nodes when one answers.
+  if (roles.api || roles.worker) await loadAndCheckPersonas(config.chatImages.personasDir, config.comfy.instances.map((i) => i.url));
   const db = opts.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const prisma = db.prisma;
   for (const { tenant, key } of config.apiKeys) await registerApiKey(prisma, tenant, key);
@@ -129,8 +134,14 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
   for (const w of workers) workerRuns.push(w.run());
 
   let server: ReturnType<ReturnType<typeof createApi>["listen"]> | undefined;
+  let liveEvents: EventHub | undefined;
   if (roles.api) {
+    liveEvents = new EventHub({ prisma, signals: db.eventSignals, pollMs: config.liveEvents.safetyPollMs });
+    await liveEvents.start();
+    const llm = createLlmActivities({ llm: config.llm, budgetMs: config.llmBudgetMs });
     const app = createApi({
+      composeMessage: llm.composeMessage,
+      generations: createGenerationActivities({ prisma, composeMessage: llm.composeMessage, imageUrls, temporal }),
       config,
       prisma,
       temporal,
@@ -138,6 +149,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       store,
       pool,
       resolveTenant: tenantResolver(prisma),
+      liveEvents,
       temporalReachable: async () => {
         await connection.workflowService.getSystemInfo({});
         return true;
@@ -154,6 +166,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
     workers,
     async stop() {
       await server?.stop(true);
+      liveEvents?.stop();
       for (const w of workers) if (w.getState() === "RUNNING") w.shutdown();
       await Promise.allSettled(workerRuns);
       await nativeConnection?.close();

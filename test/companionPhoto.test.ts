@@ -109,6 +109,26 @@ describe("the seed's scenario: 'Mándame una foto tuya en la playa'", () => {
     expect(tail).toEqual([ids.at(-1)!]);
   });
 
+  test("a persona id naming a persona file brings that persona's own ComfyUI template", async () => {
+    const lina = JSON.parse(await Bun.file(`${import.meta.dir}/../personas/LINA.json`).text());
+    const reply = await stack.request("POST", "/v1/agents/lina/replies", {
+      userId: "u-persona",
+      text: "[IMAGE: reading in a café]",
+      persona: { id: "LINA", name: "Lina", personality: "shy" },
+    });
+    const done = await waitForStatus(stack, reply.body.generations[0].id, ["completed", "failed"]);
+    expect(done.status).toBe("completed");
+    // LINA's portrait size (not the default 3:4), bounded to the stack's 512 px long edge.
+    expect(lina.height).toBeGreaterThan(lina.width);
+    expect(done.images[0]).toMatchObject({ height: 512, width: Math.round((512 * lina.width) / lina.height) });
+    const row = await stack.db.prisma.generation.findUniqueOrThrow({ where: { id: done.id } });
+    const instance = stack.sim.instances[stack.instanceNames.indexOf(done.instance)]!;
+    const history = await (await fetch(`${instance.url}/history/${row.requestId}`)).json();
+    const graph = history[row.requestId!].prompt[2] as Record<string, { class_type: string; inputs: Record<string, unknown> }>;
+    const checkpoints = Object.values(graph).filter((n) => n.class_type === "CheckpointLoaderSimple").map((n) => n.inputs.ckpt_name);
+    expect(checkpoints).toEqual([lina.checkpoint]);
+  });
+
   test("a reply without tags passes through unchanged and starts nothing", async () => {
     const text = "Hola, ¿cómo estás? [no es una imagen]";
     const reply = await stack.request("POST", "/v1/agents/sofia/replies", { userId: "u2", text, persona: SOFIA });

@@ -7,7 +7,6 @@
  * workflow are committed under test/histories; a change that breaks them must use `patched()`.
  */
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -18,17 +17,15 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  sleep,
-  TimeoutFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from "@temporalio/workflow";
-import { TimeoutType } from "@temporalio/common";
-import type { ComfyOutputRef, GenerateOnComfyResult, createComfyActivities } from "../activities/comfyui/generate";
+import type { ComfyOutputRef } from "../activities/comfyui/generate";
 import type { GeneralActivities } from "../activities";
 import type { Persona } from "../activities/llm";
 import type { Language } from "../lib/language";
-import { comfyTaskQueue } from "../lib/taskQueues";
+import { plainImagePrompt } from "../lib/plainImagePrompt";
+import { describeFailure, generateOnSomeInstance } from "./comfyPlacement";
 import { DarkroomStatus } from "../lib/temporal/searchAttributes";
 import type { ChatMessage } from "../activities/db/generations";
 
@@ -46,6 +43,10 @@ export interface CompanionPhotoInput {
   width: number;
   height: number;
   negativePrompt: string;
+  /** Whether an LLM rewrites descriptions into image prompts (else the description is the prompt). */
+  llmPrompts?: boolean;
+  /** The waiting message the API already composed and returned (its fast path). */
+  waitingMessage?: { id: string; content: string };
   limits: {
     maxConcurrentPerUser: number;
     generationTimeoutMs: number;
@@ -77,9 +78,6 @@ const fast = proxyLocalActivities<GeneralActivities>({
   retry: { initialInterval: "100 ms", maximumInterval: "2 seconds", maximumAttempts: 5 },
 });
 
-/** Failure types after which another instance should get the job instead of failing the user. */
-const FAILOVER_TYPES = new Set(["ComfyInstanceUnavailable"]);
-
 export async function companionPhoto(input: CompanionPhotoInput): Promise<CompanionPhotoResult> {
   let waiting: ChatMessage | undefined;
   let stage = "starting";
@@ -109,6 +107,7 @@ export async function companionPhoto(input: CompanionPhotoInput): Promise<Compan
     width: input.width,
     height: input.height,
     workflowId: workflowInfo().workflowId,
+    waitingMessage: input.waitingMessage,
   });
 
   let slotHeld = false;
@@ -132,8 +131,25 @@ export async function companionPhoto(input: CompanionPhotoInput): Promise<Compan
     slotHeld = true;
 
     const seed = Math.floor(Math.random() * 2 ** 48);
-    const prompt = await general.buildImagePrompt({ description: input.description, persona: input.persona, language: input.language });
-    const made = await generateOnSomeInstance(input, { prompt, seed }, remaining, (s) => (stage = s));
+    // Without an LLM the prompt is a pure function of the description: no activity needed.
+    const prompt = input.llmPrompts
+      ? await fast.buildImagePrompt({ description: input.description, persona: input.persona, language: input.language })
+      : plainImagePrompt(input.description);
+    const made = await generateOnSomeInstance({
+      generationId: input.generationId,
+      template: input.template,
+      params: { prompt, negativePrompt: input.negativePrompt, seed, width: input.width, height: input.height },
+      pickupTimeoutMs: input.limits.pickupTimeoutMs,
+      heartbeatTimeoutMs: input.limits.heartbeatTimeoutMs,
+      remaining,
+      // Pick and record the instance in one local activity.
+      pick: (exclude) => fast.assignInstance({ generationId: input.generationId, exclude }),
+      onInstance: async () => {
+        upsertSearchAttributes([{ key: DarkroomStatus, value: "generating" }]);
+      },
+      onStage: (s) => (stage = s),
+      whenNoneHealthy: "wait",
+    });
 
     stage = "storing";
     const images = await general.storeImages({
@@ -145,7 +161,7 @@ export async function companionPhoto(input: CompanionPhotoInput): Promise<Compan
     });
 
     stage = "completing";
-    const message = await general.completeGeneration({
+    const message = await fast.completeGeneration({
       generationId: input.generationId,
       imageIds: images.map((i) => i.id),
       gpuMs: made.gpuMs,
@@ -156,92 +172,25 @@ export async function companionPhoto(input: CompanionPhotoInput): Promise<Compan
   } catch (err) {
     if (isCancellation(err)) {
       await CancellationScope.nonCancellable(async () => {
-        await general.stopGpuWork({ generationId: input.generationId });
-        await general.cancelGeneration({ generationId: input.generationId });
+        await fast.stopGpuWork({ generationId: input.generationId });
+        await fast.cancelGeneration({ generationId: input.generationId });
       });
       stage = "cancelled";
       upsertSearchAttributes([{ key: DarkroomStatus, value: "cancelled" }]);
       throw err;
     }
     const reason = describeFailure(err);
-    const message = await general.failGeneration({ generationId: input.generationId, error: reason });
+    const message = await fast.failGeneration({ generationId: input.generationId, error: reason });
     stage = "failed";
     upsertSearchAttributes([{ key: DarkroomStatus, value: "failed" }]);
     return { status: "failed", imageIds: [], message };
   } finally {
     if (slotHeld) {
       await CancellationScope.nonCancellable(() =>
-        general.releaseUserSlot({ generationId: input.generationId, tenantId: input.tenantId, userId: input.userId }),
+        fast.releaseUserSlot({ generationId: input.generationId, tenantId: input.tenantId, userId: input.userId }),
       );
     }
   }
-}
-
-/**
- * Pick a healthy instance and run the prompt on its own task queue; when the instance is down or
- * its worker never picks the job up, try another one (the worker-specific task queue pattern).
- */
-async function generateOnSomeInstance(
-  input: CompanionPhotoInput,
-  params: { prompt: string; seed: number },
-  remaining: () => number,
-  setStage: (stage: string) => void,
-): Promise<GenerateOnComfyResult> {
-  const tried: string[] = [];
-  let lastProblem = "no ComfyUI instance is configured";
-  for (let attempt = 0; ; attempt++) {
-    setStage("picking-instance");
-    const instance = await general.pickInstance({ exclude: tried });
-    if (!instance) {
-      // Every instance is down or already failed this job: wait for one to come back, within budget.
-      if (remaining() <= 1000 || attempt > 50) {
-        throw ApplicationFailure.nonRetryable(`No GPU instance could make the photo: ${lastProblem}`, "NoInstanceAvailable");
-      }
-      tried.length = 0;
-      await sleep(Math.min(5000, remaining()));
-      continue;
-    }
-    await fast.markGenerating({ generationId: input.generationId, instance: instance.name });
-    upsertSearchAttributes([{ key: DarkroomStatus, value: "generating" }]);
-    setStage(`generating on ${instance.name}`);
-    const onInstance = proxyActivities<ReturnType<typeof createComfyActivities>>({
-      taskQueue: comfyTaskQueue(instance.name),
-      scheduleToStartTimeout: input.limits.pickupTimeoutMs,
-      startToCloseTimeout: remaining(),
-      heartbeatTimeout: input.limits.heartbeatTimeoutMs,
-      // A retry after a worker crash re-attaches to the running prompt (heartbeat details), so it is cheap.
-      retry: { initialInterval: "500 ms", maximumInterval: "5 seconds", maximumAttempts: 4 },
-    });
-    try {
-      return await onInstance.generateOnComfy({
-        generationId: input.generationId,
-        template: input.template,
-        params: { prompt: params.prompt, negativePrompt: input.negativePrompt, seed: params.seed, width: input.width, height: input.height },
-      });
-    } catch (err) {
-      if (!shouldFailOver(err)) throw err;
-      tried.push(instance.name);
-      lastProblem = describeFailure(err);
-    }
-  }
-}
-
-function shouldFailOver(err: unknown): boolean {
-  if (!(err instanceof ActivityFailure)) return false;
-  const cause = err.cause;
-  if (cause instanceof TimeoutFailure) {
-    // Nobody picked the job up (worker gone), or the worker died and retries ran out.
-    return cause.timeoutType === TimeoutType.SCHEDULE_TO_START || cause.timeoutType === TimeoutType.HEARTBEAT;
-  }
-  return cause instanceof ApplicationFailure && FAILOVER_TYPES.has(cause.type ?? "");
-}
-
-/** A message for the stored error: the innermost cause is what a person can act on. */
-function describeFailure(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof Error && (e as { cause?: unknown }).cause instanceof Error) e = (e as { cause: unknown }).cause;
-  if (e instanceof TimeoutFailure) return `timed out (${e.timeoutType ?? "unknown"})`;
-  return e instanceof Error ? e.message : String(e);
 }
 
 export type { ComfyOutputRef };

@@ -102,6 +102,7 @@ export function followPrompt(
       settle(() => resolve({ status: "success", promptId, outputs, entry, gpuMs: gpuMsOf(entry) ?? (startedAt ? Date.now() - startedAt : undefined) }));
     };
 
+    let wakeHistoryRead: (() => void) | undefined;
     /** After the socket says "done": the history entry lands a moment later, so retry briefly. */
     const readHistorySoon = async () => {
       if (readingHistory) return;
@@ -112,7 +113,16 @@ export function followPrompt(
           const entry = await client.history(promptId, { signal, attempts: 1 });
           if (settled) return;
           if (entry) return settleFromEntry(entry);
-          await new Promise((r) => setTimeout(r, HISTORY_RETRY_MS));
+          // Sleep, unless the socket's final `executing {node: null}` (sent once history is written)
+          // arrives first: then read again at once.
+          await new Promise<void>((r) => {
+            const timer = setTimeout(r, HISTORY_RETRY_MS);
+            wakeHistoryRead = () => {
+              clearTimeout(timer);
+              r();
+            };
+          });
+          wakeHistoryRead = undefined;
         }
       } catch {
         // Polling carries on and will find it.
@@ -131,7 +141,10 @@ export function followPrompt(
         case "execution_start":
           return markRunning();
         case "executing":
-          if (message.data.node === null) void readHistorySoon();
+          if (message.data.node === null) {
+            if (wakeHistoryRead) wakeHistoryRead();
+            else void readHistorySoon();
+          }
           else if (startedAt === undefined) markRunning();
           return;
         case "progress":

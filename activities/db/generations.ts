@@ -4,10 +4,11 @@
  * crash, a retry or an operator's reset, and the chat must never see a message twice.
  */
 import type { Client } from "@temporalio/client";
-import type { PrismaClient } from "../../lib/db/generated/client";
+import type { Prisma, PrismaClient } from "../../lib/db/generated/client";
 import type { Language } from "../../lib/language";
 import type { ComposeMessageInput, ComposedMessage, Persona } from "../llm";
 import { eventRow, type EventScope } from "./events";
+import { currentRunId, reopenIfEndedByEarlierRun } from "./runs";
 
 export interface ChatMessage {
   id: string;
@@ -41,7 +42,10 @@ export interface BeginGenerationInput {
   template?: string;
   width: number;
   height: number;
+  negativePrompt?: string;
   workflowId: string;
+  /** Composed by the API on its fast path; the workflow then writes the very same message. */
+  waitingMessage?: { id: string; content: string };
 }
 
 export interface GenerationActivityDeps {
@@ -78,25 +82,59 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
     return { g, persona: (g.persona ?? { name: "", personality: "" }) as unknown as Persona, language: g.language as Language };
   }
 
+  async function finalMessage(messageId: string): Promise<ChatMessage> {
+    return toChatMessage(await prisma.message.findUniqueOrThrow({ where: { id: messageId } }));
+  }
+
+  /**
+   * Writes a generation's outcome and its message only if no outcome is recorded yet, in one
+   * transaction; returns the id of the outcome message that won. Two attempts of one activity can
+   * overlap (a timed-out attempt still finishing while its retry starts): only one message survives.
+   */
+  async function writeOnce(
+    generationId: string,
+    outcome: { completedMessageId: string } & Record<string, unknown>,
+    rows: (tx: Prisma.TransactionClient) => PromiseLike<unknown>[],
+  ): Promise<string> {
+    const won = await prisma.$transaction(async (tx) => {
+      const claimed = await tx.generation.updateMany({ where: { id: generationId, completedMessageId: null }, data: outcome });
+      if (claimed.count === 0) return false;
+      for (const row of rows(tx)) await row;
+      return true;
+    });
+    if (won) return outcome.completedMessageId;
+    const g = await prisma.generation.findUniqueOrThrow({ where: { id: generationId }, select: { completedMessageId: true } });
+    return g.completedMessageId!;
+  }
+
+  async function existingWaitingMessage(generationId: string): Promise<ChatMessage | undefined> {
+    const g = await prisma.generation.findUnique({ where: { id: generationId }, select: { waitingMessageId: true } });
+    if (!g?.waitingMessageId) return undefined;
+    return toChatMessage(await prisma.message.findUniqueOrThrow({ where: { id: g.waitingMessageId } }));
+  }
+
   return {
-    /** Records the generation and its in-character waiting message (once), and returns that message. */
+    /**
+     * Records the generation and its in-character waiting message (once), and returns that message.
+     * The API and the workflow may both call this for one generation at the same moment (the API for
+     * read-your-writes, the workflow so nothing is lost if the API dies): the loser of the insert
+     * race reads the winner's row.
+     */
     async beginGeneration(input: BeginGenerationInput): Promise<ChatMessage> {
-      const existing = await prisma.generation.findUnique({ where: { id: input.generationId } });
-      if (existing?.waitingMessageId) {
-        const m = await prisma.message.findUniqueOrThrow({ where: { id: existing.waitingMessageId } });
-        return toChatMessage(m);
-      }
-      const composed = await deps.composeMessage({
+      await reopenIfEndedByEarlierRun(prisma, input.generationId);
+      const existing = await existingWaitingMessage(input.generationId);
+      if (existing) return existing;
+      const composed = input.waitingMessage ?? (await deps.composeMessage({
         kind: "waiting",
         persona: input.persona,
         description: input.description,
         language: input.language,
         variantSeed: `${input.generationId}:waiting`,
-      });
-      const messageId = crypto.randomUUID();
+      }));
+      const messageId = input.waitingMessage?.id ?? crypto.randomUUID();
       const scope: EventScope = { tenantId: input.tenantId, generationId: input.generationId, agentId: input.agentId, userId: input.userId, dialogId: input.dialogId };
       const waitingPayload = { id: messageId, role: "assistant", kind: "waiting", content: composed.content, generationId: input.generationId };
-      const [, message] = await prisma.$transaction([
+      const write = prisma.$transaction([
         prisma.generation.create({
           data: {
             id: input.generationId,
@@ -113,6 +151,7 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
             template: input.template,
             width: input.width,
             height: input.height,
+            negativePrompt: input.negativePrompt,
             workflowId: input.workflowId,
             provider: "comfyui",
             waitingMessageId: messageId,
@@ -137,7 +176,14 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
           ],
         }),
       ]);
-      return toChatMessage(message);
+      try {
+        const [, message] = await write;
+        return toChatMessage(message);
+      } catch (err) {
+        const raced = (err as { code?: string }).code === "P2002" ? await existingWaitingMessage(input.generationId) : undefined;
+        if (raced) return raced;
+        throw err;
+      }
     },
 
     /**
@@ -145,6 +191,7 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
      * user's queue. Serialised per user by an advisory lock so two claims never share a slot.
      */
     async claimUserSlot(input: { generationId: string; tenantId: string; userId: string; max: number }): Promise<{ granted: boolean; queuePosition: number }> {
+      await reopenIfEndedByEarlierRun(prisma, input.generationId);
       return prisma.$transaction(async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${input.tenantId + "/" + input.userId}))`;
         const me = await tx.generation.findUniqueOrThrow({ where: { id: input.generationId } });
@@ -196,6 +243,7 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
     },
 
     async markGenerating(input: { generationId: string; instance: string }): Promise<void> {
+      await reopenIfEndedByEarlierRun(prisma, input.generationId);
       await prisma.generation.updateMany({
         where: { id: input.generationId, status: { notIn: TERMINAL } },
         data: { status: "generating", instance: input.instance, startedAt: new Date(), queuePosition: null },
@@ -204,10 +252,9 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
 
     /** The completion message with the images, written once; a rerun returns the first one. */
     async completeGeneration(input: { generationId: string; imageIds: string[]; gpuMs: number }): Promise<ChatMessage> {
+      await reopenIfEndedByEarlierRun(prisma, input.generationId);
       const { g, persona, language } = await personaOf(input.generationId);
-      if (g.completedMessageId) {
-        return toChatMessage(await prisma.message.findUniqueOrThrow({ where: { id: g.completedMessageId } }));
-      }
+      if (g.completedMessageId) return finalMessage(g.completedMessageId);
       const images = await prisma.image.findMany({ where: { id: { in: input.imageIds } }, orderBy: { outputIndex: "asc" } });
       const composed = await deps.composeMessage({
         kind: "completed",
@@ -224,8 +271,16 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
         height: img.height,
       }));
       const messageId = crypto.randomUUID();
-      const [message] = await prisma.$transaction([
-        prisma.message.create({
+      const written = await writeOnce(g.id, {
+        status: "completed",
+        completedMessageId: messageId,
+        completedAt: new Date(),
+        progressPercent: 100,
+        queuePosition: null,
+        etaSeconds: null,
+        gpuMs: input.gpuMs,
+      }, (tx) => [
+        tx.message.create({
           data: {
             id: messageId,
             tenantId: g.tenantId,
@@ -238,36 +293,24 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
             metadata: { multimedia } as object,
           },
         }),
-        prisma.event.createMany({
+        tx.event.createMany({
           data: [
             eventRow(scopeOf(g), "image:completed", {
               generationId: g.id,
+              runId: currentRunId(),
               message: { id: messageId, role: "assistant", kind: "completed", content: composed.content, metadata: { multimedia } },
             }),
           ],
         }),
-        prisma.generation.update({
-          where: { id: g.id },
-          data: {
-            status: "completed",
-            completedMessageId: messageId,
-            completedAt: new Date(),
-            progressPercent: 100,
-            queuePosition: null,
-            etaSeconds: null,
-            gpuMs: input.gpuMs,
-          },
-        }),
       ]);
-      return toChatMessage(message);
+      return finalMessage(written);
     },
 
     /** The in-character apology, written once; the error is kept for the operator. */
     async failGeneration(input: { generationId: string; error: string }): Promise<ChatMessage> {
+      await reopenIfEndedByEarlierRun(prisma, input.generationId);
       const { g, persona, language } = await personaOf(input.generationId);
-      if (g.completedMessageId) {
-        return toChatMessage(await prisma.message.findUniqueOrThrow({ where: { id: g.completedMessageId } }));
-      }
+      if (g.completedMessageId) return finalMessage(g.completedMessageId);
       const composed = await deps.composeMessage({
         kind: "failed",
         persona,
@@ -277,8 +320,15 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
         errorHint: input.error,
       });
       const messageId = crypto.randomUUID();
-      const [message] = await prisma.$transaction([
-        prisma.message.create({
+      const written = await writeOnce(g.id, {
+        status: "failed",
+        errorMessage: input.error.slice(0, 2000),
+        completedMessageId: messageId,
+        completedAt: new Date(),
+        queuePosition: null,
+        etaSeconds: null,
+      }, (tx) => [
+        tx.message.create({
           data: {
             id: messageId,
             tenantId: g.tenantId,
@@ -290,40 +340,33 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
             content: composed.content,
           },
         }),
-        prisma.event.createMany({
+        tx.event.createMany({
           data: [
             eventRow(scopeOf(g), "image:failed", {
               generationId: g.id,
+              runId: currentRunId(),
               error: input.error,
               message: { id: messageId, role: "assistant", kind: "failed", content: composed.content },
             }),
           ],
         }),
-        prisma.generation.update({
-          where: { id: g.id },
-          data: {
-            status: "failed",
-            errorMessage: input.error.slice(0, 2000),
-            completedMessageId: messageId,
-            completedAt: new Date(),
-            queuePosition: null,
-            etaSeconds: null,
-          },
-        }),
       ]);
-      return toChatMessage(message);
+      return finalMessage(written);
     },
 
     async cancelGeneration(input: { generationId: string }): Promise<void> {
+      await reopenIfEndedByEarlierRun(prisma, input.generationId);
       const g = await prisma.generation.findUniqueOrThrow({ where: { id: input.generationId } });
       if (TERMINAL.includes(g.status)) return;
-      await prisma.$transaction([
-        prisma.generation.update({
-          where: { id: g.id },
+      await prisma.$transaction(async (tx) => {
+        // Conditional on the record still being open: two attempts never write two cancellations.
+        const cancelled = await tx.generation.updateMany({
+          where: { id: g.id, status: { notIn: TERMINAL } },
           data: { status: "cancelled", completedAt: new Date(), queuePosition: null, etaSeconds: null },
-        }),
-        prisma.event.createMany({ data: [eventRow(scopeOf(g), "image:cancelled", { generationId: g.id })] }),
-      ]);
+        });
+        if (cancelled.count === 0) return;
+        await tx.event.createMany({ data: [eventRow(scopeOf(g), "image:cancelled", { generationId: g.id, runId: currentRunId() })] });
+      });
     },
 
     /** Progress reported by a GPU worker; never moves a finished generation backwards. */

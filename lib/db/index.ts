@@ -3,6 +3,7 @@
  * folder. Both are served by the one generated Prisma client, and both are brought up to date
  * with the committed migrations on open.
  */
+import { localEventSignals, postgresEventSignals, type EventSignals } from "./eventSignals";
 import { PrismaClient } from "./generated/client";
 import { applyMigrations } from "./migrate";
 import { openPglite, pgliteMigrationExecutor, pglitePrisma } from "./pglite";
@@ -14,6 +15,8 @@ export type Db = PrismaClient;
 export interface OpenedDatabase {
   prisma: PrismaClient;
   kind: "postgres" | "pglite";
+  /** "Events were committed" wake-ups for live delivery (LISTEN/NOTIFY on PostgreSQL). */
+  eventSignals: EventSignals;
   close(): Promise<void>;
 }
 
@@ -48,8 +51,17 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<OpenedDat
     const databaseUrl = opts.databaseUrl;
     assertPostgresUrl(databaseUrl);
     if (migrate) await withPostgresMigrationExecutor(databaseUrl, (executor) => applyMigrations(executor, opts.migrationsDir));
-    const prisma = postgresPrisma(databaseUrl);
-    return { prisma, kind: "postgres", close: () => prisma.$disconnect() };
+    const eventSignals = postgresEventSignals(databaseUrl);
+    const prisma = postgresPrisma(databaseUrl, eventSignals);
+    return {
+      prisma,
+      kind: "postgres",
+      eventSignals,
+      close: async () => {
+        await eventSignals.close();
+        await prisma.$disconnect();
+      },
+    };
   }
 
   const { pglite, lock } = await openPglite(opts.dataDir);
@@ -60,15 +72,18 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<OpenedDat
     lock.release();
     throw error;
   }
-  const prisma = pglitePrisma(pglite);
+  const eventSignals = localEventSignals();
+  const prisma = pglitePrisma(pglite, eventSignals);
   let closed = false;
   return {
     prisma,
     kind: "pglite",
+    eventSignals,
     close: async () => {
       if (closed) return;
       closed = true;
       try {
+        await eventSignals.close();
         await prisma.$disconnect();
         await pglite.close();
       } finally {

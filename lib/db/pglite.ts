@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
+import { signallingAdapter, type EventSignals } from "./eventSignals";
 import { PrismaClient } from "./generated/client";
 import { lockDirectory, type DirectoryLock } from "./lockfile";
 import type { MigrationExecutor } from "./migrate";
@@ -28,10 +29,10 @@ export async function openPglite(dataDir: string): Promise<OpenedPglite> {
   }
 }
 
-export function pglitePrisma(pglite: PGlite): PrismaClient {
+export function pglitePrisma(pglite: PGlite, signals?: EventSignals): PrismaClient {
   // The adapter is typed against an older @prisma/driver-adapter-utils; the runtime contract is the same.
   const adapter = new PrismaPGlite(pglite) as unknown as NonNullable<ConstructorParameters<typeof PrismaClient>[0]["adapter"]>;
-  return new PrismaClient({ adapter });
+  return new PrismaClient({ adapter: signals ? signallingAdapter(adapter, signals, false) : adapter });
 }
 
 /** PGlite is one session owned by this process (the lockfile sees to that), so no lock is needed. */

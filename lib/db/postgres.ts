@@ -1,14 +1,16 @@
 /** darkroom's database on a PostgreSQL server, through `pg` and Prisma's pg driver adapter. */
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
+import { signallingAdapter, type EventSignals } from "./eventSignals";
 import { PrismaClient } from "./generated/client";
 import { MIGRATION_ADVISORY_LOCK_KEY, type MigrationExecutor } from "./migrate";
 
 /** Per process; several workers and the API share one server, which allows 100 connections by default. */
 const POOL_SIZE = 10;
 
-export function postgresPrisma(databaseUrl: string): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: POOL_SIZE }) });
+export function postgresPrisma(databaseUrl: string, signals?: EventSignals): PrismaClient {
+  const adapter = new PrismaPg({ connectionString: databaseUrl, max: POOL_SIZE });
+  return new PrismaClient({ adapter: signals ? signallingAdapter(adapter, signals, true) : adapter });
 }
 
 /**

@@ -20,7 +20,7 @@ export async function startComfySimulator(opts: ComfySimulatorOptions): Promise<
         root: path.join(opts.outputDir, `comfy${index}`),
         steps: opts.steps,
         stepMs: opts.stepMs,
-        historyDelayMs: opts.historyDelayMs ?? 30,
+        historyDelayMs: opts.historyDelayMs ?? 10,
       });
       await instance.up();
       instances.push(instance);

@@ -75,6 +75,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const running = await start(config, { api: true, worker: true, gpu: opts.gpuWorkers ?? instanceNames }, { db });
   const api = `http://127.0.0.1:${port}`;
   const [tenant, key] = Object.entries(tenants)[0]!;
+  let stopped = false;
   return {
     config,
     env,
@@ -99,6 +100,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       return { status: res.status, body: parsed, headers: res.headers };
     },
     async stop() {
+      if (stopped) return;
+      stopped = true;
       await running.stop();
       await db.close();
       await sim.stop();

@@ -1,0 +1,40 @@
+/** Every activity of the chat-image flow (workflows/chatImage.ts), composed from its parts. */
+import type { PrismaClient } from "../lib/db/generated/client";
+import type { Config } from "../lib/config";
+import { loadPersonas, type PersonaCatalog } from "../lib/personas";
+import { createChatImagePromptActivities } from "./chatImagePrompt";
+import { createChatImageRecordActivities } from "./db/chatImages";
+import { deliveryRecords, type Channel } from "./delivery/records";
+import { createTelegramDeliveryActivities } from "./delivery/telegram";
+import { createWebhookDeliveryActivities } from "./delivery/webhook";
+import type { AskLlm } from "./imagePrompt";
+import { createInstanceAffinityActivities } from "./instanceAffinity";
+import type { InstancePool } from "./instancePool";
+import type { ImageStore } from "./storage";
+
+export function createChatImageActivities(deps: {
+  config: Config;
+  prisma: PrismaClient;
+  store: ImageStore;
+  pool: InstancePool;
+  imageUrls(imageId: string): { url: string; thumbnailUrl: string };
+  askLlm?: AskLlm;
+  personas?: PersonaCatalog;
+}) {
+  const personas = deps.personas ?? loadPersonas(deps.config.chatImages.personasDir);
+  const records = deliveryRecords(deps.prisma);
+  return {
+    ...createChatImagePromptActivities({ prisma: deps.prisma, personas, askLlm: deps.askLlm, budgetMs: deps.config.llmBudgetMs }),
+    ...createChatImageRecordActivities({ prisma: deps.prisma, personas }),
+    ...createInstanceAffinityActivities({ prisma: deps.prisma, pool: deps.pool }),
+    ...createTelegramDeliveryActivities({ settings: deps.config.telegram, store: deps.store, records }),
+    ...createWebhookDeliveryActivities({ settings: deps.config.webhooks, records, imageUrls: deps.imageUrls }),
+    /** A channel that ran out of retries (or was cancelled): its row says so for good. */
+    async markDeliveryFailed(input: { generationId: string; channel: Channel; target: string; error: string }): Promise<void> {
+      await deps.prisma.delivery.updateMany({
+        where: { generationId: input.generationId, channel: input.channel, target: input.target, status: { not: "delivered" } },
+        data: { status: "failed", lastError: input.error.slice(0, 1000) },
+      });
+    },
+  };
+}

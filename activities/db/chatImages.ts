@@ -1,0 +1,116 @@
+/**
+ * The database side of chat-triggered images: the result cache and the persona's failure message.
+ * Idempotent per generation, like every activity: a retry or replay never writes twice.
+ */
+import { createHash } from "node:crypto";
+import type { PrismaClient } from "../../lib/db/generated/client";
+import type { PersonaCatalog } from "../../lib/personas";
+import { renderTemplate, type TemplateParams } from "../comfyui/template";
+import { eventRow } from "./events";
+import { TERMINAL } from "./generations";
+
+/** JSON with sorted keys, so the same graph always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([k, v]) => v !== undefined && k !== "_meta")
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Same template, inputs and seed → same key: the hash of the rendered graph (which holds the seed). */
+export function cacheKeyOf(graph: unknown): string {
+  return createHash("sha256").update(canonicalJson(graph)).digest("hex");
+}
+
+export function createChatImageRecordActivities(deps: { prisma: PrismaClient; personas: PersonaCatalog }) {
+  const { prisma } = deps;
+
+  return {
+    /**
+     * Records the prompt and cache key, and when a completed generation of the same tenant has the
+     * same key, gives this one its pictures: new Image rows pointing at the same stored files.
+     */
+    async reuseCachedChatImage(input: { generationId: string; prompt: string }): Promise<{ cacheKey: string; imageIds: string[] | null }> {
+      const g = await prisma.generation.findUniqueOrThrow({ where: { id: input.generationId }, include: { images: { orderBy: { outputIndex: "asc" } } } });
+      const personaId = (g.persona as { id?: string } | null)?.id ?? "";
+      const persona = deps.personas.find(personaId);
+      if (!persona) throw new Error(`Persona "${personaId}" of generation ${g.id} is no longer in ${deps.personas.dir}`);
+      const params: TemplateParams = {
+        prompt: input.prompt,
+        negativePrompt: g.negativePrompt ?? persona.negativePrompt,
+        seed: Number(g.seed ?? 0),
+        width: g.width ?? persona.width,
+        height: g.height ?? persona.height,
+      };
+      const cacheKey = cacheKeyOf(renderTemplate(persona.template, params));
+      if (g.images.length > 0) return { cacheKey, imageIds: g.images.map((i) => i.id) };
+
+      return prisma.$transaction(async (tx) => {
+        await tx.generation.update({ where: { id: g.id }, data: { cacheKey, prompt: input.prompt } });
+        const hit = await tx.generation.findFirst({
+          where: { tenantId: g.tenantId, cacheKey, status: "completed", id: { not: g.id }, images: { some: {} } },
+          orderBy: { completedAt: "asc" },
+          include: { images: { orderBy: { outputIndex: "asc" } } },
+        });
+        if (!hit) return { cacheKey, imageIds: null };
+        const imageIds: string[] = [];
+        for (const img of hit.images) {
+          const id = crypto.randomUUID();
+          await tx.image.create({
+            data: {
+              id,
+              tenantId: g.tenantId,
+              generationId: g.id,
+              outputIndex: img.outputIndex,
+              storageKey: img.storageKey,
+              thumbKey: img.thumbKey,
+              contentType: img.contentType,
+              width: img.width,
+              height: img.height,
+              thumbWidth: img.thumbWidth,
+              thumbHeight: img.thumbHeight,
+              bytes: img.bytes,
+              sha256: img.sha256,
+              seed: img.seed,
+            },
+          });
+          imageIds.push(id);
+        }
+        await tx.generation.update({ where: { id: g.id }, data: { provider: "cache", instance: null } });
+        return { cacheKey, imageIds };
+      });
+    },
+
+    /** Ends the generation with the persona's own failure message (written once); the error is kept for operators. */
+    async failChatImage(input: { generationId: string; error: string }): Promise<void> {
+      const g = await prisma.generation.findUniqueOrThrow({ where: { id: input.generationId } });
+      if (g.completedMessageId || TERMINAL.includes(g.status)) return;
+      const personaId = (g.persona as { id?: string } | null)?.id ?? "";
+      const content = deps.personas.find(personaId)?.failureMessage ?? "Sorry, the picture did not work out this time.";
+      const messageId = crypto.randomUUID();
+      const scope = { tenantId: g.tenantId, generationId: g.id, dialogId: g.dialogId };
+      await prisma.$transaction([
+        prisma.message.create({
+          data: { id: messageId, tenantId: g.tenantId, generationId: g.id, conversationId: g.dialogId, kind: "failed", content },
+        }),
+        prisma.event.createMany({
+          data: [
+            eventRow(scope, "image:failed", {
+              generationId: g.id,
+              error: input.error,
+              message: { id: messageId, role: "assistant", kind: "failed", content },
+            }),
+          ],
+        }),
+        prisma.generation.update({
+          where: { id: g.id },
+          data: { status: "failed", errorMessage: input.error.slice(0, 2000), completedMessageId: messageId, completedAt: new Date(), queuePosition: null },
+        }),
+      ]);
+    },
+  };
+}

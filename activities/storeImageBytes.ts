@@ -1,0 +1,53 @@
+/**
+ * Stores image bytes that did not come from a ComfyUI instance (e.g. AI Horde's URL or base64 WebP)
+ * the same way `storeImages` stores ComfyUI outputs: sharp post-processing, content-addressed
+ * storage, one Image row per output index (so a retried activity never stores twice).
+ */
+import type { PrismaClient } from "../lib/db/generated/client";
+import { postProcessImage } from "./imaging";
+import { imageKeys, type ImageStore } from "./storage";
+import type { StoredImage } from "./storeImages";
+
+export interface ImageBytesDeps {
+  prisma: PrismaClient;
+  store: ImageStore;
+  imaging: { maxEdge: number; thumbEdge: number; quality: number };
+}
+
+/** The image already stored for this output, if an earlier attempt got that far. */
+export async function storedOutput(prisma: PrismaClient, generationId: string, outputIndex: number): Promise<StoredImage | undefined> {
+  const existing = await prisma.image.findUnique({ where: { generationId_outputIndex: { generationId, outputIndex } } });
+  return existing ? { id: existing.id, width: existing.width, height: existing.height, sha256: existing.sha256 } : undefined;
+}
+
+export async function storeImageBytes(
+  deps: ImageBytesDeps,
+  input: { generationId: string; tenantId: string; outputIndex: number; bytes: Uint8Array; seed: number },
+): Promise<StoredImage> {
+  const earlier = await storedOutput(deps.prisma, input.generationId, input.outputIndex);
+  if (earlier) return earlier;
+  const img = await postProcessImage(input.bytes, deps.imaging);
+  const keys = imageKeys(input.tenantId, img.sha256);
+  if (!(await deps.store.has(keys.full))) await deps.store.put(keys.full, img.webp, "image/webp");
+  if (!(await deps.store.has(keys.thumb))) await deps.store.put(keys.thumb, img.thumb, "image/webp");
+  const row = await deps.prisma.image.upsert({
+    where: { generationId_outputIndex: { generationId: input.generationId, outputIndex: input.outputIndex } },
+    create: {
+      id: crypto.randomUUID(),
+      tenantId: input.tenantId,
+      generationId: input.generationId,
+      outputIndex: input.outputIndex,
+      storageKey: keys.full,
+      thumbKey: keys.thumb,
+      width: img.width,
+      height: img.height,
+      thumbWidth: img.thumbWidth,
+      thumbHeight: img.thumbHeight,
+      bytes: img.bytes,
+      sha256: img.sha256,
+      seed: BigInt(input.seed),
+    },
+    update: {},
+  });
+  return { id: row.id, width: row.width, height: row.height, sha256: row.sha256 };
+}

@@ -1,0 +1,60 @@
+/**
+ * GET /v1/ws — the realtime WebSocket. Auth by `?token=<api key>` or a first message
+ * `{ type: "auth", token }`; then `subscribe { topics }`, `resume { since }`, `ping { timestamp }`,
+ * `generation:cancel { id }`. Events are the ones SSE carries, each with its `eventId`, plus
+ * `task:update { task_id, state, details }` for `task:<id>` topics.
+ *
+ * Dead sockets: Bun pings idle connections and closes those that stay silent (idleTimeout).
+ * Slow ones: each session bounds what is queued for it (lib/live/socketSession.ts).
+ */
+import { Elysia, t } from "elysia";
+import { SocketSession } from "../lib/live/socketSession";
+import { bearerToken } from "./auth";
+import type { ApiContext } from "./context";
+
+const TERMINAL = new Set(["completed", "failed", "cancelled"]);
+/** Seconds of silence before Bun pings a socket, and again before it closes one that never answers. */
+const IDLE_TIMEOUT_S = 30;
+
+export function realtimeRoutes(ctx: ApiContext) {
+  const sessions = new Map<string, SocketSession>();
+
+  const cancelGeneration = async (tenantId: string, generationId: string) => {
+    const g = await ctx.prisma.generation.findFirst({ where: { id: generationId, tenantId }, select: { status: true, workflowId: true } });
+    if (!g) throw new Error(`Generation "${generationId}" was not found`);
+    if (TERMINAL.has(g.status)) throw new Error(`Generation "${generationId}" is already ${g.status}`);
+    await ctx.temporal.workflow.getHandle(g.workflowId).cancel();
+  };
+
+  return new Elysia({ tags: ["Realtime"] }).ws("/v1/ws", {
+    query: t.Object({ token: t.Optional(t.String({ maxLength: 500 })) }),
+    idleTimeout: IDLE_TIMEOUT_S,
+    sendPings: true,
+    // The session closes a lagging client itself, with a reason it can act on; this is the backstop.
+    backpressureLimit: 4 << 20,
+    closeOnBackpressureLimit: true,
+    detail: { summary: "Realtime events over WebSocket (subscribe to agent:, user:, dialog:, generation:, task: topics; resume since an eventId)" },
+    open(ws) {
+      const session = new SocketSession(
+        { hub: ctx.liveEvents, prisma: ctx.prisma, resolveTenant: ctx.resolveTenant, cancelGeneration },
+        {
+          send: (text) => void ws.raw.send(text),
+          // Bun's socket has it; Elysia's portable type leaves it out.
+          bufferedAmount: () => (ws.raw as unknown as { getBufferedAmount(): number }).getBufferedAmount(),
+          close: (code, reason) => ws.raw.close(code, reason),
+        },
+      );
+      sessions.set(ws.id, session);
+      const token = ws.data.query.token ?? bearerToken(ws.data.headers?.authorization);
+      void session.open(token).catch(() => session.close(1011, "authentication failed"));
+    },
+    message(ws, message) {
+      const session = sessions.get(ws.id);
+      void session?.handle(message as string | object).catch((err) => console.warn(`websocket message failed: ${(err as Error).message}`));
+    },
+    close(ws) {
+      sessions.get(ws.id)?.dispose();
+      sessions.delete(ws.id);
+    },
+  });
+}

@@ -1,0 +1,46 @@
+/**
+ * The chat-triggered persona image of seed 002 as a task: the input is one dialog message; every
+ * few messages (the dialog's drawn cadence) it triggers a picture, and that picture is the task.
+ * A message that triggers none is answered 409 `no_image` with the message number that will.
+ */
+import { t } from "elysia";
+import { HttpError } from "../api/errors";
+import { startChatImage } from "../lib/chatImageRequests";
+import { postDialogMessage } from "../lib/dialogs";
+import { loadPersonas, type PersonaCatalog } from "../lib/personas";
+import { defineFlow, FlowInputInvalid } from "./flow";
+
+let catalog: { dir: string; personas: PersonaCatalog } | undefined;
+const personasIn = (dir: string) => {
+  if (catalog?.dir !== dir) catalog = { dir, personas: loadPersonas(dir) };
+  return catalog.personas;
+};
+
+export const chatImageFlow = defineFlow({
+  name: "chat_image",
+  description: "Posts one message of a persona dialog; when the dialog's cadence says so, a persona picture is made from the conversation (delivery targets as set on POST /v1/dialogs/:dialogId/messages).",
+  inputs: t.Object({
+    dialogId: t.String({ minLength: 1, maxLength: 200, pattern: "^[A-Za-z0-9._:@-]+$" }),
+    persona: t.String({ minLength: 1, maxLength: 64, description: "A persona id from GET /v1/personas" }),
+    role: t.Optional(t.Union([t.Literal("user"), t.Literal("assistant")], { default: "user" })),
+    text: t.String({ minLength: 1, maxLength: 20_000 }),
+  }),
+  async start(ctx, { tenantId, inputs }) {
+    const personas = personasIn(ctx.config.chatImages.personasDir);
+    const persona = personas.find(inputs.persona);
+    if (!persona) throw new FlowInputInvalid("persona", `— unknown persona "${inputs.persona}" (known: ${personas.ids().join(", ")})`);
+    const posted = await postDialogMessage(
+      ctx.prisma,
+      ctx.config.chatImages.every,
+      { tenantId, dialogId: inputs.dialogId, role: inputs.role ?? "user", text: inputs.text, persona },
+      (request) => startChatImage(ctx.temporal, ctx.config, request),
+    );
+    if (!posted.generationId) {
+      throw new HttpError(409, "no_image", `Message ${posted.messageCount} of dialog "${inputs.dialogId}" triggers no image; message ${posted.nextTriggerAt} will`, {
+        messageCount: posted.messageCount,
+        nextTriggerAt: posted.nextTriggerAt,
+      });
+    }
+    return { taskId: posted.generationId };
+  },
+});

@@ -1,0 +1,43 @@
+/** The chat photo of seed 000 as a task: an in-character waiting message now, the picture later. */
+import { t } from "elysia";
+import { startCompanionPhoto } from "../lib/companionPhotoRequests";
+import { detectLanguage, normalizeLanguage } from "../lib/language";
+import { defineFlow } from "./flow";
+
+const Id = (what: string) => t.String({ minLength: 1, maxLength: 200, pattern: "^[A-Za-z0-9._:@-]+$", description: what });
+
+export const companionPhotoFlow = defineFlow({
+  name: "companion_photo",
+  description: "A photo of an agent's persona for a chat: an in-character waiting message at once, then the image with a completion message.",
+  inputs: t.Object({
+    agentId: Id("The agent (character) id in your product"),
+    userId: Id("The end user the agent is talking to"),
+    description: t.String({ minLength: 1, maxLength: 2000, description: "What the photo shows, e.g. 'selfie at the beach at sunset'" }),
+    persona: t.Optional(
+      t.Object({
+        name: t.String({ minLength: 1, maxLength: 100 }),
+        personality: t.String({ maxLength: 2000 }),
+        language: t.Optional(t.String({ minLength: 2, maxLength: 20 })),
+      }),
+    ),
+    conversationId: t.Optional(Id("Your conversation id, echoed on messages")),
+  }),
+  async start(ctx, { tenantId, inputs }) {
+    const generationId = crypto.randomUUID();
+    const persona = inputs.persona ?? { name: inputs.agentId, personality: "" };
+    await startCompanionPhoto(
+      { temporal: ctx.temporal, config: ctx.config, composeMessage: ctx.composeMessage, beginGeneration: ctx.generations.beginGeneration },
+      {
+        generationId,
+        tenantId,
+        agentId: inputs.agentId,
+        userId: inputs.userId,
+        conversationId: inputs.conversationId,
+        description: inputs.description,
+        persona,
+        language: normalizeLanguage(persona.language) ?? detectLanguage(inputs.description),
+      },
+    );
+    return { taskId: generationId };
+  },
+});

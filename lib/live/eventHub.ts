@@ -1,0 +1,143 @@
+/**
+ * One reader of the event log per API process, fanning new events out to every live client (SSE
+ * streams, WebSockets) of that process. It wakes on the database's "events committed" signal
+ * (LISTEN/NOTIFY) and keeps a slow safety poll, so delivery never rests on process memory: any
+ * process serves any client, and each one delivers every event.
+ *
+ * Events are handed out strictly in id order and exactly once. Ids come from a sequence, so a
+ * transaction that took id 10 may commit after the one that took id 11; the hub waits briefly at
+ * such a gap instead of skipping past it (a gap that never fills — a rolled-back insert — is
+ * skipped after GAP_GRACE_MS). Hence "everything up to `horizon` was delivered" holds, which is
+ * what lets a reconnecting client replay from the log up to the horizon and continue live.
+ */
+import type { EventSignals } from "../db/eventSignals";
+import type { PrismaClient } from "../db/generated/client";
+
+export interface LogEvent {
+  id: bigint;
+  tenantId: string;
+  type: string;
+  generationId: string | null;
+  agentId: string | null;
+  userId: string | null;
+  dialogId: string | null;
+  taskId: string | null;
+  payload: unknown;
+}
+
+export type EventListener = (event: LogEvent) => void;
+
+const BATCH = 500;
+const GAP_RECHECK_MS = 10;
+const GAP_GRACE_MS = 2000;
+
+export interface EventHubOptions {
+  prisma: PrismaClient;
+  signals: EventSignals;
+  /** The slow safety poll, for a lost notification. */
+  pollMs?: number;
+}
+
+export class EventHub {
+  private readonly listeners = new Set<EventListener>();
+  private delivered = 0n;
+  private started: Promise<void> | undefined;
+  private reading = false;
+  private again = false;
+  private gap: { at: bigint; since: number } | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private poll: ReturnType<typeof setInterval> | undefined;
+  private stopSignals: (() => void) | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: EventHubOptions) {}
+
+  /** Every event with an id up to this one has been handed to the listeners (or never will exist). */
+  get horizon(): bigint {
+    return this.delivered;
+  }
+
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      const last = await this.opts.prisma.event.findFirst({ orderBy: { id: "desc" }, select: { id: true } });
+      this.delivered = last?.id ?? 0n;
+      this.stopSignals = this.opts.signals.onCommitted(() => this.wake());
+      this.poll = setInterval(() => this.wake(), this.opts.pollMs ?? 1000);
+      this.poll.unref?.();
+    })();
+    return this.started;
+  }
+
+  /** Listeners run synchronously in id order; they must not block (queue and return). */
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.stopSignals?.();
+    clearInterval(this.poll);
+    clearTimeout(this.timer);
+    this.listeners.clear();
+  }
+
+  /** Reads what is new now; concurrent wake-ups collapse into one more read. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    this.reading = true;
+    void this.readNew()
+      .catch((err) => console.warn(`event hub: reading the log failed: ${(err as Error).message}`))
+      .finally(() => {
+        this.reading = false;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async readNew(): Promise<void> {
+    for (;;) {
+      const rows = await this.opts.prisma.event.findMany({ where: { id: { gt: this.delivered } }, orderBy: { id: "asc" }, take: BATCH });
+      if (this.stopped) return;
+      for (const row of rows) {
+        if (row.id !== this.delivered + 1n && !this.gapExpired(this.delivered + 1n)) {
+          this.timer ??= setTimeout(() => {
+            this.timer = undefined;
+            this.wake();
+          }, GAP_RECHECK_MS);
+          return;
+        }
+        this.gap = undefined;
+        this.delivered = row.id;
+        for (const listener of this.listeners) {
+          try {
+            listener(row);
+          } catch (err) {
+            console.warn(`event hub: a listener failed: ${(err as Error).message}`);
+          }
+        }
+      }
+      if (rows.length < BATCH) return;
+    }
+  }
+
+  private gapExpired(at: bigint): boolean {
+    if (this.gap?.at !== at) this.gap = { at, since: performance.now() };
+    return performance.now() - this.gap.since >= GAP_GRACE_MS;
+  }
+}
+
+/** What clients receive for a log event, on SSE and WebSocket alike. */
+export function clientEvent(e: LogEvent): Record<string, unknown> {
+  return { eventId: Number(e.id), type: e.type, ...(e.payload as object) };
+}

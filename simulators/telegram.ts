@@ -1,0 +1,144 @@
+/**
+ * A Telegram Bot API stand-in for tests and dev: `sendPhoto` (multipart upload) and `sendMessage`,
+ * answering like the real API (`{ ok, result }` or `{ ok: false, error_code, description }`).
+ * It records what each chat received and can be told to rate-limit (429 with retry_after), to
+ * not know a chat (400 chat not found), or to be down (connection refused, same port when back).
+ */
+import type { Server } from "bun";
+
+export interface SentPhoto {
+  chatId: string;
+  messageId: number;
+  caption?: string;
+  filename: string;
+  contentType: string;
+  bytes: Uint8Array;
+}
+
+export interface SentMessage {
+  chatId: string;
+  messageId: number;
+  text: string;
+}
+
+export interface TelegramSimulator {
+  url: string;
+  token: string;
+  photos: SentPhoto[];
+  messages: SentMessage[];
+  /** Every Bot API call received, with the answer's status (including the refused ones). */
+  calls: Array<{ method: string; chatId?: string; status: number }>;
+  /** The next `count` calls answer 429 with `retry_after` seconds. */
+  rateLimitNext(count: number, retryAfterSeconds: number): void;
+  /** Calls for this chat answer 400 "Bad Request: chat not found". */
+  forgetChat(chatId: string): void;
+  down(): Promise<void>;
+  up(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startTelegramSimulator(opts: { token: string; port?: number; host?: string }): Promise<TelegramSimulator> {
+  const host = opts.host ?? "127.0.0.1";
+  let port = opts.port ?? 0;
+  let server: Server<undefined> | undefined;
+  let nextMessageId = 1;
+  let rateLimited: number[] = [];
+  const unknownChats = new Set<string>();
+  const sim: TelegramSimulator = {
+    url: "",
+    token: opts.token,
+    photos: [],
+    messages: [],
+    calls: [],
+    rateLimitNext(count, retryAfterSeconds) {
+      rateLimited = rateLimited.concat(Array.from({ length: count }, () => retryAfterSeconds));
+    },
+    forgetChat(chatId) {
+      unknownChats.add(chatId);
+    },
+    async down() {
+      await server?.stop(true);
+      server = undefined;
+    },
+    async up() {
+      if (server) return;
+      server = Bun.serve({ hostname: host, port, fetch: handle });
+      port = server.port!;
+      sim.url = `http://${host}:${port}`;
+    },
+    stop: () => sim.down(),
+  };
+
+  const answer = (status: number, body: unknown) => Response.json(body, { status });
+  const fail = (status: number, description: string, extra: Record<string, unknown> = {}) =>
+    answer(status, { ok: false, error_code: status, description, ...extra });
+
+  async function handle(req: Request): Promise<Response> {
+    const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(new URL(req.url).pathname);
+    if (!m) return fail(404, "Not Found");
+    const [, token, method] = m;
+    const record = (status: number, chatId?: string) => sim.calls.push({ method: method!, chatId, status });
+    if (token !== opts.token) {
+      record(401);
+      return fail(401, "Unauthorized");
+    }
+    if (req.method !== "POST") return fail(405, "Method Not Allowed");
+    let chatId: string | undefined;
+    let form: FormData | undefined;
+    let json: Record<string, unknown> | undefined;
+    if ((req.headers.get("content-type") ?? "").startsWith("multipart/form-data")) {
+      form = await req.formData();
+      chatId = form.get("chat_id")?.toString();
+    } else {
+      json = (await req.json().catch(() => ({}))) as Record<string, unknown>;
+      chatId = json.chat_id === undefined ? undefined : String(json.chat_id);
+    }
+    const retryAfter = rateLimited.shift();
+    if (retryAfter !== undefined) {
+      record(429, chatId);
+      return fail(429, `Too Many Requests: retry after ${retryAfter}`, { parameters: { retry_after: retryAfter } });
+    }
+    if (!chatId) {
+      record(400);
+      return fail(400, "Bad Request: chat_id is empty");
+    }
+    if (unknownChats.has(chatId)) {
+      record(400, chatId);
+      return fail(400, "Bad Request: chat not found");
+    }
+    const messageId = nextMessageId++;
+    if (method === "sendPhoto") {
+      const photo = form?.get("photo");
+      if (!(photo instanceof Blob) || photo.size === 0) {
+        record(400, chatId);
+        return fail(400, "Bad Request: there is no photo in the request");
+      }
+      const caption = form?.get("caption")?.toString();
+      sim.photos.push({
+        chatId,
+        messageId,
+        caption,
+        filename: (photo as File).name ?? "",
+        contentType: photo.type,
+        bytes: new Uint8Array(await photo.arrayBuffer()),
+      });
+      record(200, chatId);
+      return answer(200, { ok: true, result: { message_id: messageId, chat: { id: chatId }, date: Math.floor(Date.now() / 1000), caption } });
+    }
+    if (method === "sendMessage") {
+      const text = String(json?.text ?? form?.get("text") ?? "");
+      if (!text) {
+        record(400, chatId);
+        return fail(400, "Bad Request: message text is empty");
+      }
+      sim.messages.push({ chatId, messageId, text });
+      record(200, chatId);
+      return answer(200, { ok: true, result: { message_id: messageId, chat: { id: chatId }, date: Math.floor(Date.now() / 1000), text } });
+    }
+    record(404, chatId);
+    return fail(404, "Not Found: method not found");
+  }
+
+  await sim.up();
+  return sim;
+}

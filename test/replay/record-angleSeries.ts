@@ -1,0 +1,58 @@
+/**
+ * Records angle-series histories (the series workflow and its per-angle children) from real runs
+ * into test/histories/, for test/replay.test.ts:
+ *   bun test/replay/record-angleSeries.ts
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { historyToJSON } from "@temporalio/common/lib/proto-utils";
+import { startHordeSimulator } from "../../simulators/horde";
+import { eventually, startStack, type Stack } from "../support/stack";
+
+const OUT = path.resolve(import.meta.dir, "../histories");
+const BMW = { brand: "BMW", model: "X5", year: 2020, color: "white", bodyType: "SUV" };
+
+async function save(stack: Stack, name: string, workflowId: string) {
+  const handle = stack.running.temporal.workflow.getHandle(workflowId);
+  await handle.result().catch(() => undefined); // the whole run, through its last event
+  const history = await handle.fetchHistory();
+  fs.mkdirSync(OUT, { recursive: true });
+  fs.writeFileSync(path.join(OUT, `${name}.json`), historyToJSON(history));
+  console.log(`recorded ${name} (${history.events?.length} events)`);
+}
+
+async function run(stack: Stack, nonce: string, angles: string[]) {
+  const res = await stack.request("POST", "/v1/series", { subject: BMW, nonce, angles });
+  if (res.status !== 202) throw new Error(`series not started: ${res.status} ${JSON.stringify(res.body)}`);
+  const sessionId = res.body.sessionId as string;
+  return eventually(async () => {
+    const s = (await stack.request("GET", `/v1/series/${sessionId}`)).body;
+    return ["completed", "partial", "failed", "cancelled"].includes(s?.status) ? s : undefined;
+  }, `series ${sessionId}`);
+}
+
+const horde = await startHordeSimulator({ jobMs: 50 });
+const stack = await startStack({ instances: 3, stepMs: 20, steps: 4, env: { AI_HORDE_URL: horde.url, AI_HORDE_POLL_MS: "30" } });
+try {
+  const ok = await run(stack, "replay-completed", ["front", "side", "rear"]);
+  await save(stack, "angleSeries-completed", ok.workflowId);
+  await save(stack, "angleSeries-completed-front", `${ok.workflowId}/front`);
+
+  // One angle fails on ComfyUI and on the Horde: that angle is failed, the series partial.
+  stack.sim.instances.forEach((i) => i.failNext(1, { message: "CUDA out of memory" }));
+  horde.faultNext(1);
+  const partial = await run(stack, "replay-partial", ["front", "side"]);
+  await save(stack, "angleSeries-partial", partial.workflowId);
+  const failed = partial.images.find((i: { status: string }) => i.status === "failed");
+  await save(stack, "angleSeries-partial-failed-angle", `${partial.workflowId}/${failed.angle}`);
+
+  // No ComfyUI instance healthy: the AI Horde serves.
+  await Promise.all(stack.sim.instances.map((i) => i.down()));
+  await Bun.sleep(600);
+  const fallback = await run(stack, "replay-horde", ["side"]);
+  await save(stack, "angleSeries-horde-angle", `${fallback.workflowId}/side`);
+} finally {
+  await stack.stop();
+  await horde.stop();
+  process.exit(0);
+}

@@ -1,0 +1,156 @@
+/**
+ * The task API (seed 003) on real parts: the flow registry, validation that names the field, and the
+ * task's SSE stream — seed 003's bytes, ending after the terminal state, resumable with
+ * Last-Event-ID without losing or repeating an update.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { pythonJson } from "../lib/live/pythonJson";
+import { startStack, type Stack } from "./support/stack";
+
+interface Frame {
+  raw: string;
+  id: string;
+  data: { state: string; details: { status: string; progress: number; step_results: unknown[]; final_result?: unknown } };
+}
+
+/** Reads an SSE response to its end (or until `stopAfter` frames), keeping each frame's exact bytes. */
+async function readFrames(res: Response, stopAfter = Infinity): Promise<{ frames: Frame[]; ended: boolean; text: string }> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const frames: Frame[] = [];
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return { frames, ended: true, text };
+    text += decoder.decode(value, { stream: true });
+    let end: number;
+    while ((end = text.indexOf("\n\n", frames.reduce((n, f) => n + f.raw.length, 0))) >= 0) {
+      const start = frames.reduce((n, f) => n + f.raw.length, 0);
+      const raw = text.slice(start, end + 2);
+      const m = /^id: (\d+)\ndata: (.*)\n\n$/.exec(raw);
+      if (!m) throw new Error(`not a seed-003 frame: ${JSON.stringify(raw)}`);
+      frames.push({ raw, id: m[1]!, data: JSON.parse(m[2]!) });
+      if (frames.length >= stopAfter) {
+        await reader.cancel();
+        return { frames, ended: false, text };
+      }
+    }
+  }
+}
+
+describe("task API", () => {
+  let stack: Stack;
+  const events = (taskId: string, lastEventId?: string) =>
+    fetch(`${stack.api}/v1/tasks/${taskId}/events`, {
+      headers: { authorization: `Bearer ${stack.key}`, ...(lastEventId ? { "last-event-id": lastEventId } : {}) },
+    });
+
+  beforeAll(async () => {
+    stack = await startStack({ stepMs: 40, steps: 6 });
+  });
+  afterAll(() => stack?.stop());
+
+  test("GET /v1/flows lists every flow with its input schema", async () => {
+    const res = await stack.request("GET", "/v1/flows");
+    expect(res.status).toBe(200);
+    const names = res.body.flows.map((f: { name: string }) => f.name);
+    expect(names).toEqual(expect.arrayContaining(["companion_photo", "angle_series", "chat_image", "variations"]));
+    const variations = res.body.flows.find((f: { name: string }) => f.name === "variations");
+    expect(variations.description.length).toBeGreaterThan(10);
+    expect(variations.inputs.type).toBe("object");
+    expect(variations.inputs.properties.count).toMatchObject({ type: "number", multipleOf: 1, minimum: 1, maximum: 8 });
+  });
+
+  test("an unknown flow is a 400 listing the known ones", async () => {
+    const res = await stack.request("POST", "/v1/tasks", { flow: "poem_flow", inputs: {} });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("unknown_flow");
+    for (const name of ["companion_photo", "angle_series", "chat_image", "variations"]) expect(res.body.error.message).toContain(name);
+    expect(res.body.error.details.known).toContain("variations");
+  });
+
+  test("invalid inputs are a 400 naming the field", async () => {
+    const wrongType = await stack.request("POST", "/v1/tasks", { flow: "variations", inputs: { prompt: "a red bicycle", count: "many" } });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.body.error.code).toBe("invalid_inputs");
+    expect(wrongType.body.error.message).toContain("inputs.count");
+    const missing = await stack.request("POST", "/v1/tasks", { flow: "companion_photo", inputs: { agentId: "sofia", userId: "u1" } });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.message).toContain("inputs.description");
+    const neither = await stack.request("POST", "/v1/tasks", { flow: "variations", inputs: { count: 2 } });
+    expect(neither.status).toBe(400);
+    expect(neither.body.error.message).toContain("inputs.prompt");
+    const notMine = await stack.request("POST", "/v1/tasks", { flow: "variations", inputs: { sourceGenerationId: "nope-123" } });
+    expect(notMine.status).toBe(400);
+    expect(notMine.body.error.message).toContain("inputs.sourceGenerationId");
+  });
+
+  test("variations: SSE in seed 003's bytes, progress to SUCCESS, then the stream ends", async () => {
+    const started = await stack.request("POST", "/v1/tasks", { flow: "variations", inputs: { prompt: "a red bicycle by the sea", count: 2, width: 256, height: 256 } });
+    expect(started.status).toBe(200);
+    const taskId = started.body.task_id as string;
+    expect(Object.keys(started.body)).toEqual(["task_id"]);
+
+    const res = await events(taskId);
+    expect(res.headers.get("content-type")).toStartWith("text/event-stream");
+    const { frames, ended, text } = await readFrames(res);
+    expect(ended).toBe(true);
+    // Nothing but frames: no comments, no `event:` lines, exactly `id: N\ndata: <json>\n\n` each.
+    expect(frames.map((f) => f.raw).join("")).toBe(text);
+    for (const f of frames) {
+      expect(Object.keys(f.data)).toEqual(["state", "details"]);
+      // The JSON is written as Python's json.dumps writes it.
+      expect(f.raw).toBe(`id: ${f.id}\ndata: ${pythonJson(f.data)}\n\n`);
+      expect(["PENDING", "PROGRESS", "SUCCESS", "FAILURE"]).toContain(f.data.state);
+    }
+    const ids = frames.map((f) => BigInt(f.id));
+    expect(ids).toEqual([...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(frames[0]!.data.state).toBe("PENDING");
+    expect(frames.some((f) => f.data.state === "PROGRESS")).toBe(true);
+    const progress = frames.map((f) => f.data.details.progress);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    const last = frames.at(-1)!.data;
+    expect(last.state).toBe("SUCCESS");
+    expect(last.details.progress).toBe(100);
+    const final = last.details.final_result as { images: Array<{ imageId: string; seed: number }> };
+    expect(final.images).toHaveLength(2);
+    expect(new Set(final.images.map((i) => i.seed)).size).toBe(2);
+    const tools = last.details.step_results.filter((s) => (s as { type: string }).type === "tool_result");
+    expect(tools.map((s) => (s as { step_name: string }).step_name)).toEqual(expect.arrayContaining(["Variation 1 of 2", "Variation 2 of 2"]));
+
+    const state = await stack.request("GET", `/v1/tasks/${taskId}`);
+    expect(state.status).toBe(200);
+    expect(state.body).toEqual(last);
+
+    // Reconnecting after the end: nothing new, the stream ends at once.
+    const after = await readFrames(await events(taskId, frames.at(-1)!.id));
+    expect(after).toMatchObject({ frames: [], ended: true });
+  });
+
+  test("Last-Event-ID in the middle of a generation: every update once", async () => {
+    const started = await stack.request("POST", "/v1/tasks", {
+      flow: "companion_photo",
+      inputs: { agentId: "sofia", userId: "u-sse", description: "selfie at the beach", persona: { name: "Sofia", personality: "cheerful", language: "en" } },
+    });
+    expect(started.status).toBe(200);
+    const taskId = started.body.task_id as string;
+
+    const first = await readFrames(await events(taskId), 3);
+    expect(first.ended).toBe(false);
+    const rest = await readFrames(await events(taskId, first.frames.at(-1)!.id));
+    expect(rest.ended).toBe(true);
+    const seen = [...first.frames, ...rest.frames];
+
+    const whole = await readFrames(await events(taskId));
+    expect(seen.map((f) => f.raw)).toEqual(whole.frames.map((f) => f.raw));
+    expect(new Set(seen.map((f) => f.id)).size).toBe(seen.length);
+    expect(whole.frames.at(-1)!.data.state).toBe("SUCCESS");
+    const final = whole.frames.at(-1)!.data.details.final_result as { message: { kind: string } };
+    expect(final.message.kind).toBe("completed");
+  });
+
+  test("another tenant's task is a 404", async () => {
+    const res = await stack.request("GET", "/v1/tasks/00000000-0000-0000-0000-000000000000");
+    expect(res.status).toBe(404);
+  });
+});

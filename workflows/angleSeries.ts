@@ -1,0 +1,254 @@
+/**
+ * A consistent angle series (seed 001): one car, several angles, the same car in every picture.
+ *
+ * The API computes the session id and the per-angle seeds from a stable hash (lib/seriesIdentity),
+ * so they are inputs here and a replay never recomputes them. The parent writes the series and one
+ * generation per angle, then runs every angle as its own child workflow, all at once: each angle
+ * picks its own instance, so the angles run in parallel across the pool (and queue on an instance
+ * when there are fewer instances than angles). An angle's failure is recorded on that angle and
+ * never loses the others; each angle is cancellable on its own through its generation.
+ *
+ * Per angle the providers are tried in order (ComfyUI, then AI Horde when configured): ComfyUI gives
+ * up on an angle when no instance is healthy or the job fails on the GPU, and the Horde serves it.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineUpdate,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from "@temporalio/workflow";
+import type { GeneralActivities } from "../activities";
+import type { BegunAngle, SeriesAngleJob, SeriesStatus } from "../activities/db/series";
+import type { SeriesProvider } from "../lib/config";
+import type { SeriesSubject } from "../lib/seriesIdentity";
+import { DarkroomKind, DarkroomStatus, DarkroomTenant } from "../lib/temporal/searchAttributes";
+import { describeFailure, generateOnSomeInstance } from "./comfyPlacement";
+
+export interface AngleSeriesLimits {
+  generationTimeoutMs: number;
+  pickupTimeoutMs: number;
+  heartbeatTimeoutMs: number;
+  /** How long the AI Horde activity may go without a heartbeat (it heartbeats every poll). */
+  hordeHeartbeatTimeoutMs: number;
+}
+
+export interface AngleSeriesInput {
+  sessionId: string;
+  tenantId: string;
+  subject: SeriesSubject;
+  nonce: string;
+  angles: SeriesAngleJob[];
+  template?: string;
+  width: number;
+  height: number;
+  negativePrompt: string;
+  /** Tried in order for every angle; already filtered to the configured ones. */
+  providers: SeriesProvider[];
+  limits: AngleSeriesLimits;
+}
+
+export interface AngleImageInput {
+  generationId: string;
+  tenantId: string;
+  sessionId: string;
+  angle: string;
+  prompt: string;
+  seed: number;
+  template?: string;
+  width: number;
+  height: number;
+  negativePrompt: string;
+  providers: SeriesProvider[];
+  limits: AngleSeriesLimits;
+}
+
+export interface AngleOutcome {
+  angle: string;
+  generationId: string;
+  status: "completed" | "failed" | "cancelled";
+  provider?: SeriesProvider;
+  imageIds: string[];
+  error?: string;
+}
+
+export interface AngleSeriesResult {
+  sessionId: string;
+  status: SeriesStatus;
+  angles: AngleOutcome[];
+}
+
+/** The API waits on this update (Update-with-Start): the series and its angles are recorded. */
+export const seriesBegunUpdate = defineUpdate<BegunAngle[]>("seriesBegun");
+
+const fast = proxyLocalActivities<GeneralActivities>({
+  startToCloseTimeout: "20 seconds",
+  retry: { initialInterval: "100 ms", maximumInterval: "2 seconds", maximumAttempts: 5 },
+});
+
+const general = proxyActivities<GeneralActivities>({
+  startToCloseTimeout: "1 minute",
+  retry: { initialInterval: "200 ms", backoffCoefficient: 2, maximumInterval: "10 seconds", maximumAttempts: 10 },
+});
+
+export async function angleSeries(input: AngleSeriesInput): Promise<AngleSeriesResult> {
+  let begun: BegunAngle[] | undefined;
+  setHandler(seriesBegunUpdate, async () => {
+    await condition(() => begun !== undefined);
+    return begun!;
+  });
+
+  // A local activity: the API's Update-with-Start answers right after this write.
+  begun = await fast.beginAngleSeries({
+    sessionId: input.sessionId,
+    tenantId: input.tenantId,
+    subject: input.subject,
+    nonce: input.nonce,
+    angles: input.angles,
+    workflowId: workflowInfo().workflowId,
+    template: input.template,
+    width: input.width,
+    height: input.height,
+    negativePrompt: input.negativePrompt,
+  });
+  upsertSearchAttributes([{ key: DarkroomStatus, value: "generating" }]);
+
+  const angles = await Promise.all(
+    begun.map(async (a): Promise<AngleOutcome> => {
+      try {
+        return await executeChild(angleSeriesImage, {
+          workflowId: a.workflowId,
+          args: [
+            {
+              generationId: a.generationId,
+              tenantId: input.tenantId,
+              sessionId: input.sessionId,
+              angle: a.angle,
+              prompt: a.prompt,
+              seed: a.seed,
+              template: input.template,
+              width: input.width,
+              height: input.height,
+              negativePrompt: input.negativePrompt,
+              providers: input.providers,
+              limits: input.limits,
+            },
+          ],
+          typedSearchAttributes: [
+            { key: DarkroomTenant, value: input.tenantId },
+            { key: DarkroomKind, value: "angle_series" },
+            { key: DarkroomStatus, value: "pending" },
+          ],
+        });
+      } catch (err) {
+        // The child records its own outcome; this only keeps one angle's end from ending the rest.
+        return { angle: a.angle, generationId: a.generationId, status: isCancellation(err) ? "cancelled" : "failed", imageIds: [], error: describeFailure(err) };
+      }
+    }),
+  );
+
+  const status = await CancellationScope.nonCancellable(() => fast.finishAngleSeries({ sessionId: input.sessionId, tenantId: input.tenantId }));
+  upsertSearchAttributes([{ key: DarkroomStatus, value: status }]);
+  return { sessionId: input.sessionId, status, angles };
+}
+
+/** One angle of a series: one generation, made by the first provider that can. */
+export async function angleSeriesImage(input: AngleImageInput): Promise<AngleOutcome> {
+  const deadline = Date.now() + input.limits.generationTimeoutMs;
+  const remaining = () => Math.max(1, deadline - Date.now());
+  const base = { angle: input.angle, generationId: input.generationId };
+  try {
+    const made = await makeWithProviders(input, remaining);
+    await fast.completeSeriesAngle({
+      generationId: input.generationId,
+      imageIds: made.imageIds,
+      gpuMs: made.gpuMs,
+      provider: made.provider,
+      instance: made.instance,
+      requestId: made.requestId,
+    });
+    upsertSearchAttributes([{ key: DarkroomStatus, value: "completed" }]);
+    return { ...base, status: "completed", provider: made.provider, imageIds: made.imageIds };
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(async () => {
+        await fast.stopGpuWork({ generationId: input.generationId });
+        await fast.cancelGeneration({ generationId: input.generationId });
+      });
+      upsertSearchAttributes([{ key: DarkroomStatus, value: "cancelled" }]);
+      throw err;
+    }
+    const error = describeFailure(err);
+    await fast.failSeriesAngle({ generationId: input.generationId, error });
+    upsertSearchAttributes([{ key: DarkroomStatus, value: "failed" }]);
+    return { ...base, status: "failed", imageIds: [], error };
+  }
+}
+
+interface MadeImage {
+  provider: SeriesProvider;
+  instance?: string;
+  requestId: string;
+  imageIds: string[];
+  gpuMs: number;
+}
+
+async function makeWithProviders(input: AngleImageInput, remaining: () => number): Promise<MadeImage> {
+  const problems: string[] = [];
+  for (const [i, provider] of input.providers.entries()) {
+    const last = i === input.providers.length - 1;
+    try {
+      if (provider === "comfyui") {
+        const made = await generateOnSomeInstance({
+          generationId: input.generationId,
+          template: input.template,
+          params: { prompt: input.prompt, negativePrompt: input.negativePrompt, seed: input.seed, width: input.width, height: input.height },
+          pickupTimeoutMs: input.limits.pickupTimeoutMs,
+          heartbeatTimeoutMs: input.limits.heartbeatTimeoutMs,
+          remaining,
+          // With a provider behind it, an empty pool hands the angle on instead of waiting.
+          whenNoneHealthy: last ? "wait" : "give-up",
+          onInstance: async (instance) => {
+            await fast.markAngleGenerating({ generationId: input.generationId, provider: "comfyui", instance });
+            upsertSearchAttributes([{ key: DarkroomStatus, value: "generating" }]);
+          },
+        });
+        const images = await general.storeImages({
+          generationId: input.generationId,
+          tenantId: input.tenantId,
+          instance: made.instance,
+          outputs: made.outputs,
+          seed: input.seed,
+        });
+        return { provider, instance: made.instance, requestId: made.promptId, imageIds: images.map((img) => img.id), gpuMs: made.gpuMs };
+      }
+      await fast.markAngleGenerating({ generationId: input.generationId, provider: "horde" });
+      upsertSearchAttributes([{ key: DarkroomStatus, value: "generating" }]);
+      const horde = proxyActivities<GeneralActivities>({
+        startToCloseTimeout: remaining(),
+        heartbeatTimeout: input.limits.hordeHeartbeatTimeoutMs,
+        // A retry re-attaches to the heartbeated request id, or submits again when it expired.
+        retry: { initialInterval: "1 second", maximumInterval: "10 seconds", maximumAttempts: 3 },
+      });
+      const made = await horde.generateOnHorde({
+        generationId: input.generationId,
+        tenantId: input.tenantId,
+        params: { prompt: input.prompt, negativePrompt: input.negativePrompt, seed: input.seed, width: input.width, height: input.height },
+      });
+      return { provider, requestId: made.requestId, imageIds: made.images.map((img) => img.id), gpuMs: made.gpuMs };
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      problems.push(`${provider}: ${describeFailure(err)}`);
+    }
+  }
+  throw ApplicationFailure.nonRetryable(
+    problems.length ? `No provider could make the image. ${problems.join("; ")}` : "No image provider is configured",
+    "AllProvidersFailed",
+  );
+}
