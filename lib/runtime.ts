@@ -25,6 +25,7 @@ import type { Config } from "./config";
 import { openDatabase, type OpenedDatabase } from "./db";
 import { EventHub } from "./live/eventHub";
 import { createUrlSigner } from "./signedUrls";
+import { temporalAnswers } from "./temporal/health";
 
 export interface Roles {
   api?: boolean;
@@ -150,10 +151,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       pool,
       resolveTenant: tenantResolver(prisma),
       liveEvents,
-      temporalReachable: async () => {
-        await connection.workflowService.getSystemInfo({});
-        return true;
-      },
+      temporalReachable: () => temporalAnswers(connection),
     });
     server = app.listen({ port: config.port, hostname: "0.0.0.0" });
   }

@@ -10,6 +10,7 @@ import { createImageStoreActivities } from "../activities/storeImages";
 import type { ApiContext } from "../api/context";
 import { operationRoutes } from "../api/operations";
 import { freePort } from "../lib/temporal/devServer";
+import { temporalAnswers } from "../lib/temporal/health";
 import { eventually, startStack, type Stack } from "./support/stack";
 
 const persona = { name: "Sofia", personality: "alegre", language: "es" };
@@ -328,10 +329,7 @@ describe("metrics and readiness", () => {
     const unreachable = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 500 });
     const routes = operationRoutes({
       prisma: stack.db.prisma,
-      temporalReachable: async () => {
-        await unreachable.workflowService.getSystemInfo({});
-        return true;
-      },
+      temporalReachable: () => temporalAnswers(unreachable, 1000),
     } as Pick<ApiContext, "prisma" | "temporalReachable"> as ApiContext);
     try {
       const res = await routes.handle(new Request("http://darkroom/readyz"));

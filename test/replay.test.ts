@@ -11,10 +11,11 @@ import path from "node:path";
 const script = path.resolve(import.meta.dir, "replay/replay.mjs");
 const histories = fs.readdirSync(path.resolve(import.meta.dir, "histories")).filter((f) => f.endsWith(".json"));
 
-test("committed histories cover success, failure, queueing and cancellation", () => {
-  for (const kind of ["completed", "failed", "queued", "cancelled"]) {
-    expect(histories).toContain(`companionPhoto-${kind}.json`);
-  }
+test("committed histories cover every workflow: success, failure, queueing, cancellation", () => {
+  for (const kind of ["completed", "failed", "queued", "cancelled"]) expect(histories).toContain(`companionPhoto-${kind}.json`);
+  for (const kind of ["completed", "partial-failed-angle", "horde-angle"]) expect(histories).toContain(`angleSeries-${kind}.json`);
+  for (const kind of ["completed", "cached", "failed", "delivery-retried"]) expect(histories).toContain(`chatImage-${kind}.json`);
+  for (const kind of ["completed", "failed"]) expect(histories).toContain(`variations-${kind}.json`);
 });
 
 for (const runtime of ["bun", "node"] as const) {
