@@ -140,14 +140,16 @@ describe("messages in, persona pictures out", () => {
 
     // Delivered: one JPEG per picture to the dialog's chat, captioned with the completion message.
     await eventually(async () => (telegram.photos.filter((p) => p.chatId === "987654321").length === gens.length ? true : undefined), "photos in the chat");
-    const photo = telegram.photos.find((p) => p.chatId === "987654321")!;
+    const deliveries = await stack.request("GET", `/v1/generations/${firstId}/deliveries`);
+    expect(deliveries.body.deliveries).toEqual([
+      expect.objectContaining({ channel: "telegram", target: "987654321", status: "delivered", attempts: 1 }),
+    ]);
+    // The pictures are delivered concurrently: find this generation's photo by its Telegram message id.
+    const photo = telegram.photos.find((p) => String(p.messageId) === deliveries.body.deliveries[0].externalId)!;
+    expect(photo.chatId).toBe("987654321");
     expect(photo.contentType).toBe("image/jpeg");
     expect([...photo.bytes.slice(0, 2)]).toEqual([0xff, 0xd8]);
     expect(photo.caption?.length).toBeGreaterThan(3);
-    const deliveries = await stack.request("GET", `/v1/generations/${firstId}/deliveries`);
-    expect(deliveries.body.deliveries).toEqual([
-      expect.objectContaining({ channel: "telegram", target: "987654321", status: "delivered", attempts: 1, externalId: String(photo.messageId) }),
-    ]);
 
     // Operators find it in Temporal by tenant, kind and dialog.
     const described = await stack.running.temporal.workflow.getHandle(`darkroom/chat_image/${firstId}`).describe();

@@ -290,8 +290,13 @@ describe("metrics and readiness", () => {
     expect(value(`darkroom_generation_duration_seconds_count{kind="companion_photo",status="completed"}`)).toBeGreaterThanOrEqual(4);
     const [name0, name1] = stack.instanceNames as [string, string];
     expect(value(`darkroom_generation_gpu_seconds_count{kind="companion_photo",instance="${name0}"}`)).toBeGreaterThan(0);
-    expect(value(`darkroom_instance_up{instance="${name0}"}`)).toBe(1);
-    expect(value(`darkroom_instance_up{instance="${name1}"}`)).toBe(1);
+    // The pool is probed at most every half second; an instance brought back by an earlier test may
+    // still show its last probe, so wait for the next one.
+    await eventually(async () => {
+      const fresh = await (await fetch(`${stack.api}/metrics`)).text();
+      const up = (name: string) => fresh.includes(`darkroom_instance_up{instance="${name}"} 1`);
+      return up(name0) && up(name1) ? true : undefined;
+    }, "both instances up in /metrics");
     expect(value(`darkroom_instance_queue_pending{instance="${name0}"}`)).toBe(0);
     expect(value(`darkroom_instance_busy_seconds_total{instance="${name0}"}`)).toBeGreaterThan(0);
     expect(value(`darkroom_instance_busy_ratio{instance="${name0}"}`)).toBeGreaterThan(0);
