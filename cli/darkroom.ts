@@ -9,6 +9,7 @@
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { spawn } from "node:child_process";
 import { createApiKey, registerApiKey, newApiKey } from "../lib/apiKeys";
 import { loadConfig, type Config } from "../lib/config";
@@ -16,7 +17,7 @@ import { openDatabase } from "../lib/db";
 import { start, type Running } from "../lib/runtime";
 import { freePort, startDevServer, type DevServer } from "../lib/temporal/devServer";
 
-const ROOT = path.resolve(import.meta.dir, "..");
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 function usage(): never {
   console.error(`usage: ./darkroom <command>

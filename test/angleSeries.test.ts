@@ -4,11 +4,14 @@
  * angles in parallel across instances (and queued on one), fallback to the Horde, a failing angle
  * that leaves the others alone, and bad input.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { startHordeSimulator, type HordeSimulator } from "../simulators/horde";
 import { eventually, startStack, type Stack } from "./support/stack";
+
+// Real servers (Temporal, PostgreSQL, simulators) start cold; `bun test` alone defaults to 5 s.
+setDefaultTimeout(180_000);
 
 const BMW = { brand: "BMW", model: "X5", year: 2020, color: "white", bodyType: "SUV" };
 

@@ -2,8 +2,11 @@
  * The API's outside: every route refuses bad input with a 4xx a person can act on and writes nothing;
  * a tenant never sees another tenant's data (404, not 403); OpenAPI and health are open.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { eventually, startStack, type Stack } from "./support/stack";
+
+// Real servers (Temporal, PostgreSQL, simulators) start cold; `bun test` alone defaults to 5 s.
+setDefaultTimeout(180_000);
 
 let stack: Stack;
 const OTHER_KEY = "key-globex-abcdefghijklmnop";

@@ -2,7 +2,7 @@
  * Chat-triggered persona images (seed 002) on real parts: the cadence, the persona's template on
  * the ComfyUI simulator, delivery to the Telegram simulator, the result cache and bad input.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { createChatImagePromptActivities } from "../activities/chatImagePrompt";
 import { createInstanceAffinityActivities } from "../activities/instanceAffinity";
 import type { InstancePool } from "../activities/instancePool";
@@ -10,6 +10,9 @@ import { drawInterval, imageSeed, triggerSchedule } from "../lib/dialogCadence";
 import { loadPersonas } from "../lib/personas";
 import { startTelegramSimulator, type TelegramSimulator } from "../simulators/telegram";
 import { eventually, startStack, type Stack } from "./support/stack";
+
+// Real servers (Temporal, PostgreSQL, simulators) start cold; `bun test` alone defaults to 5 s.
+setDefaultTimeout(180_000);
 
 const EVERY = { min: 3, max: 5 };
 

@@ -2,9 +2,12 @@
  * Companion photos end to end on real parts: Temporal dev server, PostgreSQL, the ComfyUI simulator
  * over HTTP + WebSocket, sharp, and the API over a real socket.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import sharp from "sharp";
 import { eventually, startStack, type Stack } from "./support/stack";
+
+// Real servers (Temporal, PostgreSQL, simulators) start cold; `bun test` alone defaults to 5 s.
+setDefaultTimeout(180_000);
 
 const SEED_REPLY = "¡Dale! [IMAGE: selfie mía en la playa al atardecer]";
 const SOFIA = { name: "Sofia", personality: "Alegre y divertida", language: "es" };

@@ -4,11 +4,14 @@
  * darkroom role, env vars darkroom never reads, search attributes that drifted from the code,
  * missing mounted files, floating image tags, and an environment that darkroom's own config rejects.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { loadConfig, parseComfyInstances } from "../lib/config";
+
+// Real servers (Temporal, PostgreSQL, simulators) start cold; `bun test` alone defaults to 5 s.
+setDefaultTimeout(180_000);
 
 const root = path.resolve(import.meta.dir, "..");
 const read = (rel: string) => fs.readFileSync(path.join(root, rel), "utf8");

@@ -1,10 +1,13 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { openDatabase, type Db, type OpenedDatabase } from "../lib/db";
 import { readCommittedMigrations } from "../lib/db/migrate";
 import { freshPostgresUrl } from "./support/postgres";
+
+// Real servers (Temporal, PostgreSQL, simulators) start cold; `bun test` alone defaults to 5 s.
+setDefaultTimeout(180_000);
 
 const SLOW = 120_000;
 const tempDirs: string[] = [];

@@ -3,12 +3,15 @@
  * retries after 429 / 500 / a dead receiver, a chat that does not exist, the generation timeout,
  * and the SSRF guard on webhook URLs.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { checkWebhookUrl, DeliveryTargetInvalid, isNonPublicAddress } from "../lib/deliveryTargets";
 import { signWebhook, verifyWebhook } from "../lib/standardWebhooks";
 import { startTelegramSimulator, type TelegramSimulator } from "../simulators/telegram";
 import { startWebhookReceiver, type WebhookReceiver } from "../simulators/webhookReceiver";
 import { eventually, startStack, type Stack } from "./support/stack";
+
+// Real servers (Temporal, PostgreSQL, simulators) start cold; `bun test` alone defaults to 5 s.
+setDefaultTimeout(180_000);
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 

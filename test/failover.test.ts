@@ -2,10 +2,13 @@
  * Faults lose nothing: a GPU instance that is down, a GPU worker that never comes, and a GPU worker
  * killed (SIGKILL) in the middle of a job.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { eventually, startStack, type Stack } from "./support/stack";
+
+// Real servers (Temporal, PostgreSQL, simulators) start cold; `bun test` alone defaults to 5 s.
+setDefaultTimeout(180_000);
 
 const ROOT = path.resolve(import.meta.dir, "..");
 const persona = { name: "Sofia", personality: "alegre", language: "es" };

@@ -2,7 +2,7 @@
  * The committed migrations, prisma/schema.prisma and the real Prisma CLI agree with each other
  * and with lib/db's own migrator. The CLI runs with the Wasm stand-in engine (prisma/engine).
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,6 +11,9 @@ import { applyMigrations, readCommittedMigrations } from "../lib/db/migrate";
 import { withPostgresMigrationExecutor } from "../lib/db/postgres";
 import { runPrismaCli } from "../prisma/engine/prisma";
 import { freshPostgresUrl } from "./support/postgres";
+
+// Real servers (Temporal, PostgreSQL, simulators) start cold; `bun test` alone defaults to 5 s.
+setDefaultTimeout(180_000);
 
 const SLOW = 120_000;
 const root = path.resolve(import.meta.dir, "..");

@@ -2,7 +2,7 @@
  * Operators' controls on real parts: cancel and retry through the API and through Temporal itself
  * (what the Web UI does), the pool's rotation, /metrics and /readyz.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { Connection } from "@temporalio/client";
 import pg from "pg";
 import { createGenerationActivities } from "../activities/db/generations";
@@ -12,6 +12,9 @@ import { operationRoutes } from "../api/operations";
 import { freePort } from "../lib/temporal/devServer";
 import { temporalAnswers } from "../lib/temporal/health";
 import { eventually, startStack, type Stack } from "./support/stack";
+
+// Real servers (Temporal, PostgreSQL, simulators) start cold; `bun test` alone defaults to 5 s.
+setDefaultTimeout(180_000);
 
 const persona = { name: "Sofia", personality: "alegre", language: "es" };
 let stack: Stack;

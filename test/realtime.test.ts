@@ -3,13 +3,16 @@
  * LISTEN/NOTIFY, not process memory), resume in the middle of a generation, many sockets at once,
  * tenant isolation, and a stalled client that is cut off without holding anyone else up.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import net from "node:net";
 import { eventRow } from "../activities/db/events";
 import { loadConfig } from "../lib/config";
 import { start, type Running } from "../lib/runtime";
 import { freePort } from "../lib/temporal/devServer";
 import { eventually, startStack, type Stack } from "./support/stack";
+
+// Real servers (Temporal, PostgreSQL, simulators) start cold; `bun test` alone defaults to 5 s.
+setDefaultTimeout(180_000);
 
 type Msg = { type: string; eventId?: number; [k: string]: unknown };
 

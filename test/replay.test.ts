@@ -3,10 +3,13 @@
  * against today's workflow code, under Bun and under Node. A change that breaks this must be
  * versioned with `patched()` instead of silently shipping.
  */
-import { expect, test } from "bun:test";
+import { expect, test, setDefaultTimeout } from "bun:test";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+
+// Real servers (Temporal, PostgreSQL, simulators) start cold; `bun test` alone defaults to 5 s.
+setDefaultTimeout(180_000);
 
 const script = path.resolve(import.meta.dir, "replay/replay.mjs");
 const histories = fs.readdirSync(path.resolve(import.meta.dir, "histories")).filter((f) => f.endsWith(".json"));

@@ -3,9 +3,12 @@
  * task's SSE stream — seed 003's bytes, ending after the terminal state, resumable with
  * Last-Event-ID without losing or repeating an update.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { pythonJson } from "../lib/live/pythonJson";
 import { startStack, type Stack } from "./support/stack";
+
+// Real servers (Temporal, PostgreSQL, simulators) start cold; `bun test` alone defaults to 5 s.
+setDefaultTimeout(180_000);
 
 interface Frame {
   raw: string;

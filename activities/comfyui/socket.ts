@@ -5,7 +5,11 @@
  * clientId is fixed for the life of the process and reconnects reuse it (ComfyUI rebinds the sid).
  * The socket is only a fast path: it can stall silently or drop, so callers also poll over HTTP.
  */
+import { WebSocket as NodeWebSocket } from "ws";
 import { readWsMessage, type ComfyWsMessage } from "./protocol";
+
+// Bun and Node >= 22 ship a WHATWG WebSocket; Node 20 does not, and `ws` offers the same API there.
+const WebSocketImpl: typeof WebSocket = globalThis.WebSocket ?? (NodeWebSocket as unknown as typeof WebSocket);
 
 export type ComfyWsListener = (message: ComfyWsMessage) => void;
 
@@ -30,7 +34,7 @@ export class ComfySocket {
   ) {}
 
   get isOpen(): boolean {
-    return this.ws?.readyState === WebSocket.OPEN;
+    return this.ws?.readyState === WebSocketImpl.OPEN;
   }
 
   subscribe(listener: ComfyWsListener): () => void {
@@ -93,7 +97,7 @@ export class ComfySocket {
     this.reconnectTimer = undefined;
     let ws: WebSocket;
     try {
-      ws = new WebSocket(`${this.wsUrl}?clientId=${encodeURIComponent(this.clientId)}`);
+      ws = new WebSocketImpl(`${this.wsUrl}?clientId=${encodeURIComponent(this.clientId)}`);
     } catch {
       this.scheduleReconnect();
       return;

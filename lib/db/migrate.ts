@@ -7,8 +7,9 @@
 import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
-export const defaultMigrationsDir = path.resolve(import.meta.dir, "../../prisma/migrations");
+export const defaultMigrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../prisma/migrations");
 
 /** The same lock key `prisma migrate` takes, so the CLI and the server never migrate at once. */
 export const MIGRATION_ADVISORY_LOCK_KEY = 72707369;

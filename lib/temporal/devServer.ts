@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Connection } from "@temporalio/client";
 import * as attributes from "./searchAttributes";
 import { searchAttributeNames } from "./searchAttributes";
@@ -24,7 +25,7 @@ export function findTemporalCli(explicit?: string): string | undefined {
   const which = spawnSync(process.platform === "win32" ? "where" : "which", ["temporal"], { encoding: "utf8" });
   const onPath = which.status === 0 ? which.stdout.split("\n")[0]?.trim() : undefined;
   if (onPath) return onPath;
-  const local = path.resolve(import.meta.dir, "../../.tools/temporal/bin/temporal");
+  const local = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../.tools/temporal/bin/temporal");
   return fs.existsSync(local) ? local : undefined;
 }
 
@@ -94,7 +95,7 @@ async function waitUntilReachable(address: string, child: ChildProcess, output: 
       await conn.close();
       return;
     } catch {
-      await Bun.sleep(200);
+      await new Promise((r) => setTimeout(r, 200));
     }
   }
   child.kill("SIGKILL");

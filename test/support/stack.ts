@@ -37,6 +37,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** GPU workers to run in this process (default: all instances). */
   gpuWorkers?: string[];
+  /** Run the main worker in this process (default true); false leaves it to a spawned process. */
+  mainWorker?: boolean;
   /** Use the embedded PGlite database instead of PostgreSQL. */
   embeddedDb?: boolean;
   tenants?: Record<string, string>;
@@ -72,7 +74,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   const config = loadConfig(env);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const running = await start(config, { api: true, worker: true, gpu: opts.gpuWorkers ?? instanceNames }, { db });
+  const running = await start(config, { api: true, worker: opts.mainWorker ?? true, gpu: opts.gpuWorkers ?? instanceNames }, { db });
   const api = `http://127.0.0.1:${port}`;
   const [tenant, key] = Object.entries(tenants)[0]!;
   let stopped = false;
