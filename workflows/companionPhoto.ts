@@ -14,7 +14,6 @@ import {
   defineSignal,
   defineUpdate,
   isCancellation,
-  proxyActivities,
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
@@ -68,7 +67,9 @@ export const waitingMessageUpdate = defineUpdate<ChatMessage>("waitingMessage");
 export const slotFreedSignal = defineSignal("slotFreed");
 export const stageQuery = defineQuery<string>("stage");
 
-const general = proxyActivities<GeneralActivities>({
+// Every step but the GPU work runs as a local activity in the main worker: no extra round trip
+// through the server per step, and each step is idempotent, so the worker's own retries are safe.
+const afterGpu = proxyLocalActivities<GeneralActivities>({
   startToCloseTimeout: "1 minute",
   retry: { initialInterval: "200 ms", backoffCoefficient: 2, maximumInterval: "10 seconds", maximumAttempts: 10 },
 });
@@ -152,7 +153,7 @@ export async function companionPhoto(input: CompanionPhotoInput): Promise<Compan
     });
 
     stage = "storing";
-    const images = await general.storeImages({
+    const images = await afterGpu.storeImages({
       generationId: input.generationId,
       tenantId: input.tenantId,
       instance: made.instance,
