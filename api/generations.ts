@@ -1,6 +1,6 @@
 /** Any generation, whatever its kind: status, cancel, retry and its live event stream. */
 import { Elysia, t } from "elysia";
-import { restartCompanionPhoto } from "../lib/companionPhotoRequests";
+import { rerunWorkflow } from "../lib/temporal/rerun";
 import { TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, reopenedGeneration } from "../lib/generationLifecycle";
 import { authPlugin } from "./auth";
 import type { ApiContext } from "./context";
@@ -54,7 +54,6 @@ export function generationRoutes(ctx: ApiContext) {
         if (g.status !== "failed" && g.status !== "cancelled") {
           throw new HttpError(409, "not_retryable", `Only failed or cancelled generations can be retried; "${g.id}" is ${g.status}`);
         }
-        if (g.kind !== "companion_photo") throw new HttpError(409, "not_retryable", `Retry is not supported for ${g.kind} generations yet`);
         // The record turns terminal a moment before the workflow run closes (it still releases the
         // user's slot); let that run finish so the retry can reuse the workflow id.
         const previous = ctx.temporal.workflow.getHandle(g.workflowId);
@@ -66,7 +65,7 @@ export function generationRoutes(ctx: ApiContext) {
         });
         if (reset.count === 0) throw new HttpError(409, "not_retryable", `Generation "${g.id}" changed state meanwhile; try again`);
         try {
-          await restartCompanionPhoto(ctx.temporal, ctx.config, g);
+          await rerunWorkflow(ctx.temporal, g.workflowId);
         } catch (err) {
           await ctx.prisma.generation.update({
             where: { id: g.id },

@@ -8,7 +8,7 @@
  * right after the start. (The workflow also answers the `waitingMessage` update, for clients that
  * prefer Update-with-Start.)
  */
-import { WorkflowExecutionAlreadyStartedError, type Client } from "@temporalio/client";
+import type { Client } from "@temporalio/client";
 import type { BeginGenerationInput, ChatMessage, GenerationActivities } from "../activities/db/generations";
 import type { ComposeMessageInput, ComposedMessage, Persona } from "../activities/llm";
 import { companionPhoto, type CompanionPhotoInput } from "../workflows/companionPhoto";
@@ -114,51 +114,4 @@ function searchAttributes(tenantId: string, agentId: string, userId: string) {
     { key: DarkroomUser, value: userId },
     { key: DarkroomStatus, value: "pending" },
   ];
-}
-
-/** Runs a failed or cancelled companion photo again under the same id; the chat keeps its waiting message. */
-export async function restartCompanionPhoto(
-  temporal: Client,
-  config: Config,
-  g: {
-    id: string;
-    tenantId: string;
-    agentId: string | null;
-    userId: string | null;
-    conversationId: string | null;
-    description: string;
-    persona: unknown;
-    language: string;
-    template: string | null;
-    negativePrompt: string | null;
-    width: number | null;
-    height: number | null;
-  },
-): Promise<void> {
-  const input = companionPhotoInput(config, {
-    generationId: g.id,
-    tenantId: g.tenantId,
-    agentId: g.agentId ?? "",
-    userId: g.userId ?? "",
-    conversationId: g.conversationId ?? undefined,
-    description: g.description,
-    persona: (g.persona ?? { name: g.agentId ?? "", personality: "" }) as Persona,
-    language: g.language as Language,
-    look:
-      g.template && g.width && g.height
-        ? { template: g.template, negativePrompt: g.negativePrompt ?? NEGATIVE_PROMPT, width: g.width, height: g.height }
-        : undefined,
-  });
-  await temporal.workflow
-    .start(companionPhoto, {
-      workflowId: workflowIdFor(g.id),
-      taskQueue: config.temporal.taskQueue,
-      args: [input],
-      workflowIdReusePolicy: "ALLOW_DUPLICATE",
-      typedSearchAttributes: searchAttributes(g.tenantId, g.agentId ?? "", g.userId ?? ""),
-    })
-    .catch((err: unknown) => {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new Error("the previous run is still closing; try again");
-      throw err;
-    });
 }

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { pythonJson } from "../lib/live/pythonJson";
-import { startStack, type Stack } from "./support/stack";
+import type { SimInstance } from "../simulators/comfyui";
+import { eventually, startStack, type Stack } from "./support/stack";
 
 // Real servers (Temporal, PostgreSQL, simulators) start cold; `bun test` alone defaults to 5 s.
 setDefaultTimeout(180_000);
@@ -150,6 +151,25 @@ describe("task API", () => {
     expect(whole.frames.at(-1)!.data.state).toBe("SUCCESS");
     const final = whole.frames.at(-1)!.data.details.final_result as { message: { kind: string } };
     expect(final.message.kind).toBe("completed");
+  });
+
+  test("a failed task is retried under the same id and then succeeds (retry works for every flow)", async () => {
+    // The first run can only go to instance 0, which fails it; instance 1 comes back for the retry.
+    const [first, second] = stack.sim.instances as [SimInstance, SimInstance];
+    await second.down();
+    first.failNext(1, { message: "CUDA out of memory" });
+    const started = await stack.request("POST", "/v1/tasks", { flow: "variations", inputs: { prompt: "a kite over the dunes", count: 1, width: 256, height: 256 } });
+    const id = started.body.task_id as string;
+    const state = async () => (await stack.request("GET", `/v1/tasks/${id}`)).body.state as string;
+    await eventually(async () => ((await state()) === "FAILURE" ? true : undefined), "the task to fail");
+    await second.up();
+    const retry = await stack.request("POST", `/v1/generations/${id}/retry`);
+    expect(retry.status).toBe(202);
+    await eventually(async () => ((await state()) === "SUCCESS" ? true : undefined), "the retried task to succeed");
+    const g = (await stack.request("GET", `/v1/generations/${id}`)).body;
+    expect(g.status).toBe("completed");
+    expect(g.images).toHaveLength(1);
+    expect((await stack.request("POST", `/v1/generations/${id}/retry`)).status).toBe(409);
   });
 
   test("another tenant's task is a 404", async () => {
