@@ -7,6 +7,7 @@ import type { Config } from "../lib/config";
 import type { PrismaClient } from "../lib/db/generated/client";
 import { createChatImageActivities } from "./chatImages";
 import { createInterruptActivities } from "./comfyui/interrupt";
+import { createReferenceActivities } from "./comfyui/reference";
 import { createSeriesActivities } from "./db/series";
 import { createHordeActivities } from "./horde/generate";
 import { createGenerationActivities } from "./db/generations";
@@ -52,6 +53,7 @@ export function createGeneralActivities(deps: ActivityDeps) {
     }),
     ...createImagePromptActivities({ askLlm: deps.askLlm, budgetMs: deps.config.llmBudgetMs }),
     ...createInterruptActivities({ prisma: deps.prisma, instances: deps.config.comfy.instances }),
+    ...createReferenceActivities({ prisma: deps.prisma, store: deps.store, instances: deps.config.comfy.instances }),
     pickInstance: deps.pool.pickInstance,
     ...createChatImageActivities(deps),
     ...angleSeriesActivities(deps),

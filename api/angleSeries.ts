@@ -26,6 +26,12 @@ const SeriesBody = t.Object({
   }),
   angles: t.Optional(t.Array(t.String({ maxLength: 40 }), { maxItems: 100, description: `Default ${DEFAULT_ANGLES.join(", ")}; at most ${MAX_ANGLES}, from: ${ANGLES.join(", ")}` })),
   nonce: t.Optional(t.String({ maxLength: 200, description: "Another nonce gives another series (new session and seeds) of the same subject" })),
+  consistency: t.Optional(
+    t.Union([t.Literal("independent"), t.Literal("reference")], {
+      description:
+        "independent (default): all angles at once. reference: the main view first, then every other angle starts from its picture (img2img), so all show the same car; takes about one image longer.",
+    }),
+  ),
   wait: t.Optional(t.Number({ minimum: 0, description: `Seconds to wait for the images (at most ${MAX_WAIT_SECONDS}); 200 when finished in time, else 202` })),
 });
 
@@ -100,7 +106,7 @@ export function angleSeriesRoutes(ctx: ApiContext) {
       "/",
       async ({ body, tenantId, set }) => {
         const angles = checkedAngles(body);
-        const input = angleSeriesInput(ctx.config, { tenantId, subject: body.subject, angles, nonce: body.nonce ?? "" });
+        const input = angleSeriesInput(ctx.config, { tenantId, subject: body.subject, angles, nonce: body.nonce ?? "", consistency: body.consistency });
         if (input.providers.length === 0) {
           throw new HttpError(503, "no_provider", "No image provider is configured for series (SERIES_PROVIDERS names only AI Horde, and AI_HORDE_URL is unset)");
         }

@@ -5,7 +5,7 @@
  */
 import { WithStartWorkflowOperation, type Client } from "@temporalio/client";
 import type { BegunAngle } from "../activities/db/series";
-import { angleSeries, seriesBegunUpdate, type AngleSeriesInput } from "../workflows/angleSeries";
+import { angleSeries, seriesBegunUpdate, type AngleSeriesInput, type SeriesConsistency } from "../workflows/angleSeries";
 import type { Config, SeriesProvider } from "./config";
 import { SERIES_NEGATIVE_PROMPT, type Angle } from "./seriesAngles";
 import { angleSeed, seriesSessionId, type SeriesSubject } from "./seriesIdentity";
@@ -23,6 +23,7 @@ export interface AngleSeriesRequest {
   subject: SeriesSubject;
   angles: Angle[];
   nonce: string;
+  consistency?: SeriesConsistency;
 }
 
 /** The providers an angle tries, in order: the configured policy minus AI Horde when it has no URL. */
@@ -50,6 +51,7 @@ export function angleSeriesInput(config: Config, r: AngleSeriesRequest): AngleSe
     height: 768,
     negativePrompt: SERIES_NEGATIVE_PROMPT,
     providers: seriesProviders(config),
+    consistency: r.consistency ?? "independent",
     limits: {
       generationTimeoutMs: config.generationTimeoutMs,
       pickupTimeoutMs: config.comfy.pickupTimeoutMs,

@@ -103,6 +103,30 @@ describe("angle series on the pool", () => {
     expect(described.searchAttributes.DarkroomStatus).toEqual(["completed"]);
   });
 
+  test("consistency 'reference': the main view first, then every other angle starts from its picture", async () => {
+    const res = await series({ subject: BMW, nonce: "reference", consistency: "reference", wait: 30 });
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe("completed");
+    const [main, ...others] = res.body.images as Array<{ generationId: string; instance: string; isMain: boolean }>;
+    expect(main!.isMain).toBe(true);
+    const ran = async (image: { generationId: string; instance: string }) => {
+      const row = await stack.db.prisma.generation.findUniqueOrThrow({ where: { id: image.generationId } });
+      const instance = stack.sim.instances[stack.instanceNames.indexOf(image.instance)]!;
+      const history = await (await fetch(`${instance.url}/history/${row.requestId}`)).json();
+      const graph = history[row.requestId!].prompt[2] as Record<string, { class_type: string; inputs: Record<string, unknown> }>;
+      return { graph: Object.values(graph), run: instance.runs.find((r) => r.promptId === row.requestId)! };
+    };
+    const mainRun = await ran(main!);
+    expect(mainRun.graph.some((n) => n.class_type === "LoadImage")).toBe(false);
+    for (const image of others) {
+      const { graph, run } = await ran(image);
+      // Uploaded to the instance that made this angle, and loaded as the starting picture.
+      expect(graph.find((n) => n.class_type === "LoadImage")!.inputs.image).toBe(`darkroom-ref-${main!.generationId}.png`);
+      expect(graph.find((n) => n.class_type === "KSampler")!.inputs.denoise).toBeLessThan(1);
+      expect(run.startedAt).toBeGreaterThanOrEqual(mainRun.run.finishedAt!);
+    }
+  });
+
   test("on a single healthy instance the angles queue one after another", async () => {
     await stack.sim.instances[1]!.down();
     await stack.sim.instances[2]!.down();

@@ -29,6 +29,7 @@ import type { BegunAngle, SeriesAngleJob, SeriesStatus } from "../activities/db/
 import type { SeriesProvider } from "../lib/config";
 import type { SeriesSubject } from "../lib/seriesIdentity";
 import { DarkroomKind, DarkroomStatus, DarkroomTenant } from "../lib/temporal/searchAttributes";
+import { REFERENCE_TEMPLATE } from "../lib/templateNames";
 import { describeFailure, generateOnSomeInstance } from "./comfyPlacement";
 
 export interface AngleSeriesLimits {
@@ -52,7 +53,15 @@ export interface AngleSeriesInput {
   /** Tried in order for every angle; already filtered to the configured ones. */
   providers: SeriesProvider[];
   limits: AngleSeriesLimits;
+  /**
+   * "independent" (default): every angle at once, alike through the shared subject, hints and seeds.
+   * "reference": the main view first, then the other angles in parallel, each starting from the main
+   * view's picture (img2img), so they show the very same car — at the cost of one more image's time.
+   */
+  consistency?: SeriesConsistency;
 }
+
+export type SeriesConsistency = "independent" | "reference";
 
 export interface AngleImageInput {
   generationId: string;
@@ -67,6 +76,8 @@ export interface AngleImageInput {
   negativePrompt: string;
   providers: SeriesProvider[];
   limits: AngleSeriesLimits;
+  /** Start from this generation's picture (the series' main view) when ComfyUI makes the angle. */
+  reference?: { generationId: string };
 }
 
 export interface AngleOutcome {
@@ -119,8 +130,7 @@ export async function angleSeries(input: AngleSeriesInput): Promise<AngleSeriesR
   });
   upsertSearchAttributes([{ key: DarkroomStatus, value: "generating" }]);
 
-  const angles = await Promise.all(
-    begun.map(async (a): Promise<AngleOutcome> => {
+  const runAngle = async (a: BegunAngle, reference?: { generationId: string }): Promise<AngleOutcome> => {
       try {
         return await executeChild(angleSeriesImage, {
           workflowId: a.workflowId,
@@ -138,6 +148,7 @@ export async function angleSeries(input: AngleSeriesInput): Promise<AngleSeriesR
               negativePrompt: input.negativePrompt,
               providers: input.providers,
               limits: input.limits,
+              ...(reference ? { reference } : {}),
             },
           ],
           typedSearchAttributes: [
@@ -150,8 +161,19 @@ export async function angleSeries(input: AngleSeriesInput): Promise<AngleSeriesR
         // The child records its own outcome; this only keeps one angle's end from ending the rest.
         return { angle: a.angle, generationId: a.generationId, status: isCancellation(err) ? "cancelled" : "failed", imageIds: [], error: describeFailure(err) };
       }
-    }),
-  );
+  };
+
+  let angles: AngleOutcome[];
+  const main = begun.find((a) => a.isMain);
+  if (input.consistency === "reference" && main && begun.length > 1) {
+    // The main view first; the others then start from its picture. If it failed, they go on alone.
+    const mainOutcome = await runAngle(main);
+    const reference = mainOutcome.status === "completed" ? { generationId: main.generationId } : undefined;
+    const rest = await Promise.all(begun.filter((a) => a !== main).map((a) => runAngle(a, reference)));
+    angles = begun.map((a) => (a === main ? mainOutcome : rest.find((o) => o.generationId === a.generationId)!));
+  } else {
+    angles = await Promise.all(begun.map((a) => runAngle(a)));
+  }
 
   const status = await CancellationScope.nonCancellable(() => fast.finishAngleSeries({ sessionId: input.sessionId, tenantId: input.tenantId }));
   upsertSearchAttributes([{ key: DarkroomStatus, value: status }]);
@@ -218,6 +240,13 @@ async function makeWithProviders(input: AngleImageInput, remaining: () => number
             await fast.markAngleGenerating({ generationId: input.generationId, provider: "comfyui", instance });
             upsertSearchAttributes([{ key: DarkroomStatus, value: "generating" }]);
           },
+          // The reference lives in darkroom's storage: upload it to whichever instance got the job.
+          prepare: input.reference
+            ? async (instance) => ({
+                template: REFERENCE_TEMPLATE,
+                params: { referenceImage: await fast.uploadReference({ sourceGenerationId: input.reference!.generationId, instance }) },
+              })
+            : undefined,
         });
         const images = await general.storeImages({
           generationId: input.generationId,

@@ -41,6 +41,11 @@ export interface PlacementOptions {
   pick?(exclude: string[]): Promise<PickedInstance | null>;
   /** Records the chosen instance (and flips the search attribute) before the job is sent. */
   onInstance(instance: string): Promise<void>;
+  /**
+   * Readies the chosen instance for this job (e.g. uploads a reference picture) and returns what
+   * changes in the job for it.
+   */
+  prepare?(instance: string): Promise<{ template?: string; params?: Partial<TemplateParams> }>;
   onStage?(stage: string): void;
   /**
    * "wait": when no instance is healthy, wait for one within budget (the only provider).
@@ -75,7 +80,12 @@ export async function generateOnSomeInstance(opts: PlacementOptions): Promise<Ge
       retry: { initialInterval: "500 ms", maximumInterval: "5 seconds", maximumAttempts: 4 },
     });
     try {
-      return await onInstance.generateOnComfy({ generationId: opts.generationId, template: opts.template, params: opts.params });
+      const prepared = opts.prepare ? await opts.prepare(instance.name) : {};
+      return await onInstance.generateOnComfy({
+        generationId: opts.generationId,
+        template: prepared.template ?? opts.template,
+        params: { ...opts.params, ...prepared.params },
+      });
     } catch (err) {
       if (!shouldFailOver(err)) throw err;
       tried.push(instance.name);

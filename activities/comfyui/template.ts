@@ -8,10 +8,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { isRecord, type ComfyGraph, type ComfyNode } from "./protocol";
 
-export const BUILTIN_TEMPLATE = "builtin:default";
+import { BUILTIN_TEMPLATE, REFERENCE_TEMPLATE } from "../../lib/templateNames";
+
+export { BUILTIN_TEMPLATE, REFERENCE_TEMPLATE };
 
 const BUILTIN_FILES: Record<string, string> = {
   [BUILTIN_TEMPLATE]: fileURLToPath(new URL("./templates/default.json", import.meta.url)),
+  [REFERENCE_TEMPLATE]: fileURLToPath(new URL("./templates/reference.json", import.meta.url)),
 };
 
 export interface ComfyTemplate {
@@ -26,6 +29,8 @@ export interface TemplateParams {
   seed: number;
   width: number;
   height: number;
+  /** For templates with `{{reference_image}}`: the picture's name in the instance's input folder. */
+  referenceImage?: string;
 }
 
 export class ComfyTemplateInvalid extends Error {
@@ -33,7 +38,7 @@ export class ComfyTemplateInvalid extends Error {
 }
 
 const OUTPUT_CLASSES = new Set(["SaveImage", "PreviewImage"]);
-const TEXT_PLACEHOLDERS = { prompt: "prompt", negative_prompt: "negativePrompt" } as const;
+const TEXT_PLACEHOLDERS = { prompt: "prompt", negative_prompt: "negativePrompt", reference_image: "referenceImage" } as const;
 const NUMBER_PLACEHOLDERS = { seed: "seed", width: "width", height: "height" } as const;
 const PLACEHOLDER = /\{\{([A-Za-z_]+)\}\}/g;
 const WHOLE_PLACEHOLDER = /^\{\{([A-Za-z_]+)\}\}$/;
@@ -101,7 +106,7 @@ export function validateTemplate(value: unknown, source: string): ComfyTemplate 
       if (typeof v !== "string") continue;
       for (const [, name] of v.matchAll(PLACEHOLDER)) {
         if (!isKnownPlaceholder(name!)) {
-          throw problem(`${describeNode(id, node)} input "${input}" uses unknown placeholder {{${name}}} (known: {{prompt}}, {{negative_prompt}}, {{seed}}, {{width}}, {{height}})`);
+          throw problem(`${describeNode(id, node)} input "${input}" uses unknown placeholder {{${name}}} (known: {{prompt}}, {{negative_prompt}}, {{seed}}, {{width}}, {{height}}, {{reference_image}})`);
         }
         seen.add(name!);
       }
@@ -138,6 +143,9 @@ function checkParams(params: TemplateParams): void {
  */
 export function renderTemplate(template: ComfyTemplate, params: TemplateParams): ComfyGraph {
   checkParams(params);
+  if (params.referenceImage === undefined && JSON.stringify(template.graph).includes("{{reference_image}}")) {
+    throw new TypeError(`referenceImage must be given: ${template.source} loads a reference picture ({{reference_image}})`);
+  }
   const valueOf = (name: string): string | number | undefined => {
     if (name in TEXT_PLACEHOLDERS) return params[TEXT_PLACEHOLDERS[name as keyof typeof TEXT_PLACEHOLDERS]];
     if (name in NUMBER_PLACEHOLDERS) return params[NUMBER_PLACEHOLDERS[name as keyof typeof NUMBER_PLACEHOLDERS]];

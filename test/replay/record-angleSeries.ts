@@ -21,8 +21,8 @@ async function save(stack: Stack, name: string, workflowId: string) {
   console.log(`recorded ${name} (${history.events?.length} events)`);
 }
 
-async function run(stack: Stack, nonce: string, angles: string[]) {
-  const res = await stack.request("POST", "/v1/series", { subject: BMW, nonce, angles });
+async function run(stack: Stack, nonce: string, angles: string[], extra: Record<string, unknown> = {}) {
+  const res = await stack.request("POST", "/v1/series", { subject: BMW, nonce, angles, ...extra });
   if (res.status !== 202) throw new Error(`series not started: ${res.status} ${JSON.stringify(res.body)}`);
   const sessionId = res.body.sessionId as string;
   return eventually(async () => {
@@ -31,9 +31,19 @@ async function run(stack: Stack, nonce: string, angles: string[]) {
   }, `series ${sessionId}`);
 }
 
+class Done extends Error {}
+
 const horde = await startHordeSimulator({ jobMs: 50 });
 const stack = await startStack({ instances: 3, stepMs: 20, steps: 4, env: { AI_HORDE_URL: horde.url, AI_HORDE_POLL_MS: "30" } });
+// `bun test/replay/record-angleSeries.ts reference` records only the reference-consistency case.
+const only = process.argv[2];
 try {
+  if (!only || only === "reference") {
+    const ref = await run(stack, "replay-reference", ["front", "side", "rear"], { consistency: "reference" });
+    await save(stack, "angleSeries-reference", ref.workflowId);
+    await save(stack, "angleSeries-reference-side", `${ref.workflowId}/side`);
+  }
+  if (only) throw new Done();
   const ok = await run(stack, "replay-completed", ["front", "side", "rear"]);
   await save(stack, "angleSeries-completed", ok.workflowId);
   await save(stack, "angleSeries-completed-front", `${ok.workflowId}/front`);
@@ -51,6 +61,8 @@ try {
   await Bun.sleep(600);
   const fallback = await run(stack, "replay-horde", ["side"]);
   await save(stack, "angleSeries-horde-angle", `${fallback.workflowId}/side`);
+} catch (err) {
+  if (!(err instanceof Done)) throw err;
 } finally {
   await stack.stop();
   await horde.stop();
