@@ -9,9 +9,9 @@ const STEP_MS = 100;
 const STEPS = 10;
 const BMW = { brand: "BMW", model: "X5", year: 2020, color: "white", bodyType: "SUV" };
 
-async function timeSeries(stack: Stack, nonce: string, angles: string[]): Promise<number> {
+async function timeSeries(stack: Stack, nonce: string, angles: string[], extra: Record<string, unknown> = {}): Promise<number> {
   const t0 = performance.now();
-  const res = await stack.request("POST", "/v1/series", { subject: BMW, nonce, angles, wait: 60 });
+  const res = await stack.request("POST", "/v1/series", { subject: BMW, nonce, angles, wait: 60, ...extra });
   const ms = performance.now() - t0;
   if (res.status !== 200 || res.body.status !== "completed") throw new Error(`series ${nonce} did not complete: ${res.status} ${JSON.stringify(res.body)}`);
   return ms;
@@ -31,6 +31,8 @@ export async function benchAngleSeries(): Promise<object> {
       single.push(await timeSeries(stack, `single-${tag}-${i}`, ["front"]));
       three.push(await timeSeries(stack, `three-${tag}-${i}`, all));
     }
+    // "reference" consistency: the main view first, then the others from its picture.
+    const reference = [await timeSeries(stack, `reference-${tag}`, all, { consistency: "reference" })];
     await stack.sim.instances[1]!.down();
     await stack.sim.instances[2]!.down();
     await Bun.sleep(600); // the pool's health cache forgets them
@@ -44,6 +46,7 @@ export async function benchAngleSeries(): Promise<object> {
       threeInstancesMs,
       oneInstanceMs: Math.round(median(one)),
       ratioToSingleImage: Math.round((threeInstancesMs / singleImageMs) * 100) / 100,
+      referenceModeThreeInstancesMs: Math.round(median(reference)),
     };
   } finally {
     await stack.stop();
