@@ -3,23 +3,13 @@
  * into test/histories/, for test/replay.test.ts:
  *   bun test/replay/record-angleSeries.ts
  */
-import fs from "node:fs";
-import path from "node:path";
-import { historyToJSON } from "@temporalio/common/lib/proto-utils";
+import { saveHistory } from "./saveHistory";
 import { startHordeSimulator } from "../../simulators/horde";
 import { eventually, startStack, type Stack } from "../support/stack";
 
-const OUT = path.resolve(import.meta.dir, "../histories");
 const BMW = { brand: "BMW", model: "X5", year: 2020, color: "white", bodyType: "SUV" };
 
-async function save(stack: Stack, name: string, workflowId: string) {
-  const handle = stack.running.temporal.workflow.getHandle(workflowId);
-  await handle.result().catch(() => undefined); // the whole run, through its last event
-  const history = await handle.fetchHistory();
-  fs.mkdirSync(OUT, { recursive: true });
-  fs.writeFileSync(path.join(OUT, `${name}.json`), historyToJSON(history));
-  console.log(`recorded ${name} (${history.events?.length} events)`);
-}
+const save = saveHistory;
 
 async function run(stack: Stack, nonce: string, angles: string[], extra: Record<string, unknown> = {}) {
   const res = await stack.request("POST", "/v1/series", { subject: BMW, nonce, angles, ...extra });

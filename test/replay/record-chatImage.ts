@@ -3,25 +3,15 @@
  * and webhook simulators) into test/histories/chatImage-*.json, for the replay test:
  *   bun test/replay/record-chatImage.ts
  */
-import fs from "node:fs";
-import path from "node:path";
-import { historyToJSON } from "@temporalio/common/lib/proto-utils";
+import { saveHistory } from "./saveHistory";
 import { startTelegramSimulator } from "../../simulators/telegram";
 import { startWebhookReceiver } from "../../simulators/webhookReceiver";
 import { startStack, type Stack } from "../support/stack";
 
-const OUT = path.resolve(import.meta.dir, "../histories");
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const TOKEN = "1:record";
 
-async function save(stack: Stack, name: string, generationId: string) {
-  const handle = stack.running.temporal.workflow.getHandle(`darkroom/chat_image/${generationId}`);
-  await handle.result().catch(() => undefined); // the whole run, deliveries included
-  const history = await handle.fetchHistory();
-  fs.mkdirSync(OUT, { recursive: true });
-  fs.writeFileSync(path.join(OUT, `${name}.json`), historyToJSON(history));
-  console.log(`recorded ${name} (${history.events?.length} events)`);
-}
+const save = (stack: Stack, name: string, generationId: string) => saveHistory(stack, name, `darkroom/chat_image/${generationId}`);
 
 const telegram = await startTelegramSimulator({ token: TOKEN });
 const receiver = await startWebhookReceiver({ secret: SECRET });

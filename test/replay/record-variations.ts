@@ -2,12 +2,9 @@
  * Records `variations` workflow histories (a task of the flow registry) into test/histories/:
  *   bun test/replay/record-variations.ts
  */
-import fs from "node:fs";
-import path from "node:path";
-import { historyToJSON } from "@temporalio/common/lib/proto-utils";
+import { saveHistory } from "./saveHistory";
 import { eventually, startStack, type Stack } from "../support/stack";
 
-const OUT = path.resolve(import.meta.dir, "../histories");
 
 async function runTask(stack: Stack, inputs: Record<string, unknown>): Promise<string> {
   const res = await stack.request("POST", "/v1/tasks", { flow: "variations", inputs });
@@ -20,13 +17,7 @@ async function runTask(stack: Stack, inputs: Record<string, unknown>): Promise<s
   return `darkroom/variations/${id}`;
 }
 
-async function save(stack: Stack, name: string, workflowId: string) {
-  const handle = stack.running.temporal.workflow.getHandle(workflowId);
-  await handle.result().catch(() => undefined);
-  const history = await handle.fetchHistory();
-  fs.writeFileSync(path.join(OUT, `${name}.json`), historyToJSON(history));
-  console.log(`recorded ${name} (${history.events?.length} events)`);
-}
+const save = saveHistory;
 
 const stack = await startStack({ instances: 2, stepMs: 10, steps: 3 });
 try {

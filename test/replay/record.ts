@@ -4,12 +4,9 @@
  * deliberate, `patched()`-guarded change to add the new shape of history:
  *   bun test/replay/record.ts
  */
-import fs from "node:fs";
-import path from "node:path";
-import { historyToJSON } from "@temporalio/common/lib/proto-utils";
+import { saveHistory } from "./saveHistory";
 import { eventually, startStack, type Stack } from "../support/stack";
 
-const OUT = path.resolve(import.meta.dir, "../histories");
 const SOFIA = { name: "Sofia", personality: "alegre", language: "es" };
 
 async function finish(stack: Stack, id: string) {
@@ -19,14 +16,7 @@ async function finish(stack: Stack, id: string) {
   }, `generation ${id}`);
 }
 
-async function save(stack: Stack, name: string, workflowId: string) {
-  const handle = stack.running.temporal.workflow.getHandle(workflowId);
-  await handle.result().catch(() => undefined); // the whole run, through its last event
-  const history = await handle.fetchHistory();
-  fs.mkdirSync(OUT, { recursive: true });
-  fs.writeFileSync(path.join(OUT, `${name}.json`), historyToJSON(history));
-  console.log(`recorded ${name} (${history.events?.length} events)`);
-}
+const save = saveHistory;
 
 async function reply(stack: Stack, userId: string, text: string) {
   const res = await stack.request("POST", "/v1/agents/sofia/replies", { userId, text, persona: SOFIA });
