@@ -4,6 +4,7 @@
  */
 import type { Client } from "@temporalio/client";
 import type { Config } from "../lib/config";
+import type { PersonaCatalog } from "../lib/personas";
 import type { PrismaClient } from "../lib/db/generated/client";
 import { createChatImageActivities } from "./chatImages";
 import { createInterruptActivities } from "./comfyui/interrupt";
@@ -19,6 +20,8 @@ import { createImageStoreActivities } from "./storeImages";
 import type { ImageStore } from "./storage";
 
 export interface ActivityDeps {
+  /** The persona files, loaded and checked once at start. */
+  personas?: PersonaCatalog;
   config: Config;
   prisma: PrismaClient;
   store: ImageStore;

@@ -5,7 +5,7 @@
 import { Elysia, t } from "elysia";
 import { normalizeLanguage, detectLanguage } from "../lib/language";
 import { parseImageTags } from "../lib/imageTags";
-import { loadPersonas, type PersonaCatalog } from "../lib/personas";
+import type { PersonaCatalog } from "../lib/personas";
 import { startCompanionPhoto, workflowIdFor } from "../lib/companionPhotoRequests";
 import { authPlugin } from "./auth";
 import type { ApiContext } from "./context";
@@ -23,7 +23,7 @@ const PersonaSchema = t.Object({
 
 const RECENT_MS = 5 * 60_000;
 
-export function companionPhotoRoutes(ctx: ApiContext, personas: PersonaCatalog = loadPersonas(ctx.config.chatImages.personasDir)) {
+export function companionPhotoRoutes(ctx: ApiContext, personas: PersonaCatalog = ctx.personas) {
   return new Elysia({ prefix: "/v1/agents", tags: ["Companion photos"] })
     .use(authPlugin(ctx.resolveTenant))
     .post(

@@ -4,6 +4,7 @@ import type { InstancePool } from "../activities/instancePool";
 import type { ComposeMessageInput, ComposedMessage } from "../activities/llm";
 import type { ImageStore } from "../activities/storage";
 import type { Config } from "../lib/config";
+import type { PersonaCatalog } from "../lib/personas";
 import type { PrismaClient } from "../lib/db/generated/client";
 import type { EventHub } from "../lib/live/eventHub";
 import type { UrlSigner } from "../lib/signedUrls";
@@ -16,6 +17,8 @@ export interface ApiContext {
   signer: UrlSigner;
   store: ImageStore;
   pool: InstancePool;
+  /** The persona files, loaded and checked once at start. */
+  personas: PersonaCatalog;
   /** In-character messages: templates, or the LLM within its budget. */
   composeMessage(input: ComposeMessageInput): Promise<ComposedMessage>;
   /** The same idempotent record-keeping the workflows use, for the API's fast path. */

@@ -7,7 +7,7 @@ import { Elysia, t } from "elysia";
 import { startChatImage } from "../lib/chatImageRequests";
 import { checkWebhookUrl, DeliveryTargetInvalid, normalizeTelegramChatId, type DeliveryTargets } from "../lib/deliveryTargets";
 import { postDialogMessage } from "../lib/dialogs";
-import { loadPersonas, type PersonaCatalog } from "../lib/personas";
+import type { PersonaCatalog } from "../lib/personas";
 import { authPlugin } from "./auth";
 import type { ApiContext } from "./context";
 import { HttpError, notFound } from "./errors";
@@ -19,7 +19,7 @@ const DeliverySchema = t.Object({
   webhook: t.Optional(t.Object({ url: t.String({ maxLength: 2000, description: "Receives Standard-Webhooks-signed POSTs" }) })),
 });
 
-export function dialogRoutes(ctx: ApiContext, personas: PersonaCatalog = loadPersonas(ctx.config.chatImages.personasDir)) {
+export function dialogRoutes(ctx: ApiContext, personas: PersonaCatalog = ctx.personas) {
   const personaOrThrow = (id: string) => {
     const persona = personas.find(id);
     if (!persona) {

@@ -1,6 +1,6 @@
 /** Any generation, whatever its kind: status, cancel, retry and its live event stream. */
 import { Elysia, t } from "elysia";
-import { rerunWorkflow } from "../lib/temporal/rerun";
+import { rerunWorkflow, waitUntilClosed } from "../lib/temporal/rerun";
 import { TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, reopenedGeneration } from "../lib/generationLifecycle";
 import { authPlugin } from "./auth";
 import type { ApiContext } from "./context";
@@ -56,9 +56,7 @@ export function generationRoutes(ctx: ApiContext) {
         }
         // The record turns terminal a moment before the workflow run closes (it still releases the
         // user's slot); let that run finish so the retry can reuse the workflow id.
-        const previous = ctx.temporal.workflow.getHandle(g.workflowId);
-        const closed = await Promise.race([previous.result().then(() => true, () => true), Bun.sleep(10_000).then(() => false)]);
-        if (!closed) throw new HttpError(409, "not_retryable", `Generation "${g.id}" is still shutting down; try again in a few seconds`);
+        if (!(await waitUntilClosed(ctx.temporal, g.workflowId))) throw new HttpError(409, "not_retryable", `Generation "${g.id}" is still shutting down; try again in a few seconds`);
         const reset = await ctx.prisma.generation.updateMany({
           where: { id: g.id, status: g.status },
           data: reopenedGeneration(),

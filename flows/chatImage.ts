@@ -7,14 +7,7 @@ import { t } from "elysia";
 import { HttpError } from "../api/errors";
 import { startChatImage } from "../lib/chatImageRequests";
 import { postDialogMessage } from "../lib/dialogs";
-import { loadPersonas, type PersonaCatalog } from "../lib/personas";
 import { defineFlow, FlowInputInvalid } from "./flow";
-
-let catalog: { dir: string; personas: PersonaCatalog } | undefined;
-const personasIn = (dir: string) => {
-  if (catalog?.dir !== dir) catalog = { dir, personas: loadPersonas(dir) };
-  return catalog.personas;
-};
 
 export const chatImageFlow = defineFlow({
   name: "chat_image",
@@ -26,7 +19,7 @@ export const chatImageFlow = defineFlow({
     text: t.String({ minLength: 1, maxLength: 20_000 }),
   }),
   async start(ctx, { tenantId, inputs }) {
-    const personas = personasIn(ctx.config.chatImages.personasDir);
+    const personas = ctx.personas;
     const persona = personas.find(inputs.persona);
     if (!persona) throw new FlowInputInvalid("persona", `— unknown persona "${inputs.persona}" (known: ${personas.ids().join(", ")})`);
     const posted = await postDialogMessage(

@@ -10,9 +10,6 @@ export const REOPENABLE_STATUSES = ["failed", "cancelled"] as const;
 /** The events that close a generation's stream; each carries the id of the workflow run that wrote it. */
 export const TERMINAL_EVENT_TYPES = ["image:completed", "image:failed", "image:cancelled"] as const;
 
-export function isTerminalStatus(status: string): boolean {
-  return (TERMINAL_STATUSES as readonly string[]).includes(status);
-}
 
 /** The fields a new run starts from: back to pending, no outcome, no slot, no progress. */
 export function reopenedGeneration() {

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { Client, Connection } from "@temporalio/client";
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from "@temporalio/worker";
 import { createGeneralActivities } from "../activities";
-import { createGenerationActivities } from "../activities/db/generations";
+import { createGenerationActivities, recordProgress } from "../activities/db/generations";
 import { loadTemplate } from "../activities/comfyui/template";
 import { loadAndCheckPersonas } from "./personas";
 import { createInstancePool } from "../activities/instancePool";
@@ -77,7 +77,10 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
   // A broken template should stop the process at start, naming the file and node, not fail every photo.
   if (roles.api || roles.worker || roles.gpu?.length) await loadTemplate(config.comfy.defaultTemplate);
   // Likewise every persona file and template, checked against a live instance's nodes when one answers.
-  if (roles.api || roles.worker) await loadAndCheckPersonas(config.chatImages.personasDir, config.comfy.instances.map((i) => i.url));
+  const personas =
+    roles.api || roles.worker
+      ? (await loadAndCheckPersonas(config.chatImages.personasDir, config.comfy.instances.map((i) => i.url))).catalog
+      : undefined;
   const db = opts.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const prisma = db.prisma;
   for (const { tenant, key } of config.apiKeys) await registerApiKey(prisma, tenant, key);
@@ -100,6 +103,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
   if (roles.worker) {
     const activities = createGeneralActivities({
       config,
+      personas,
       prisma,
       store,
       pool,
@@ -112,8 +116,6 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
     );
   }
   if (roles.gpu?.length) {
-    // GPU workers only report progress; they never compose messages.
-    const progress = createGenerationActivities({ prisma, composeMessage: () => Promise.reject(new Error("unused")), imageUrls });
     for (const name of roles.gpu) {
       const instance = config.comfy.instances.find((i) => i.name === name);
       if (!instance) {
@@ -125,8 +127,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
           namespace: config.temporal.namespace,
           instance,
           onProgress: (p) =>
-            progress
-              .recordProgress({ generationId: p.generationId, percent: p.percent, step: p.step, of: p.of, queuePosition: p.queuePosition, promptId: p.promptId })
+            recordProgress(prisma, { generationId: p.generationId, percent: p.percent, step: p.step, of: p.of, queuePosition: p.queuePosition, promptId: p.promptId })
               .catch((err) => console.warn(`progress for ${p.generationId} not recorded: ${(err as Error).message}`)),
         }),
       );
@@ -141,6 +142,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
     await liveEvents.start();
     const llm = createLlmActivities({ llm: config.llm, budgetMs: config.llmBudgetMs });
     const app = createApi({
+      personas: personas!,
       composeMessage: llm.composeMessage,
       generations: createGenerationActivities({ prisma, composeMessage: llm.composeMessage, imageUrls, temporal }),
       config,

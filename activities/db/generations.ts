@@ -369,36 +369,39 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
       });
     },
 
-    /** Progress reported by a GPU worker; never moves a finished generation backwards. */
-    async recordProgress(input: { generationId: string; percent: number; step?: number; of?: number; queuePosition?: number; promptId?: string }): Promise<void> {
-      const percent = Math.max(0, Math.min(100, Math.round(input.percent)));
-      const g = await prisma.generation.findUnique({ where: { id: input.generationId } });
-      if (!g || TERMINAL.includes(g.status)) return;
-      await prisma.$transaction([
-        prisma.generation.update({
-          where: { id: g.id },
-          data: {
-            progressPercent: percent,
-            progressStep: input.step ?? null,
-            progressOf: input.of ?? null,
-            queuePosition: input.queuePosition ?? null,
-            requestId: input.promptId,
-          },
-        }),
-        prisma.event.createMany({
-          data: [
-            eventRow(scopeOf(g), "image:progress", {
-              generationId: g.id,
-              percent,
-              step: input.step,
-              of: input.of,
-              queuePosition: input.queuePosition,
-            }),
-          ],
-        }),
-      ]);
-    },
+    recordProgress: (input: ProgressReport) => recordProgress(prisma, input),
   };
 }
 
 export type GenerationActivities = ReturnType<typeof createGenerationActivities>;
+
+export interface ProgressReport {
+  generationId: string;
+  percent: number;
+  step?: number;
+  of?: number;
+  queuePosition?: number;
+  promptId?: string;
+}
+
+/** Progress reported by a GPU worker; never moves a finished generation backwards. */
+export async function recordProgress(prisma: PrismaClient, input: ProgressReport): Promise<void> {
+  const percent = Math.max(0, Math.min(100, Math.round(input.percent)));
+  const g = await prisma.generation.findUnique({ where: { id: input.generationId } });
+  if (!g || TERMINAL.includes(g.status)) return;
+  await prisma.$transaction([
+    prisma.generation.update({
+      where: { id: g.id },
+      data: {
+        progressPercent: percent,
+        progressStep: input.step ?? null,
+        progressOf: input.of ?? null,
+        queuePosition: input.queuePosition ?? null,
+        requestId: input.promptId,
+      },
+    }),
+    prisma.event.createMany({
+      data: [eventRow(scopeOf(g), "image:progress", { generationId: g.id, percent, step: input.step, of: input.of, queuePosition: input.queuePosition })],
+    }),
+  ]);
+}
