@@ -10,7 +10,7 @@ import { createWebhookDeliveryActivities } from "./delivery/webhook";
 import type { AskLlm } from "./imagePrompt";
 import { createInstanceAffinityActivities } from "./instanceAffinity";
 import type { InstancePool } from "./instancePool";
-import type { ImageStore } from "./storage";
+import type { ImageStore } from "../lib/storage";
 
 export function createChatImageActivities(deps: {
   config: Config;

@@ -17,7 +17,7 @@ import { createImagePromptActivities, type AskLlm } from "./imagePrompt";
 import type { InstancePool, PickedInstance } from "./instancePool";
 import { createLlmActivities } from "./llm";
 import { createImageStoreActivities } from "./storeImages";
-import type { ImageStore } from "./storage";
+import type { ImageStore } from "../lib/storage";
 
 export interface ActivityDeps {
   /** The persona files, loaded and checked once at start. */

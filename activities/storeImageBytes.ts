@@ -5,7 +5,7 @@
  */
 import type { PrismaClient } from "../lib/db/generated/client";
 import { postProcessImage } from "./imaging";
-import { imageKeys, type ImageStore } from "./storage";
+import { imageKeys, type ImageStore } from "../lib/storage";
 import type { StoredImage } from "./storeImages";
 
 export interface ImageBytesDeps {

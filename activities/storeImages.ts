@@ -6,7 +6,7 @@
 import type { PrismaClient } from "../lib/db/generated/client";
 import type { ComfyInstance } from "../lib/config";
 import { fetchComfyOutput, type ComfyOutputRef } from "./comfyui/generate";
-import type { ImageStore } from "./storage";
+import type { ImageStore } from "../lib/storage";
 import { storeImageBytes, storedOutput } from "./storeImageBytes";
 
 export interface StoredImage {

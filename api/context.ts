@@ -2,7 +2,7 @@ import type { Client } from "@temporalio/client";
 import type { GenerationActivities } from "../activities/db/generations";
 import type { InstancePool } from "../activities/instancePool";
 import type { ComposeMessageInput, ComposedMessage } from "../activities/llm";
-import type { ImageStore } from "../activities/storage";
+import type { ImageStore } from "../lib/storage";
 import type { Config } from "../lib/config";
 import type { PersonaCatalog } from "../lib/personas";
 import type { PrismaClient } from "../lib/db/generated/client";

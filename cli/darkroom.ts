@@ -14,7 +14,7 @@ import { spawn } from "node:child_process";
 import { createApiKey, registerApiKey, newApiKey } from "../lib/apiKeys";
 import { loadConfig, type Config } from "../lib/config";
 import { openDatabase } from "../lib/db";
-import { start, type Running } from "../lib/runtime";
+import { start, type Running } from "./runtime";
 import { freePort, startDevServer, type DevServer } from "../lib/temporal/devServer";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

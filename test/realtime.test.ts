@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "
 import net from "node:net";
 import { eventRow } from "../activities/db/events";
 import { loadConfig } from "../lib/config";
-import { start, type Running } from "../lib/runtime";
+import { start, type Running } from "../cli/runtime";
 import { freePort } from "../lib/temporal/devServer";
 import { eventually, startStack, type Stack } from "./support/stack";
 

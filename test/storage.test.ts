@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { imageKeys, InvalidStorageKeyError, LocalFolderStore } from "../activities/storage";
+import { imageKeys, InvalidStorageKeyError, LocalFolderStore } from "../lib/storage";
 
 let root: string;
 let store: LocalFolderStore;
@@ -55,7 +55,7 @@ describe("LocalFolderStore", () => {
       [
         process.execPath,
         "-e",
-        `const { LocalFolderStore } = await import(${JSON.stringify(path.resolve(import.meta.dir, "../activities/storage"))});
+        `const { LocalFolderStore } = await import(${JSON.stringify(path.resolve(import.meta.dir, "../lib/storage"))});
          const store = new LocalFolderStore(${JSON.stringify(dir)});
          for (let i = 0; ; i++) await store.put("t/img" + i + ".webp", new Uint8Array(${size}).fill(i % 250 + 1), "image/webp");`,
       ],

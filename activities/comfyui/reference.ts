@@ -7,7 +7,7 @@ import { ApplicationFailure } from "@temporalio/common";
 import sharp from "sharp";
 import type { ComfyInstance } from "../../lib/config";
 import type { PrismaClient } from "../../lib/db/generated/client";
-import type { ImageStore } from "../storage";
+import type { ImageStore } from "../../lib/storage";
 
 export function createReferenceActivities(deps: { prisma: PrismaClient; store: ImageStore; instances: ComfyInstance[] }) {
   return {

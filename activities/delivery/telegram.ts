@@ -6,7 +6,7 @@
  */
 import { ApplicationFailure } from "@temporalio/common";
 import sharp from "sharp";
-import type { ImageStore } from "../storage";
+import type { ImageStore } from "../../lib/storage";
 import type { DeliveryRecords } from "./records";
 
 export interface TelegramSettings {

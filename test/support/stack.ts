@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { loadConfig, type Config } from "../../lib/config";
 import { openDatabase, type OpenedDatabase } from "../../lib/db";
-import { start, type Running } from "../../lib/runtime";
+import { start, type Running } from "../../cli/runtime";
 import { freePort } from "../../lib/temporal/devServer";
 import { startComfySimulator, type ComfySimulator } from "../../simulators/comfyui";
 import { freshPostgresUrl } from "./postgres";

@@ -11,21 +11,21 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } 
 import { createGeneralActivities } from "../activities";
 import { createGenerationActivities, recordProgress } from "../activities/db/generations";
 import { loadTemplate } from "../activities/comfyui/template";
-import { loadAndCheckPersonas } from "./personas";
+import { loadAndCheckPersonas } from "../lib/personas";
 import { createInstancePool } from "../activities/instancePool";
 import { llmAsker } from "../activities/imagePrompt";
 import { createLlmActivities } from "../activities/llm";
-import { LocalFolderStore } from "../activities/storage";
+import { LocalFolderStore } from "../lib/storage";
 import { createApi } from "../api/app";
 import { tenantResolver } from "../api/auth";
 import { createGpuWorker } from "../workers/gpu";
 import { createMainWorker } from "../workers/main";
-import { registerApiKey } from "./apiKeys";
-import type { Config } from "./config";
-import { openDatabase, type OpenedDatabase } from "./db";
-import { EventHub } from "./live/eventHub";
-import { createUrlSigner } from "./signedUrls";
-import { temporalAnswers } from "./temporal/health";
+import { registerApiKey } from "../lib/apiKeys";
+import type { Config } from "../lib/config";
+import { openDatabase, type OpenedDatabase } from "../lib/db";
+import { EventHub } from "../lib/live/eventHub";
+import { createUrlSigner } from "../lib/signedUrls";
+import { temporalAnswers } from "../lib/temporal/health";
 
 export interface Roles {
   api?: boolean;
