@@ -5,7 +5,7 @@
  * persona's appearance comes first and its style last, so every picture looks like the persona.
  */
 import type { PrismaClient } from "../lib/db/generated/client";
-import type { PersonaCatalog } from "../lib/personas";
+import type { PersonaCatalog } from "./personas";
 import type { AskLlm } from "./imagePrompt";
 
 /** How much of the conversation the prompt looks at. */

@@ -1,7 +1,7 @@
 /** Every activity of the chat-image flow (workflows/chatImage.ts), composed from its parts. */
 import type { PrismaClient } from "../lib/db/generated/client";
 import type { Config } from "../lib/config";
-import { loadPersonas, type PersonaCatalog } from "../lib/personas";
+import { loadPersonas, type PersonaCatalog } from "./personas";
 import { createChatImagePromptActivities } from "./chatImagePrompt";
 import { createChatImageRecordActivities } from "./db/chatImages";
 import { deliveryRecords, type Channel } from "./delivery/records";

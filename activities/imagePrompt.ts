@@ -4,7 +4,7 @@
  * otherwise (or when the LLM is slow or fails) the description itself is the prompt.
  */
 import type { Language } from "../lib/language";
-import { PHOTO_STYLE, plainImagePrompt } from "../lib/plainImagePrompt";
+import { PHOTO_STYLE, plainImagePrompt } from "../domain/imagePrompt";
 import type { Persona } from "./llm";
 import { createChatCompletion, type ChatEndpoint } from "./llm/openai";
 

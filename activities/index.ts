@@ -4,7 +4,7 @@
  */
 import type { Client } from "@temporalio/client";
 import type { Config } from "../lib/config";
-import type { PersonaCatalog } from "../lib/personas";
+import type { PersonaCatalog } from "./personas";
 import type { PrismaClient } from "../lib/db/generated/client";
 import { createChatImageActivities } from "./chatImages";
 import { createInterruptActivities } from "./comfyui/interrupt";

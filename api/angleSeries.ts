@@ -4,8 +4,8 @@
  * (`GET /v1/generations/:id`, its events, its cancel).
  */
 import { Elysia, t } from "elysia";
-import { angleSeriesInput, seriesWorkflowId, startAngleSeries } from "../lib/angleSeriesRequests";
-import { ANGLES, DEFAULT_ANGLES, isAngle, MAX_ANGLES, type Angle } from "../lib/seriesAngles";
+import { angleSeriesInput, seriesWorkflowId, startAngleSeries } from "../service/angleSeries";
+import { ANGLES, DEFAULT_ANGLES, isAngle, MAX_ANGLES, type Angle } from "../domain/angles";
 import { authPlugin } from "./auth";
 import type { ApiContext } from "./context";
 import { HttpError, notFound } from "./errors";

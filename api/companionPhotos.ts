@@ -5,8 +5,8 @@
 import { Elysia, t } from "elysia";
 import { normalizeLanguage, detectLanguage } from "../lib/language";
 import { parseImageTags } from "../lib/imageTags";
-import type { PersonaCatalog } from "../lib/personas";
-import { startCompanionPhoto, workflowIdFor } from "../lib/companionPhotoRequests";
+import type { PersonaCatalog } from "../activities/personas";
+import { startCompanionPhoto, workflowIdFor } from "../service/companionPhotos";
 import { authPlugin } from "./auth";
 import type { ApiContext } from "./context";
 import { HttpError } from "./errors";

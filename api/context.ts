@@ -4,7 +4,7 @@ import type { InstancePool } from "../activities/instancePool";
 import type { ComposeMessageInput, ComposedMessage } from "../activities/llm";
 import type { ImageStore } from "../lib/storage";
 import type { Config } from "../lib/config";
-import type { PersonaCatalog } from "../lib/personas";
+import type { PersonaCatalog } from "../activities/personas";
 import type { PrismaClient } from "../lib/db/generated/client";
 import type { EventHub } from "../lib/live/eventHub";
 import type { UrlSigner } from "../lib/signedUrls";

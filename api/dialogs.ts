@@ -4,10 +4,10 @@
  * persona's own ComfyUI template and delivered to the dialog's Telegram chat and/or signed webhook.
  */
 import { Elysia, t } from "elysia";
-import { startChatImage } from "../lib/chatImageRequests";
+import { startChatImage } from "../service/chatImages";
 import { checkWebhookUrl, DeliveryTargetInvalid, normalizeTelegramChatId, type DeliveryTargets } from "../lib/deliveryTargets";
-import { postDialogMessage } from "../lib/dialogs";
-import type { PersonaCatalog } from "../lib/personas";
+import { postDialogMessage } from "../service/dialogs";
+import type { PersonaCatalog } from "../activities/personas";
 import { authPlugin } from "./auth";
 import type { ApiContext } from "./context";
 import { HttpError, notFound } from "./errors";

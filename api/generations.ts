@@ -1,7 +1,7 @@
 /** Any generation, whatever its kind: status, cancel, retry and its live event stream. */
 import { Elysia, t } from "elysia";
 import { rerunWorkflow, waitUntilClosed } from "../lib/temporal/rerun";
-import { TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, reopenedGeneration } from "../lib/generationLifecycle";
+import { TERMINAL_EVENT_TYPES, TERMINAL_STATUSES, reopenedGeneration } from "../domain/generation";
 import { authPlugin } from "./auth";
 import type { ApiContext } from "./context";
 import { HttpError, notFound } from "./errors";

@@ -3,7 +3,7 @@
  * trip: the replies route is timed here, from the request to the answer with the waiting message.
  */
 import { Elysia } from "elysia";
-import { createMetrics, type Metrics } from "../lib/metrics";
+import { createMetrics, type Metrics } from "../service/metrics";
 import type { ApiContext } from "./context";
 
 const REPLIES_ROUTE = "/v1/agents/:agentId/replies";

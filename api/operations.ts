@@ -1,6 +1,6 @@
 /** Health for load balancers and the GPU pool view for operators. */
 import { Elysia } from "elysia";
-import { comfyTaskQueue } from "../lib/taskQueues";
+import { comfyTaskQueue } from "../domain/taskQueues";
 import { authPlugin } from "./auth";
 import type { ApiContext } from "./context";
 

@@ -15,6 +15,7 @@ import { createApiKey, registerApiKey, newApiKey } from "../lib/apiKeys";
 import { loadConfig, type Config } from "../lib/config";
 import { openDatabase } from "../lib/db";
 import { start, type Running } from "./runtime";
+import { SEARCH_ATTRIBUTES } from "../domain/searchAttributes";
 import { freePort, startDevServer, type DevServer } from "../lib/temporal/devServer";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -79,6 +80,7 @@ async function dev() {
       port,
       uiPort,
       namespace: config.temporal.namespace,
+      searchAttributes: SEARCH_ATTRIBUTES,
     });
     config.temporal.address = temporal.address;
     stoppers.push(temporal.stop);

@@ -11,7 +11,7 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } 
 import { createGeneralActivities } from "../activities";
 import { createGenerationActivities, recordProgress } from "../activities/db/generations";
 import { loadTemplate } from "../activities/comfyui/template";
-import { loadAndCheckPersonas } from "../lib/personas";
+import { loadAndCheckPersonas } from "../activities/personas";
 import { createInstancePool } from "../activities/instancePool";
 import { llmAsker } from "../activities/imagePrompt";
 import { createLlmActivities } from "../activities/llm";

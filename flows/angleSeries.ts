@@ -3,8 +3,8 @@
  * follows the main view (the first angle); every angle is also its own generation.
  */
 import { t } from "elysia";
-import { angleSeriesInput, seriesProviders, startAngleSeries } from "../lib/angleSeriesRequests";
-import { ANGLES, DEFAULT_ANGLES, MAX_ANGLES } from "../lib/seriesAngles";
+import { angleSeriesInput, seriesProviders, startAngleSeries } from "../service/angleSeries";
+import { ANGLES, DEFAULT_ANGLES, MAX_ANGLES } from "../domain/angles";
 import { HttpError } from "../api/errors";
 import { defineFlow } from "./flow";
 

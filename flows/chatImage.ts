@@ -5,8 +5,8 @@
  */
 import { t } from "elysia";
 import { HttpError } from "../api/errors";
-import { startChatImage } from "../lib/chatImageRequests";
-import { postDialogMessage } from "../lib/dialogs";
+import { startChatImage } from "../service/chatImages";
+import { postDialogMessage } from "../service/dialogs";
 import { defineFlow, FlowInputInvalid } from "./flow";
 
 export const chatImageFlow = defineFlow({

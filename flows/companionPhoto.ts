@@ -1,6 +1,6 @@
 /** The chat photo of seed 000 as a task: an in-character waiting message now, the picture later. */
 import { t } from "elysia";
-import { startCompanionPhoto } from "../lib/companionPhotoRequests";
+import { startCompanionPhoto } from "../service/companionPhotos";
 import { detectLanguage, normalizeLanguage } from "../lib/language";
 import { defineFlow } from "./flow";
 

@@ -6,7 +6,7 @@
 import { randomInt } from "node:crypto";
 import { t } from "elysia";
 import { createTaskRecords } from "../activities/db/tasks";
-import { plainImagePrompt } from "../lib/plainImagePrompt";
+import { plainImagePrompt } from "../domain/imagePrompt";
 import type { VariationsInput } from "../workflows/variations";
 import { defineFlow, FlowInputInvalid } from "./flow";
 

@@ -212,4 +212,3 @@ export function parseInterval(raw: string | undefined): { min: number; max: numb
   return { min, max };
 }
 
-export { comfyTaskQueue } from "./taskQueues";

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "
 import { createChatImagePromptActivities } from "../activities/chatImagePrompt";
 import { createInstanceAffinityActivities } from "../activities/instanceAffinity";
 import type { InstancePool } from "../activities/instancePool";
-import { drawInterval, imageSeed, triggerSchedule } from "../lib/dialogCadence";
-import { loadPersonas } from "../lib/personas";
+import { drawInterval, imageSeed, triggerSchedule } from "../domain/dialogCadence";
+import { loadPersonas } from "../activities/personas";
 import { startTelegramSimulator, type TelegramSimulator } from "../simulators/telegram";
 import { eventually, startStack, type Stack } from "./support/stack";
 

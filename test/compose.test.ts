@@ -69,7 +69,7 @@ function configVars(): Set<string> {
 
 async function expectedSearchAttributes(): Promise<string[]> {
   if (fs.existsSync(path.join(root, "lib/temporal/searchAttributes.ts"))) {
-    const mod = (await import("../lib/temporal/searchAttributes")) as { searchAttributeNames: readonly string[] };
+    const mod = (await import("../domain/searchAttributes")) as { searchAttributeNames: readonly string[] };
     return [...mod.searchAttributeNames];
   }
   return ["DarkroomTenant", "DarkroomKind", "DarkroomAgent", "DarkroomUser", "DarkroomDialog", "DarkroomStatus"];

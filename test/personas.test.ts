@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "../lib/config";
-import { checkAgainstObjectInfo, loadAndCheckPersonas, loadPersonas, PersonaInvalid } from "../lib/personas";
+import { checkAgainstObjectInfo, loadAndCheckPersonas, loadPersonas, PersonaInvalid } from "../activities/personas";
 import { startComfySimulator, type ComfySimulator } from "../simulators/comfyui";
 
 const SHIPPED = ["ASH", "JULIE", "LINA", "MARRIANA", "MAY", "STACY", "TAYA", "UNA"];

@@ -7,7 +7,7 @@
 import { NativeConnection, Worker } from "@temporalio/worker";
 import { createComfyActivities, type ComfyProgress } from "../activities/comfyui/generate";
 import type { ComfyInstance } from "../lib/config";
-import { comfyTaskQueue } from "../lib/taskQueues";
+import { comfyTaskQueue } from "../domain/taskQueues";
 
 export async function createGpuWorker(opts: {
   connection: NativeConnection;

@@ -27,9 +27,9 @@ import {
 import type { GeneralActivities } from "../activities";
 import type { BegunAngle, SeriesAngleJob, SeriesStatus } from "../activities/db/series";
 import type { SeriesProvider } from "../lib/config";
-import type { SeriesSubject } from "../lib/seriesIdentity";
-import { DarkroomKind, DarkroomStatus, DarkroomTenant } from "../lib/temporal/searchAttributes";
-import { REFERENCE_TEMPLATE } from "../lib/templateNames";
+import type { SeriesSubject } from "../domain/seriesIdentity";
+import { DarkroomKind, DarkroomStatus, DarkroomTenant } from "../domain/searchAttributes";
+import { REFERENCE_TEMPLATE } from "../domain/templates";
 import { describeFailure, generateOnSomeInstance } from "./comfyPlacement";
 
 export interface AngleSeriesLimits {

@@ -23,8 +23,8 @@ import {
 import { TimeoutType } from "@temporalio/common";
 import type { GenerateOnComfyResult, createComfyActivities } from "../activities/comfyui/generate";
 import type { GeneralActivities } from "../activities";
-import { comfyTaskQueue } from "../lib/taskQueues";
-import { DarkroomStatus } from "../lib/temporal/searchAttributes";
+import { comfyTaskQueue } from "../domain/taskQueues";
+import { DarkroomStatus } from "../domain/searchAttributes";
 
 export interface ChatImageInput {
   generationId: string;

@@ -16,7 +16,7 @@ import type { GenerateOnComfyResult, createComfyActivities } from "../activities
 import type { TemplateParams } from "../activities/comfyui/template";
 import type { GeneralActivities } from "../activities";
 import type { PickedInstance } from "../activities/instancePool";
-import { comfyTaskQueue } from "../lib/taskQueues";
+import { comfyTaskQueue } from "../domain/taskQueues";
 
 const fast = proxyLocalActivities<GeneralActivities>({
   startToCloseTimeout: "20 seconds",

@@ -23,9 +23,9 @@ import type { ComfyOutputRef } from "../activities/comfyui/generate";
 import type { GeneralActivities } from "../activities";
 import type { Persona } from "../activities/llm";
 import type { Language } from "../lib/language";
-import { plainImagePrompt } from "../lib/plainImagePrompt";
+import { plainImagePrompt } from "../domain/imagePrompt";
 import { describeFailure, generateOnSomeInstance } from "./comfyPlacement";
-import { DarkroomStatus } from "../lib/temporal/searchAttributes";
+import { DarkroomStatus } from "../domain/searchAttributes";
 import type { ChatMessage } from "../activities/db/generations";
 
 export interface CompanionPhotoInput {

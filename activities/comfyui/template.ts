@@ -8,7 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { isRecord, type ComfyGraph, type ComfyNode } from "./protocol";
 
-import { BUILTIN_TEMPLATE, REFERENCE_TEMPLATE } from "../../lib/templateNames";
+import { BUILTIN_TEMPLATE, REFERENCE_TEMPLATE } from "../../domain/templates";
 
 export { BUILTIN_TEMPLATE, REFERENCE_TEMPLATE };
 

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type { PrismaClient } from "../../lib/db/generated/client";
-import type { PersonaCatalog } from "../../lib/personas";
+import type { PersonaCatalog } from "../personas";
 import { renderTemplate, type TemplateParams } from "../comfyui/template";
 import { eventRow } from "./events";
 import { TERMINAL } from "./generations";

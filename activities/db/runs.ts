@@ -8,7 +8,7 @@
  */
 import { Context } from "@temporalio/activity";
 import type { PrismaClient } from "../../lib/db/generated/client";
-import { REOPENABLE_STATUSES, TERMINAL_EVENT_TYPES, reopenedGeneration } from "../../lib/generationLifecycle";
+import { REOPENABLE_STATUSES, TERMINAL_EVENT_TYPES, reopenedGeneration } from "../../domain/generation";
 
 /** The run id of the workflow the current activity serves; undefined outside an activity (the API, scripts). */
 export function currentRunId(): string | undefined {

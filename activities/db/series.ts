@@ -4,8 +4,8 @@
  * session id or generation id): Temporal may run any of them again.
  */
 import type { PrismaClient } from "../../lib/db/generated/client";
-import { anglePrompt, subjectText, type Angle } from "../../lib/seriesAngles";
-import type { SeriesSubject } from "../../lib/seriesIdentity";
+import { anglePrompt, subjectText, type Angle } from "../../domain/angles";
+import type { SeriesSubject } from "../../domain/seriesIdentity";
 import type { AskLlm } from "../imagePrompt";
 import { TERMINAL } from "./generations";
 import { eventRow, type EventScope } from "./events";

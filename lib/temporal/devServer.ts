@@ -9,8 +9,8 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Connection } from "@temporalio/client";
-import * as attributes from "./searchAttributes";
-import { searchAttributeNames } from "./searchAttributes";
+import { SearchAttributeType } from "@temporalio/common";
+import type { SearchAttributeKey } from "@temporalio/common/lib/search-attributes";
 
 export interface DevServer {
   address: string;
@@ -48,6 +48,8 @@ export async function startDevServer(opts: {
   uiPort?: number;
   headless?: boolean;
   namespace?: string;
+  /** Custom search attributes to register at start (the caller's vocabulary; this module has none). */
+  searchAttributes?: SearchAttributeKey<SearchAttributeType>[];
   log?: (line: string) => void;
 }): Promise<DevServer> {
   const cli = findTemporalCli(opts.cliPath);
@@ -61,7 +63,7 @@ export async function startDevServer(opts: {
   if (opts.headless) args.push("--headless");
   else args.push("--ui-port", String(opts.uiPort ?? (await freePort())));
   if (opts.namespace && opts.namespace !== "default") args.push("--namespace", opts.namespace);
-  for (const name of searchAttributeNames) args.push("--search-attribute", `${name}=Keyword`);
+  for (const key of opts.searchAttributes ?? []) args.push("--search-attribute", `${key.name}=${CLI_TYPE_NAMES[key.type]}`);
   // Faster activity/workflow dispatch in dev; the defaults are tuned for clusters, not one box.
   args.push("--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true");
   args.push("--dynamic-config-value", "frontend.enableExecuteMultiOperation=true");
@@ -82,6 +84,17 @@ export async function startDevServer(opts: {
     stop: () => stopChild(child),
   };
 }
+
+/** The dev server's `--search-attribute Name=Type` spelling of each type. */
+const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
+  [SearchAttributeType.TEXT]: "Text",
+  [SearchAttributeType.KEYWORD]: "Keyword",
+  [SearchAttributeType.INT]: "Int",
+  [SearchAttributeType.DOUBLE]: "Double",
+  [SearchAttributeType.BOOL]: "Bool",
+  [SearchAttributeType.DATETIME]: "Datetime",
+  [SearchAttributeType.KEYWORD_LIST]: "KeywordList",
+};
 
 async function waitUntilReachable(address: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 60_000;
@@ -115,14 +128,19 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Last resort on machines with internet: the SDK downloads the same CLI and runs it. */
-async function startSdkDownloadedServer(opts: { dbFile?: string; namespace?: string; headless?: boolean }): Promise<DevServer> {
+async function startSdkDownloadedServer(opts: {
+  dbFile?: string;
+  namespace?: string;
+  headless?: boolean;
+  searchAttributes?: SearchAttributeKey<SearchAttributeType>[];
+}): Promise<DevServer> {
   const { TestWorkflowEnvironment } = await import("@temporalio/testing");
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       dbFilename: opts.dbFile,
       namespace: opts.namespace,
       ui: !opts.headless,
-      searchAttributes: searchAttributeNames.map((name) => attributes[name]),
+      searchAttributes: opts.searchAttributes ?? [],
     },
   });
   return { address: env.address, stop: () => env.teardown() };

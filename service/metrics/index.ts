@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { InstancePool } from "../../activities/instancePool";
-import type { PrismaClient } from "../db/generated/client";
+import type { PrismaClient } from "../../lib/db/generated/client";
 import { finishedGenerationsFeed } from "./finishedGenerations";
 import { createInstanceSampler } from "./instanceSampler";
 

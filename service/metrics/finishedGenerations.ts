@@ -4,8 +4,8 @@
  * because a worker's clock or a slow commit can make a row appear with a `completedAt` a little
  * behind rows already seen; the rows already seen in that overlap are remembered and skipped.
  */
-import type { PrismaClient } from "../db/generated/client";
-import { TERMINAL_STATUSES } from "../generationLifecycle";
+import type { PrismaClient } from "../../lib/db/generated/client";
+import { TERMINAL_STATUSES } from "../../domain/generation";
 
 export interface FinishedGeneration {
   id: string;

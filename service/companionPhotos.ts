@@ -12,9 +12,9 @@ import type { Client } from "@temporalio/client";
 import type { BeginGenerationInput, ChatMessage, GenerationActivities } from "../activities/db/generations";
 import type { ComposeMessageInput, ComposedMessage, Persona } from "../activities/llm";
 import { companionPhoto, type CompanionPhotoInput } from "../workflows/companionPhoto";
-import type { Config } from "./config";
-import type { Language } from "./language";
-import { DarkroomAgent, DarkroomKind, DarkroomStatus, DarkroomTenant, DarkroomUser } from "./temporal/searchAttributes";
+import type { Config } from "../lib/config";
+import type { Language } from "../lib/language";
+import { DarkroomAgent, DarkroomKind, DarkroomStatus, DarkroomTenant, DarkroomUser } from "../domain/searchAttributes";
 
 export const KIND = "companion_photo";
 export const workflowIdFor = (generationId: string) => `darkroom/${KIND}/${generationId}`;

@@ -12,6 +12,9 @@ export const DarkroomUser = defineSearchAttributeKey("DarkroomUser", SearchAttri
 export const DarkroomDialog = defineSearchAttributeKey("DarkroomDialog", SearchAttributeType.KEYWORD);
 export const DarkroomStatus = defineSearchAttributeKey("DarkroomStatus", SearchAttributeType.KEYWORD);
 
+/** Every one of them, for registering in a namespace. */
+export const SEARCH_ATTRIBUTES = [DarkroomTenant, DarkroomKind, DarkroomAgent, DarkroomUser, DarkroomDialog, DarkroomStatus];
+
 export const searchAttributeNames = [
   "DarkroomTenant",
   "DarkroomKind",

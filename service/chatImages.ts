@@ -1,10 +1,10 @@
 /** Starting a chat-image workflow from the API: one Temporal workflow per triggered picture. */
 import type { Client } from "@temporalio/client";
 import { chatImage, type ChatImageInput } from "../workflows/chatImage";
-import type { Config } from "./config";
-import type { DeliveryTargets } from "./deliveryTargets";
-import type { PersonaDefinition } from "./personas";
-import { DarkroomDialog, DarkroomKind, DarkroomStatus, DarkroomTenant } from "./temporal/searchAttributes";
+import type { Config } from "../lib/config";
+import type { DeliveryTargets } from "../lib/deliveryTargets";
+import type { PersonaDefinition } from "../activities/personas";
+import { DarkroomDialog, DarkroomKind, DarkroomStatus, DarkroomTenant } from "../domain/searchAttributes";
 
 export const CHAT_IMAGE_KIND = "chat_image";
 export const chatImageWorkflowId = (generationId: string) => `darkroom/${CHAT_IMAGE_KIND}/${generationId}`;

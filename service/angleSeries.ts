@@ -6,10 +6,10 @@
 import { WithStartWorkflowOperation, type Client } from "@temporalio/client";
 import type { BegunAngle } from "../activities/db/series";
 import { angleSeries, seriesBegunUpdate, type AngleSeriesInput, type SeriesConsistency } from "../workflows/angleSeries";
-import type { Config, SeriesProvider } from "./config";
-import { SERIES_NEGATIVE_PROMPT, type Angle } from "./seriesAngles";
-import { angleSeed, seriesSessionId, type SeriesSubject } from "./seriesIdentity";
-import { DarkroomKind, DarkroomStatus, DarkroomTenant } from "./temporal/searchAttributes";
+import type { Config, SeriesProvider } from "../lib/config";
+import { SERIES_NEGATIVE_PROMPT, type Angle } from "../domain/angles";
+import { angleSeed, seriesSessionId, type SeriesSubject } from "../domain/seriesIdentity";
+import { DarkroomKind, DarkroomStatus, DarkroomTenant } from "../domain/searchAttributes";
 
 export const SERIES_KIND = "angle_series";
 export const seriesWorkflowId = (sessionId: string) => `darkroom/${SERIES_KIND}/${sessionId}`;

@@ -5,12 +5,12 @@
  * event) is recorded and its workflow started inside the same transaction — a failed start rolls
  * everything back, so there are no half-written records.
  */
-import type { PrismaClient } from "./db/generated/client";
+import type { PrismaClient } from "../lib/db/generated/client";
 import { eventRow } from "../activities/db/events";
-import { drawInterval, imageSeed, type Interval } from "./dialogCadence";
-import type { DeliveryTargets } from "./deliveryTargets";
-import type { PersonaDefinition } from "./personas";
-import { CHAT_IMAGE_KIND, chatImageWorkflowId, type ChatImageRequest } from "./chatImageRequests";
+import { drawInterval, imageSeed, type Interval } from "../domain/dialogCadence";
+import type { DeliveryTargets } from "../lib/deliveryTargets";
+import type { PersonaDefinition } from "../activities/personas";
+import { CHAT_IMAGE_KIND, chatImageWorkflowId, type ChatImageRequest } from "./chatImages";
 
 export interface PostedMessage {
   tenantId: string;

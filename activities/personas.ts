@@ -6,8 +6,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { validateTemplate, type ComfyTemplate } from "../activities/comfyui/template";
-import { isRecord } from "../activities/comfyui/protocol";
+import { validateTemplate, type ComfyTemplate } from "./comfyui/template";
+import { isRecord } from "./comfyui/protocol";
 
 export interface PersonaDefinition {
   /** The file's name without `.json`, e.g. "LINA"; what clients send as `persona`. */
