@@ -1,18 +1,14 @@
 /**
- * Angle series (seed 001): one car, several angles, the same car in each. POST starts (or joins) the
+ * Angle series: one car, several angles, the same car in each. POST starts (or joins) the
  * series for a subject and nonce; GET reads it. Each angle is also a generation
  * (`GET /v1/generations/:id`, its events, its cancel).
  */
 import { Elysia, t } from "elysia";
-import { angleSeriesInput, seriesWorkflowId, startAngleSeries } from "../service/angleSeries";
-import { ANGLES, DEFAULT_ANGLES, isAngle, MAX_ANGLES, type Angle } from "../domain/angles";
+import { ANGLES, DEFAULT_ANGLES, MAX_ANGLES } from "../domain/angles";
+import { checkedAngles, MAX_WAIT_SECONDS } from "../service/angleSeries";
 import { authPlugin } from "./auth";
 import type { ApiContext } from "./context";
-import { HttpError, notFound } from "./errors";
-
-/** The longest a POST holds the connection for `wait`; longer series answer 202 and are polled. */
-export const MAX_WAIT_SECONDS = 60;
-const FINISHED = new Set(["completed", "partial", "failed", "cancelled"]);
+import { HttpError } from "./errors";
 
 const SubjectText = (what: string) => t.String({ minLength: 1, maxLength: 100, description: what });
 
@@ -35,106 +31,23 @@ const SeriesBody = t.Object({
   wait: t.Optional(t.Number({ minimum: 0, description: `Seconds to wait for the images (at most ${MAX_WAIT_SECONDS}); 200 when finished in time, else 202` })),
 });
 
-type SeriesBodyValue = (typeof SeriesBody)["static"];
-
-/** Checks the schema cannot express, each naming the field. */
-function checkedAngles(body: SeriesBodyValue): Angle[] {
-  for (const field of ["brand", "model", "color", "bodyType"] as const) {
-    if (!body.subject[field].trim()) throw new HttpError(400, "invalid_request", `subject.${field} must not be empty`, [{ field: `subject.${field}`, problem: "is blank" }]);
-  }
-  const angles = body.angles ?? DEFAULT_ANGLES;
-  if (angles.length === 0) throw new HttpError(400, "invalid_request", "angles must name at least one angle", [{ field: "angles", problem: "is empty" }]);
-  if (angles.length > MAX_ANGLES) {
-    throw new HttpError(400, "too_many_angles", `angles may name at most ${MAX_ANGLES} angles; got ${angles.length}`, [{ field: "angles", problem: `more than ${MAX_ANGLES}` }]);
-  }
-  const seen = new Set<string>();
-  for (const [i, angle] of angles.entries()) {
-    if (!isAngle(angle)) {
-      throw new HttpError(400, "unknown_angle", `angles[${i}] "${angle}" is not a known angle (known: ${ANGLES.join(", ")})`, [{ field: `angles.${i}`, problem: "unknown angle" }]);
-    }
-    if (seen.has(angle)) throw new HttpError(400, "duplicate_angle", `angles[${i}] "${angle}" is listed twice`, [{ field: `angles.${i}`, problem: "duplicate" }]);
-    seen.add(angle);
-  }
-  return angles as Angle[];
-}
-
 export function angleSeriesRoutes(ctx: ApiContext) {
-  async function seriesView(tenantId: string, sessionId: string) {
-    const series = await ctx.prisma.series.findUnique({ where: { tenantId_sessionId: { tenantId, sessionId } } });
-    if (!series) return undefined;
-    const generations = await ctx.prisma.generation.findMany({
-      where: { tenantId, seriesId: sessionId },
-      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-      include: { images: { orderBy: { outputIndex: "asc" } } },
-    });
-    const images = generations.map((g) => {
-      const image = g.images[0];
-      return {
-        angle: g.angle!,
-        seed: Number(g.seed),
-        sessionId,
-        isMain: g.isMain,
-        prompt: g.prompt ?? "",
-        status: g.status,
-        ...(image ? { url: ctx.signer.imageUrl(image.id), thumbnailUrl: ctx.signer.imageUrl(image.id, "thumb"), imageId: image.id } : {}),
-        generationId: g.id,
-        provider: g.provider ?? undefined,
-        instance: g.instance ?? undefined,
-        progress: g.progressPercent,
-        queuePosition: g.queuePosition ?? undefined,
-        etaSeconds: g.etaSeconds ?? undefined,
-        error: g.errorMessage ?? undefined,
-      };
-    });
-    const running = generations.some((g) => g.status === "generating" || g.status === "completed");
-    return {
-      sessionId,
-      status: FINISHED.has(series.status) ? series.status : running ? "generating" : "pending",
-      subject: series.subject,
-      nonce: series.nonce,
-      images,
-      total_generated: images.filter((i) => i.url).length,
-      workflowId: series.workflowId,
-      createdAt: series.createdAt.toISOString(),
-      completedAt: series.completedAt?.toISOString(),
-    };
-  }
-
+  const { series } = ctx.service;
   return new Elysia({ prefix: "/v1/series", tags: ["Angle series"] })
     .use(authPlugin(ctx.resolveTenant))
     .post(
       "/",
       async ({ body, tenantId, set }) => {
-        const angles = checkedAngles(body);
-        const input = angleSeriesInput(ctx.config, { tenantId, subject: body.subject, angles, nonce: body.nonce ?? "", consistency: body.consistency });
-        if (input.providers.length === 0) {
-          throw new HttpError(503, "no_provider", "No image provider is configured for series (SERIES_PROVIDERS names only AI Horde, and AI_HORDE_URL is unset)");
-        }
-        const existing = await ctx.prisma.series.findUnique({ where: { tenantId_sessionId: { tenantId, sessionId: input.sessionId } } });
-        if (existing) {
-          const before = existing.angles as string[];
-          if (before.length !== angles.length || before.some((a, i) => a !== angles[i])) {
-            throw new HttpError(409, "series_exists", `This subject and nonce already have a series with the angles ${before.join(", ")}; send another nonce for other angles`, {
-              sessionId: input.sessionId,
-              angles: before,
-            });
-          }
-        } else {
-          await startAngleSeries(ctx.temporal, ctx.config, input).catch((err: unknown) => {
-            throw new HttpError(503, "orchestrator_unavailable", `Could not start the series: ${(err as Error).message}`);
-          });
-        }
-        if (body.wait !== undefined && body.wait > 0) {
-          const handle = ctx.temporal.workflow.getHandle(seriesWorkflowId(input.sessionId));
-          let timer: ReturnType<typeof setTimeout> | undefined;
-          await Promise.race([
-            handle.result().catch(() => undefined),
-            new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(body.wait!, MAX_WAIT_SECONDS) * 1000))),
-          ]);
-          clearTimeout(timer);
-        }
-        const view = (await seriesView(tenantId, input.sessionId))!;
-        set.status = body.wait !== undefined && FINISHED.has(view.status) ? 200 : 202;
+        const angles = checkedAngles(body.subject, body.angles);
+        const { series: view, finished } = await series.request({
+          tenantId,
+          subject: body.subject,
+          angles,
+          nonce: body.nonce ?? "",
+          consistency: body.consistency,
+          waitSeconds: body.wait,
+        });
+        set.status = body.wait !== undefined && finished ? 200 : 202;
         return view;
       },
       {
@@ -157,12 +70,7 @@ export function angleSeriesRoutes(ctx: ApiContext) {
     )
     .get(
       "/:sessionId",
-      async ({ params, tenantId }) => {
-        // Another tenant's session is indistinguishable from an unknown one.
-        const view = await seriesView(tenantId, params.sessionId);
-        if (!view) throw notFound("Series", params.sessionId);
-        return view;
-      },
+      ({ params, tenantId }) => series.get(tenantId, params.sessionId),
       {
         params: t.Object({ sessionId: t.String({ minLength: 1, maxLength: 100 }) }),
         detail: { summary: "A series: its status and every angle's image, seed, prompt and status" },

@@ -3,6 +3,7 @@
  * on. Elysia's own validation messages vanish in production mode, so they are rewritten here.
  */
 import { Elysia } from "elysia";
+import { ServiceRefusal, type RefusalReason } from "../service";
 
 export class HttpError extends Error {
   constructor(
@@ -15,7 +16,8 @@ export class HttpError extends Error {
   }
 }
 
-export const notFound = (what: string, id: string) => new HttpError(404, "not_found", `${what} "${id}" was not found`);
+/** The status each of the service's refusals answers with. */
+const STATUS: Record<RefusalReason, number> = { invalid: 400, not_found: 404, conflict: 409, gone: 410, unavailable: 503 };
 
 interface ValueErrorLike {
   path?: string;
@@ -38,8 +40,12 @@ function describeValidation(error: unknown): { message: string; details: unknown
 }
 
 export const errorHandling = new Elysia({ name: "darkroom/errors" })
-  .error({ HttpError })
+  .error({ HttpError, ServiceRefusal })
   .onError({ as: "global" }, ({ code, error, set }) => {
+    if (error instanceof ServiceRefusal) {
+      set.status = STATUS[error.reason];
+      return { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
+    }
     if (error instanceof HttpError) {
       set.status = error.status;
       return { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };

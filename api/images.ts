@@ -5,25 +5,22 @@
 import { Elysia, t } from "elysia";
 import { bearerToken } from "./auth";
 import type { ApiContext } from "./context";
-import { HttpError, notFound } from "./errors";
+import { HttpError } from "./errors";
 
 export function imageRoutes(ctx: ApiContext) {
   return new Elysia({ prefix: "/v1/images", tags: ["Images"] }).get(
     "/:imageId",
     async ({ params, query, headers }) => {
       const variant = query.variant === "thumb" ? "thumb" : "full";
-      const signed = ctx.signer.verify(params.imageId, variant, query.exp, query.sig);
+      const signed = ctx.service.signer.verify(params.imageId, variant, query.exp, query.sig);
       const tenantId = signed ? undefined : await ctx.resolveTenant(bearerToken(headers.authorization));
       if (!signed && !tenantId) {
         throw new HttpError(401, "unauthorized", "Use the signed image URL from the message, or send `Authorization: Bearer <key>`");
       }
-      const image = await ctx.prisma.image.findFirst({ where: { id: params.imageId, ...(tenantId ? { tenantId } : {}) } });
-      if (!image) throw notFound("Image", params.imageId);
-      const etag = `"${image.sha256.slice(0, 32)}-${variant}"`;
-      const cacheHeaders = { etag, "cache-control": "private, max-age=31536000, immutable" };
-      if (headers["if-none-match"] === etag) return new Response(null, { status: 304, headers: cacheHeaders });
-      const bytes = await ctx.store.get(variant === "thumb" ? image.thumbKey : image.storageKey);
-      if (!bytes) throw new HttpError(410, "gone", `The stored file for image "${image.id}" is missing`);
+      const image = await ctx.service.operations.image({ imageId: params.imageId, tenantId, variant });
+      const cacheHeaders = { etag: image.etag, "cache-control": "private, max-age=31536000, immutable" };
+      if (headers["if-none-match"] === image.etag) return new Response(null, { status: 304, headers: cacheHeaders });
+      const bytes = await image.read();
       return new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { ...cacheHeaders, "content-type": image.contentType, "content-length": String(bytes.byteLength) } });
     },
     {

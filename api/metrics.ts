@@ -3,12 +3,12 @@
  * trip: the replies route is timed here, from the request to the answer with the waiting message.
  */
 import { Elysia } from "elysia";
-import { createMetrics, type Metrics } from "../service/metrics";
+import type { Metrics } from "../service/metrics";
 import type { ApiContext } from "./context";
 
 const REPLIES_ROUTE = "/v1/agents/:agentId/replies";
 
-export function metricsRoutes(ctx: ApiContext, metrics: Metrics = createMetrics({ prisma: ctx.prisma, pool: ctx.pool, settings: ctx.config.metrics })) {
+export function metricsRoutes(ctx: ApiContext, metrics: Metrics = ctx.service.createMetrics()) {
   const receivedAt = new WeakMap<Request, number>();
   return new Elysia({ tags: ["Operations"] })
     .onStart(() => metrics.start())

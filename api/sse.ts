@@ -6,7 +6,6 @@
  * A client that stops reading is cut off once too much is queued for it (it reconnects with
  * Last-Event-ID and misses nothing); it never holds up delivery to anyone else.
  */
-import type { PrismaClient } from "../lib/db/generated/client";
 import { clientEvent, type EventHub, type LogEvent } from "../lib/live/eventHub";
 import { follow, type Following } from "../lib/live/follow";
 import { TaskFold, TERMINAL_TASK_STATES } from "../lib/live/taskState";
@@ -78,9 +77,13 @@ function sseResponse(open: (sink: Sink) => Promise<Following>, opts: { preamble?
   return new Response(stream, { headers: SSE_HEADERS });
 }
 
+/** Where a reconnecting client left off (`Last-Event-ID`), or the beginning. */
+export function lastEventId(header: string | undefined): bigint {
+  return header && /^\d{1,18}$/.test(header) ? BigInt(header) : 0n;
+}
+
 export interface GenerationStreamOptions {
   hub: EventHub;
-  prisma: PrismaClient;
   tenantId: string;
   generationId: string;
   afterId: bigint;
@@ -94,7 +97,6 @@ export function eventStream(opts: GenerationStreamOptions): Response {
     (sink) =>
       follow({
         hub: opts.hub,
-        prisma: opts.prisma,
         where: { tenantId: opts.tenantId, generationId: opts.generationId },
         matches: (e) => e.tenantId === opts.tenantId && e.generationId === opts.generationId,
         after: opts.afterId,
@@ -119,7 +121,6 @@ export function taskEventStream(opts: Omit<GenerationStreamOptions, "isTerminal"
       // The fold needs the whole history; only what the client has not seen is sent.
       const following = await follow({
         hub: opts.hub,
-        prisma: opts.prisma,
         where: { tenantId: opts.tenantId, generationId: opts.generationId },
         matches: (e) => e.tenantId === opts.tenantId && e.generationId === opts.generationId,
         after: 0n,

@@ -1,17 +1,17 @@
 /**
- * The task API (seed 003): GET /v1/flows lists the flow registry; POST /v1/tasks starts a flow and
+ * The task API: GET /v1/flows lists the flow registry; POST /v1/tasks starts a flow and
  * answers `{ task_id }`; a task's state is `{ state, details }`, and its events stream as SSE in
- * seed 003's format. A task is a generation: the task id is the generation id.
+ * the task wire format (`data: {"state": …, "details": {…}}`). A task is a generation: the task id is the generation id.
  */
 import { Elysia, t } from "elysia";
 import { TypeCompiler } from "elysia/type-system";
 import { FLOWS } from "../flows";
 import { FlowInputInvalid, type Flow } from "../flows/flow";
-import { TaskFold } from "../lib/live/taskState";
+import { ServiceRefusal } from "../service";
 import { authPlugin } from "./auth";
 import type { ApiContext } from "./context";
-import { HttpError, notFound } from "./errors";
-import { taskEventStream } from "./sse";
+import { HttpError } from "./errors";
+import { lastEventId, taskEventStream } from "./sse";
 
 const TaskId = t.Object({ taskId: t.String({ minLength: 1, maxLength: 100, pattern: "^[A-Za-z0-9-]+$" }) });
 
@@ -28,16 +28,6 @@ const TaskState = t.Object({
 export function taskRoutes(ctx: ApiContext, flows: readonly Flow[] = FLOWS) {
   const byName = new Map(flows.map((f) => [f.name, { flow: f, check: TypeCompiler.Compile(f.inputs) }]));
   const known = flows.map((f) => f.name);
-
-  /** The task's state now, folded from its events (the same fold the live streams use). */
-  const currentState = async (tenantId: string, taskId: string) => {
-    const g = await ctx.prisma.generation.findFirst({ where: { id: taskId, tenantId }, select: { id: true } });
-    if (!g) throw notFound("Task", taskId);
-    const fold = new TaskFold();
-    const events = await ctx.prisma.event.findMany({ where: { tenantId, generationId: taskId }, orderBy: { id: "asc" } });
-    for (const e of events) fold.apply(e.type, e.payload as Record<string, unknown>);
-    return fold.snapshot();
-  };
 
   return new Elysia({ tags: ["Tasks"] })
     .use(authPlugin(ctx.resolveTenant))
@@ -60,13 +50,16 @@ export function taskRoutes(ctx: ApiContext, flows: readonly Flow[] = FLOWS) {
           throw new HttpError(400, "invalid_inputs", `Invalid inputs for flow "${body.flow}": ${problems[0]!.field} — ${problems[0]!.problem}`, problems);
         }
         try {
-          const { taskId } = await entry.flow.start(ctx, { tenantId, inputs: inputs as never });
+          const { taskId } = await entry.flow.start(ctx.service, { tenantId, inputs: inputs as never });
           return { task_id: taskId };
         } catch (err) {
           if (err instanceof FlowInputInvalid) {
             throw new HttpError(400, "invalid_inputs", `Invalid inputs for flow "${body.flow}": ${err.message}`, [{ field: `inputs.${err.field}`, problem: err.message }]);
           }
-          if (err instanceof HttpError) throw err;
+          if (err instanceof ServiceRefusal && err.reason === "invalid") {
+            throw new HttpError(400, "invalid_inputs", `Invalid inputs for flow "${body.flow}": ${err.message}`, err.details);
+          }
+          if (err instanceof ServiceRefusal) throw err;
           throw new HttpError(503, "orchestrator_unavailable", `Could not start the task: ${(err as Error).message}`);
         }
       },
@@ -89,7 +82,7 @@ export function taskRoutes(ctx: ApiContext, flows: readonly Flow[] = FLOWS) {
         },
       },
     )
-    .get("/v1/tasks/:taskId", ({ params, tenantId }) => currentState(tenantId, params.taskId), {
+    .get("/v1/tasks/:taskId", ({ params, tenantId }) => ctx.service.tasks.state(tenantId, params.taskId), {
       params: TaskId,
       response: { 200: TaskState },
       detail: { summary: "A task's state and details (step results, final result)" },
@@ -97,18 +90,15 @@ export function taskRoutes(ctx: ApiContext, flows: readonly Flow[] = FLOWS) {
     .get(
       "/v1/tasks/:taskId/events",
       async ({ params, tenantId, headers, request }) => {
-        const g = await ctx.prisma.generation.findFirst({ where: { id: params.taskId, tenantId }, select: { id: true } });
-        if (!g) throw notFound("Task", params.taskId);
-        const last = headers["last-event-id"];
+        await ctx.service.generations.assertExists(tenantId, params.taskId, "Task");
         return taskEventStream({
           hub: ctx.liveEvents,
-          prisma: ctx.prisma,
           tenantId,
           generationId: params.taskId,
-          afterId: last && /^\d{1,18}$/.test(last) ? BigInt(last) : 0n,
+          afterId: lastEventId(headers["last-event-id"]),
           signal: request.signal,
         });
       },
-      { params: TaskId, detail: { summary: "SSE: `data: {\"state\": …, \"details\": {…}}` per update (seed 003); honours Last-Event-ID; ends after SUCCESS or FAILURE" } },
+      { params: TaskId, detail: { summary: "SSE: `data: {\"state\": …, \"details\": {…}}` per update; honours Last-Event-ID; ends after SUCCESS or FAILURE" } },
     );
 }

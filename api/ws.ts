@@ -12,19 +12,13 @@ import { SocketSession } from "../lib/live/socketSession";
 import { bearerToken } from "./auth";
 import type { ApiContext } from "./context";
 
-const TERMINAL = new Set(["completed", "failed", "cancelled"]);
 /** Seconds of silence before Bun pings a socket, and again before it closes one that never answers. */
 const IDLE_TIMEOUT_S = 30;
 
 export function realtimeRoutes(ctx: ApiContext) {
   const sessions = new Map<string, SocketSession>();
-
-  const cancelGeneration = async (tenantId: string, generationId: string) => {
-    const g = await ctx.prisma.generation.findFirst({ where: { id: generationId, tenantId }, select: { status: true, workflowId: true } });
-    if (!g) throw new Error(`Generation "${generationId}" was not found`);
-    if (TERMINAL.has(g.status)) throw new Error(`Generation "${generationId}" is already ${g.status}`);
-    await ctx.temporal.workflow.getHandle(g.workflowId).cancel();
-  };
+  // The same cancel as REST's: its refusals (unknown id, already finished) reach the client as messages.
+  const cancelGeneration = async (tenantId: string, generationId: string) => void (await ctx.service.generations.cancel(tenantId, generationId));
 
   return new Elysia({ tags: ["Realtime"] }).ws("/v1/ws", {
     query: t.Object({ token: t.Optional(t.String({ maxLength: 500 })) }),
@@ -36,7 +30,7 @@ export function realtimeRoutes(ctx: ApiContext) {
     detail: { summary: "Realtime events over WebSocket (subscribe to agent:, user:, dialog:, generation:, task: topics; resume since an eventId)" },
     open(ws) {
       const session = new SocketSession(
-        { hub: ctx.liveEvents, prisma: ctx.prisma, resolveTenant: ctx.resolveTenant, cancelGeneration },
+        { hub: ctx.liveEvents, resolveTenant: ctx.resolveTenant, cancelGeneration },
         {
           send: (text) => void ws.raw.send(text),
           // Bun's socket has it; Elysia's portable type leaves it out.

@@ -17,6 +17,9 @@ import { llmAsker } from "../activities/imagePrompt";
 import { createLlmActivities } from "../activities/llm";
 import { LocalFolderStore } from "../lib/storage";
 import { createApi } from "../api/app";
+import { createSeriesActivities } from "../activities/db/series";
+import { createTaskRecords } from "../activities/db/tasks";
+import { createGenerationService } from "../service";
 import { tenantResolver } from "../api/auth";
 import { createGpuWorker } from "../workers/gpu";
 import { createMainWorker } from "../workers/main";
@@ -90,6 +93,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
   const store = new LocalFolderStore(path.join(config.dataDir, "images"));
   const pool = createInstancePool(config.comfy.instances);
   const signer = createUrlSigner({ secret: urlSecret(config), publicUrl: config.publicUrl });
+  const askLlm = config.llm ? llmAsker(config.llm) : undefined;
   const imageUrls = (imageId: string) => ({ url: signer.imageUrl(imageId), thumbnailUrl: signer.imageUrl(imageId, "thumb") });
 
   const workers: Worker[] = [];
@@ -109,7 +113,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       pool,
       temporal,
       imageUrls,
-      askLlm: config.llm ? llmAsker(config.llm) : undefined,
+      askLlm,
     });
     workers.push(
       await createMainWorker({ connection: nativeConnection!, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, activities }),
@@ -141,20 +145,25 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
     liveEvents = new EventHub({ prisma, signals: db.eventSignals, pollMs: config.liveEvents.safetyPollMs });
     await liveEvents.start();
     const llm = createLlmActivities({ llm: config.llm, budgetMs: config.llmBudgetMs });
-    const app = createApi({
-      personas: personas!,
-      composeMessage: llm.composeMessage,
-      generations: createGenerationActivities({ prisma, composeMessage: llm.composeMessage, imageUrls, temporal }),
+    const generations = createGenerationActivities({ prisma, composeMessage: llm.composeMessage, imageUrls, temporal });
+    const service = createGenerationService({
       config,
       prisma,
       temporal,
       signer,
       store,
       pool,
-      resolveTenant: tenantResolver(prisma),
-      liveEvents,
+      personas: personas!,
+      composeMessage: llm.composeMessage,
+      records: {
+        beginGeneration: generations.beginGeneration,
+        cancelGeneration: generations.cancelGeneration,
+        beginAngleSeries: createSeriesActivities({ prisma, askLlm, budgetMs: config.llmBudgetMs }).beginAngleSeries,
+        beginTask: createTaskRecords({ prisma, imageUrls }).beginTask,
+      },
       temporalReachable: () => temporalAnswers(connection),
     });
+    const app = createApi({ service, resolveTenant: tenantResolver(prisma), liveEvents });
     server = app.listen({ port: config.port, hostname: "0.0.0.0" });
   }
 

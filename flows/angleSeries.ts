@@ -1,11 +1,10 @@
 /**
- * The angle series of seed 001 as a task: one car, several angles, the same car in each. The task
+ * The angle series as a task: one car, several angles, the same car in each. The task
  * follows the main view (the first angle); every angle is also its own generation.
  */
 import { t } from "elysia";
-import { angleSeriesInput, seriesProviders, startAngleSeries } from "../service/angleSeries";
 import { ANGLES, DEFAULT_ANGLES, MAX_ANGLES } from "../domain/angles";
-import { HttpError } from "../api/errors";
+import { angleSeriesInput } from "../service/angleSeries";
 import { defineFlow } from "./flow";
 
 const SubjectText = (what: string) => t.String({ minLength: 1, maxLength: 100, pattern: "\\S", description: what });
@@ -26,10 +25,9 @@ export const angleSeriesFlow = defineFlow({
     ),
     nonce: t.Optional(t.String({ maxLength: 200, description: "Another nonce gives another series of the same subject" })),
   }),
-  async start(ctx, { tenantId, inputs }) {
-    if (seriesProviders(ctx.config).length === 0) throw new HttpError(503, "no_provider", "No image provider is configured for series");
-    const input = angleSeriesInput(ctx.config, { tenantId, subject: inputs.subject, angles: inputs.angles ?? DEFAULT_ANGLES, nonce: inputs.nonce ?? "" });
-    await startAngleSeries(ctx.temporal, ctx.config, input);
+  async start(service, { tenantId, inputs }) {
+    const input = angleSeriesInput(service.config, { tenantId, subject: inputs.subject, angles: inputs.angles ?? DEFAULT_ANGLES, nonce: inputs.nonce ?? "" });
+    await service.series.start(input);
     return { taskId: input.angles[0]!.generationId };
   },
 });

@@ -1,12 +1,10 @@
 /**
- * The chat-triggered persona image of seed 002 as a task: the input is one dialog message; every
+ * The chat-triggered persona image as a task: the input is one dialog message; every
  * few messages (the dialog's drawn cadence) it triggers a picture, and that picture is the task.
  * A message that triggers none is answered 409 `no_image` with the message number that will.
  */
 import { t } from "elysia";
-import { HttpError } from "../api/errors";
-import { startChatImage } from "../service/chatImages";
-import { postDialogMessage } from "../service/dialogs";
+import { ServiceRefusal } from "../service";
 import { defineFlow, FlowInputInvalid } from "./flow";
 
 export const chatImageFlow = defineFlow({
@@ -18,18 +16,15 @@ export const chatImageFlow = defineFlow({
     role: t.Optional(t.Union([t.Literal("user"), t.Literal("assistant")], { default: "user" })),
     text: t.String({ minLength: 1, maxLength: 20_000 }),
   }),
-  async start(ctx, { tenantId, inputs }) {
-    const personas = ctx.personas;
-    const persona = personas.find(inputs.persona);
-    if (!persona) throw new FlowInputInvalid("persona", `— unknown persona "${inputs.persona}" (known: ${personas.ids().join(", ")})`);
-    const posted = await postDialogMessage(
-      ctx.prisma,
-      ctx.config.chatImages.every,
-      { tenantId, dialogId: inputs.dialogId, role: inputs.role ?? "user", text: inputs.text, persona },
-      (request) => startChatImage(ctx.temporal, ctx.config, request),
-    );
+  async start(service, { tenantId, inputs }) {
+    const posted = await service.dialogs
+      .post({ tenantId, dialogId: inputs.dialogId, role: inputs.role ?? "user", text: inputs.text, persona: inputs.persona })
+      .catch((err: unknown) => {
+        if (err instanceof ServiceRefusal && err.code === "unknown_persona") throw new FlowInputInvalid("persona", `— ${err.message}`);
+        throw err;
+      });
     if (!posted.generationId) {
-      throw new HttpError(409, "no_image", `Message ${posted.messageCount} of dialog "${inputs.dialogId}" triggers no image; message ${posted.nextTriggerAt} will`, {
+      throw new ServiceRefusal("conflict", "no_image", `Message ${posted.messageCount} of dialog "${inputs.dialogId}" triggers no image; message ${posted.nextTriggerAt} will`, {
         messageCount: posted.messageCount,
         nextTriggerAt: posted.nextTriggerAt,
       });

@@ -1,6 +1,5 @@
-/** The chat photo of seed 000 as a task: an in-character waiting message now, the picture later. */
+/** The companion photo as a task: an in-character waiting message now, the picture later. */
 import { t } from "elysia";
-import { startCompanionPhoto } from "../service/companionPhotos";
 import { detectLanguage, normalizeLanguage } from "../lib/language";
 import { defineFlow } from "./flow";
 
@@ -22,22 +21,19 @@ export const companionPhotoFlow = defineFlow({
     ),
     conversationId: t.Optional(Id("Your conversation id, echoed on messages")),
   }),
-  async start(ctx, { tenantId, inputs }) {
+  async start(service, { tenantId, inputs }) {
     const generationId = crypto.randomUUID();
     const persona = inputs.persona ?? { name: inputs.agentId, personality: "" };
-    await startCompanionPhoto(
-      { temporal: ctx.temporal, config: ctx.config, composeMessage: ctx.composeMessage, beginGeneration: ctx.generations.beginGeneration },
-      {
-        generationId,
-        tenantId,
-        agentId: inputs.agentId,
-        userId: inputs.userId,
-        conversationId: inputs.conversationId,
-        description: inputs.description,
-        persona,
-        language: normalizeLanguage(persona.language) ?? detectLanguage(inputs.description),
-      },
-    );
+    await service.companionPhotos.start({
+      generationId,
+      tenantId,
+      agentId: inputs.agentId,
+      userId: inputs.userId,
+      conversationId: inputs.conversationId,
+      description: inputs.description,
+      persona,
+      language: normalizeLanguage(persona.language) ?? detectLanguage(inputs.description),
+    });
     return { taskId: generationId };
   },
 });

@@ -6,7 +6,7 @@
  * for query strings but not for JSON inputs, and lists as an `anyOf` instead of plain JSON Schema.
  */
 import type { Static, TSchema } from "elysia";
-import type { ApiContext } from "../api/context";
+import type { GenerationService } from "../service";
 
 export interface FlowStart<S extends TSchema> {
   tenantId: string;
@@ -18,7 +18,7 @@ export interface Flow<S extends TSchema = TSchema> {
   description: string;
   inputs: S;
   /** Starts the work and returns the task id (the id of the generation whose events tell the story). */
-  start(ctx: ApiContext, request: FlowStart<S>): Promise<{ taskId: string }>;
+  start(service: GenerationService, request: FlowStart<S>): Promise<{ taskId: string }>;
 }
 
 export const defineFlow = <S extends TSchema>(flow: Flow<S>): Flow<S> => flow;

@@ -1,25 +1,27 @@
 /**
- * Starting a companion photo from the client side, one Temporal workflow per `[IMAGE: …]` tag.
+ * Companion photos: the chat backend hands over the LLM's reply; every `[IMAGE: …]` tag becomes a
+ * generation, and the answer carries the in-character waiting message at once.
  *
- * The chat's answer must come back in milliseconds, so the API composes the waiting message itself
- * (templates, or the LLM within its budget), starts the workflow with that message in its input —
- * one round trip to Temporal, no waiting on a worker — and records it for read-your-writes. The
- * workflow's first step records the same message idempotently, so nothing is lost if the API dies
- * right after the start. (The workflow also answers the `waitingMessage` update, for clients that
- * prefer Update-with-Start.)
+ * The chat's answer must come back in milliseconds, so the waiting message is composed here
+ * (templates, or the LLM within its budget) and goes into the workflow input; the start is one
+ * round trip to Temporal with no waiting on a worker (see startGeneration.ts). The workflow also
+ * answers the `waitingMessage` update, for clients that prefer Update-with-Start.
  */
-import type { Client } from "@temporalio/client";
-import type { BeginGenerationInput, ChatMessage, GenerationActivities } from "../activities/db/generations";
-import type { ComposeMessageInput, ComposedMessage, Persona } from "../activities/llm";
-import { companionPhoto, type CompanionPhotoInput } from "../workflows/companionPhoto";
+import { companionPhotoRecord, companionPhotoWorkflowId, type CompanionPhotoInput } from "../domain/companionPhoto";
+import { OPEN_STATUSES, FINAL_STATUSES } from "../domain/generation";
+import type { ChatMessage, Persona } from "../domain/messages";
+import { DarkroomAgent, DarkroomUser } from "../domain/searchAttributes";
 import type { Config } from "../lib/config";
-import type { Language } from "../lib/language";
-import { DarkroomAgent, DarkroomKind, DarkroomStatus, DarkroomTenant, DarkroomUser } from "../domain/searchAttributes";
-
-export const KIND = "companion_photo";
-export const workflowIdFor = (generationId: string) => `darkroom/${KIND}/${generationId}`;
+import { parseImageTags } from "../lib/imageTags";
+import { detectLanguage, normalizeLanguage, type Language } from "../lib/language";
+import { companionPhoto } from "../workflows/companionPhoto";
+import type { ServiceDeps } from "./deps";
+import { startGeneration } from "./startGeneration";
+import { generationView, messageView } from "./views";
 
 const NEGATIVE_PROMPT = "blurry, lowres, deformed, extra fingers, watermark, text, nsfw";
+/** How long a finished photo stays in the polling answer. */
+const RECENT_MS = 5 * 60_000;
 
 export interface CompanionPhotoRequest {
   generationId: string;
@@ -30,26 +32,18 @@ export interface CompanionPhotoRequest {
   description: string;
   persona: Persona;
   language: Language;
-  /** The persona file's own template, negative prompt and size, when `persona.id` names one. */
-  look?: PersonaLook;
 }
 
-export interface PersonaLook {
-  template: string;
-  negativePrompt: string;
-  width: number;
-  height: number;
-}
-
-export function companionPhotoInput(config: Config, r: CompanionPhotoRequest): CompanionPhotoInput {
-  const { look, ...request } = r;
+export function companionPhotoInput(config: Config, personas: ServiceDeps["personas"], r: CompanionPhotoRequest): CompanionPhotoInput {
+  // A persona id that names a persona file brings its own ComfyUI template (checkpoint, LoRAs, nodes).
+  const file = r.persona.id ? personas.find(r.persona.id) : undefined;
   return {
-    ...request,
-    template: look?.template ?? config.comfy.defaultTemplate,
+    ...r,
+    template: file?.templatePath ?? config.comfy.defaultTemplate,
     llmPrompts: config.llm !== undefined,
-    width: look?.width ?? 768,
-    height: look?.height ?? 1024,
-    negativePrompt: look?.negativePrompt ?? NEGATIVE_PROMPT,
+    width: file?.width ?? 768,
+    height: file?.height ?? 1024,
+    negativePrompt: file?.negativePrompt ?? NEGATIVE_PROMPT,
     limits: {
       maxConcurrentPerUser: config.maxConcurrentGenerations,
       generationTimeoutMs: config.generationTimeoutMs,
@@ -59,59 +53,106 @@ export function companionPhotoInput(config: Config, r: CompanionPhotoRequest): C
   };
 }
 
-export interface CompanionPhotoStarter {
-  temporal: Client;
-  config: Config;
-  composeMessage(input: ComposeMessageInput): Promise<ComposedMessage>;
-  beginGeneration: GenerationActivities["beginGeneration"];
-}
+export function companionPhotoService(deps: ServiceDeps) {
+  /** Starts one photo and returns its waiting message. */
+  async function start(r: CompanionPhotoRequest): Promise<ChatMessage> {
+    const composed = await deps.composeMessage({
+      kind: "waiting",
+      persona: r.persona,
+      description: r.description,
+      language: r.language,
+      variantSeed: `${r.generationId}:waiting`,
+    });
+    const input: CompanionPhotoInput = {
+      ...companionPhotoInput(deps.config, deps.personas, r),
+      waitingMessage: { id: crypto.randomUUID(), content: composed.content },
+    };
+    return startGeneration(
+      deps.temporal,
+      {
+        workflow: companionPhoto,
+        workflowId: companionPhotoWorkflowId(r.generationId),
+        taskQueue: deps.config.temporal.taskQueue,
+        input,
+        tenantId: r.tenantId,
+        kind: "companion_photo",
+        searchAttributes: [
+          { key: DarkroomAgent, value: r.agentId },
+          { key: DarkroomUser, value: r.userId },
+        ],
+        onConflict: "fail",
+      },
+      () => deps.records.beginGeneration(companionPhotoRecord(input)),
+    );
+  }
 
-export async function startCompanionPhoto(deps: CompanionPhotoStarter, r: CompanionPhotoRequest): Promise<ChatMessage> {
-  const workflowId = workflowIdFor(r.generationId);
-  const composed = await deps.composeMessage({
-    kind: "waiting",
-    persona: r.persona,
-    description: r.description,
-    language: r.language,
-    variantSeed: `${r.generationId}:waiting`,
-  });
-  const input: CompanionPhotoInput = {
-    ...companionPhotoInput(deps.config, r),
-    waitingMessage: { id: crypto.randomUUID(), content: composed.content },
-  };
-  await deps.temporal.workflow.start(companionPhoto, {
-    workflowId,
-    taskQueue: deps.config.temporal.taskQueue,
-    args: [input],
-    workflowIdConflictPolicy: "FAIL",
-    typedSearchAttributes: searchAttributes(r.tenantId, r.agentId, r.userId),
-  });
-  const begin: BeginGenerationInput = {
-    generationId: r.generationId,
-    tenantId: r.tenantId,
-    kind: KIND,
-    agentId: r.agentId,
-    userId: r.userId,
-    conversationId: r.conversationId,
-    description: r.description,
-    persona: r.persona,
-    language: r.language,
-    template: input.template,
-    width: input.width,
-    height: input.height,
-    negativePrompt: input.negativePrompt,
-    workflowId,
-    waitingMessage: input.waitingMessage,
-  };
-  return deps.beginGeneration(begin);
-}
+  return {
+    start,
 
-function searchAttributes(tenantId: string, agentId: string, userId: string) {
-  return [
-    { key: DarkroomTenant, value: tenantId },
-    { key: DarkroomKind, value: KIND },
-    { key: DarkroomAgent, value: agentId },
-    { key: DarkroomUser, value: userId },
-    { key: DarkroomStatus, value: "pending" },
-  ];
+    /** An agent's reply: the text without its tags, and one started photo per `[IMAGE: …]` tag. */
+    async reply(r: { tenantId: string; agentId: string; userId: string; text: string; persona?: Persona; conversationId?: string }) {
+      const parsed = parseImageTags(r.text);
+      const textMessage = parsed.text ? [{ id: crypto.randomUUID(), role: "assistant" as const, kind: "text" as const, content: parsed.text }] : [];
+      if (parsed.tags.length === 0) return { text: r.text, messages: textMessage, generations: [] };
+
+      const persona = { ...(r.persona ?? { name: r.agentId, personality: "" }) };
+      const language = normalizeLanguage(persona.language) ?? detectLanguage(`${parsed.text} ${parsed.tags.map((tag) => tag.description).join(" ")}`);
+      const started = await Promise.all(
+        parsed.tags.map(async (tag) => {
+          const generationId = crypto.randomUUID();
+          const waiting = await start({
+            generationId,
+            tenantId: r.tenantId,
+            agentId: r.agentId,
+            userId: r.userId,
+            conversationId: r.conversationId,
+            description: tag.description,
+            persona,
+            language,
+          });
+          return { generationId, description: tag.description, waiting };
+        }),
+      );
+      return {
+        text: parsed.text,
+        messages: [...textMessage, ...started.map((s) => messageView(s.waiting))],
+        generations: started.map((s) => ({
+          id: s.generationId,
+          status: "pending" as const,
+          description: s.description,
+          workflowId: companionPhotoWorkflowId(s.generationId),
+        })),
+      };
+    },
+
+    /** Polling: what is still being made for this user, and what finished in the last 5 minutes. */
+    async pendingImages(r: { tenantId: string; agentId: string; userId: string }) {
+      const { prisma } = deps;
+      const where = { tenantId: r.tenantId, agentId: r.agentId, userId: r.userId };
+      const [pending, finished] = await Promise.all([
+        prisma.generation.findMany({
+          where: { ...where, status: { in: [...OPEN_STATUSES] } },
+          orderBy: { createdAt: "asc" },
+          include: { images: true },
+          take: 100,
+        }),
+        prisma.generation.findMany({
+          where: { ...where, status: { in: [...FINAL_STATUSES] }, completedAt: { gte: new Date(Date.now() - RECENT_MS) } },
+          orderBy: { completedAt: "asc" },
+          include: { images: { orderBy: { outputIndex: "asc" } } },
+          take: 100,
+        }),
+      ]);
+      const messageIds = finished.map((g) => g.completedMessageId).filter((id): id is string => !!id);
+      const messages = new Map((await prisma.message.findMany({ where: { id: { in: messageIds } } })).map((m) => [m.id, m]));
+      return {
+        pending: pending.map((g) => generationView(deps.signer, g)),
+        completed: finished.map((g) => {
+          const view = generationView(deps.signer, g);
+          const m = g.completedMessageId ? messages.get(g.completedMessageId) : undefined;
+          return { ...view, imageUrl: view.images[0]?.url, completedMessage: m ? messageView(m) : undefined };
+        }),
+      };
+    },
+  };
 }

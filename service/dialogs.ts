@@ -1,25 +1,35 @@
 /**
- * A dialog's message counter and its picture cadence (seed 002). Each posted message is numbered
- * under a per-dialog lock, so concurrent posts never share a number or skip a trigger; when the
- * number reaches the dialog's next trigger, the generation (with its deliveries and the queued
- * event) is recorded and its workflow started inside the same transaction — a failed start rolls
- * everything back, so there are no half-written records.
+ * Persona dialogs: the chat backend posts every dialog message; every few messages (an interval
+ * drawn per dialog) a picture is made from the recent conversation with the persona's own ComfyUI
+ * template and delivered to the dialog's Telegram chat and/or signed webhook.
+ *
+ * Each posted message is numbered under a per-dialog lock, so concurrent posts never share a number
+ * or skip a trigger. When the number reaches the dialog's next trigger, the picture's workflow is
+ * started and its first records written inside the same transaction that counted the message (the
+ * one start contract, startGeneration.ts): a failed start rolls the count back, so a dialog never
+ * counts a trigger whose picture was not started.
  */
-import type { PrismaClient } from "../lib/db/generated/client";
-import { eventRow } from "../activities/db/events";
-import { drawInterval, imageSeed, type Interval } from "../domain/dialogCadence";
-import type { DeliveryTargets } from "../lib/deliveryTargets";
+import { writeChatImageRecord } from "../activities/db/chatImages";
 import type { PersonaDefinition } from "../activities/personas";
-import { CHAT_IMAGE_KIND, chatImageWorkflowId, type ChatImageRequest } from "./chatImages";
+import { chatImageRecord, chatImageWorkflowId, type ChatImageInput } from "../domain/chatImage";
+import { drawInterval, imageSeed } from "../domain/dialogCadence";
+import { DarkroomDialog } from "../domain/searchAttributes";
+import type { Config } from "../lib/config";
+import { checkWebhookUrl, DeliveryTargetInvalid, normalizeTelegramChatId, type DeliveryTargets } from "../lib/deliveryTargets";
+import { chatImage } from "../workflows/chatImage";
+import type { ServiceDeps } from "./deps";
+import { notFound, ServiceRefusal } from "./errors";
+import { startGeneration } from "./startGeneration";
 
 export interface PostedMessage {
   tenantId: string;
   dialogId: string;
   role: "user" | "assistant";
   text: string;
-  persona: PersonaDefinition;
-  /** Replaces the dialog's delivery targets when given. */
-  delivery?: DeliveryTargets;
+  /** A persona id (case-insensitive). */
+  persona: string;
+  /** Replaces the dialog's delivery targets when given (checked before anything is recorded). */
+  delivery?: { telegram?: { chatId: string | number }; webhook?: { url: string } };
 }
 
 export interface PostedMessageResult {
@@ -29,81 +39,167 @@ export interface PostedMessageResult {
   nextTriggerAt: number;
 }
 
-export async function postDialogMessage(
-  prisma: PrismaClient,
-  every: Interval,
-  m: PostedMessage,
-  startWorkflow: (request: ChatImageRequest) => Promise<string>,
-): Promise<PostedMessageResult> {
-  return prisma.$transaction(
-    async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`dialog/${m.tenantId}/${m.dialogId}`}))`;
-      let dialog = await tx.dialog.findUnique({ where: { tenantId_dialogId: { tenantId: m.tenantId, dialogId: m.dialogId } } });
-      dialog ??= await tx.dialog.create({
-        data: {
-          id: crypto.randomUUID(),
-          tenantId: m.tenantId,
-          dialogId: m.dialogId,
-          personaId: m.persona.id,
-          nextTriggerAt: drawInterval(m.tenantId, m.dialogId, 0, every),
-          triggerDraws: 1,
-        },
-      });
-      const number = dialog.messageCount + 1;
-      await tx.dialogMessage.create({ data: { id: crypto.randomUUID(), dialogPk: dialog.id, number, role: m.role, text: m.text } });
-      const delivery = (m.delivery ?? (dialog.delivery as DeliveryTargets | null) ?? {}) as DeliveryTargets;
-      const triggered = number >= dialog.nextTriggerAt;
-      const nextTriggerAt = triggered ? number + drawInterval(m.tenantId, m.dialogId, dialog.triggerDraws, every) : dialog.nextTriggerAt;
-      const now = new Date();
-      await tx.dialog.update({
-        where: { id: dialog.id },
-        data: {
-          messageCount: number,
-          personaId: m.persona.id,
-          ...(m.delivery ? { delivery: m.delivery as object } : {}),
-          ...(triggered ? { lastImageMessageNo: number, lastImageGenerationAt: now, nextTriggerAt, triggerDraws: { increment: 1 } } : {}),
-        },
-      });
-      if (!triggered) return { messageCount: number, imageTriggered: false, nextTriggerAt };
-
-      const generationId = crypto.randomUUID();
-      const seed = imageSeed(m.tenantId, m.dialogId, number);
-      const p = m.persona;
-      await tx.generation.create({
-        data: {
-          id: generationId,
-          tenantId: m.tenantId,
-          kind: CHAT_IMAGE_KIND,
-          status: "pending",
-          dialogId: m.dialogId,
-          conversationId: m.dialogId,
-          messageNumber: number,
-          description: m.text.slice(0, 2000),
-          negativePrompt: p.negativePrompt,
-          persona: { id: p.id, name: p.name, personality: p.personality, language: p.language, checkpoint: p.checkpoint },
-          language: p.language,
-          seed: BigInt(seed),
-          width: p.width,
-          height: p.height,
-          template: p.templatePath,
-          workflowId: chatImageWorkflowId(generationId),
-          provider: "comfyui",
-        },
-      });
-      const targets = [
-        ...(delivery.telegram ? [{ channel: "telegram", target: delivery.telegram.chatId }] : []),
-        ...(delivery.webhook ? [{ channel: "webhook", target: delivery.webhook.url }] : []),
-      ];
-      if (targets.length) {
-        await tx.delivery.createMany({ data: targets.map((t) => ({ id: crypto.randomUUID(), tenantId: m.tenantId, generationId, ...t })) });
-      }
-      await tx.event.createMany({
-        data: [eventRow({ tenantId: m.tenantId, generationId, dialogId: m.dialogId }, "image:queued", { generationId, dialogId: m.dialogId, messageNumber: number })],
-      });
-      // Last, so any failure before it leaves nothing behind; a failed start rolls all of it back.
-      await startWorkflow({ generationId, tenantId: m.tenantId, dialogId: m.dialogId, persona: p, seed, delivery });
-      return { messageCount: number, imageTriggered: true, generationId, nextTriggerAt };
+export function chatImageInput(
+  config: Config,
+  r: { generationId: string; tenantId: string; dialogId: string; persona: PersonaDefinition; seed: number; delivery: DeliveryTargets; messageNumber: number; text: string },
+): ChatImageInput {
+  return {
+    generationId: r.generationId,
+    tenantId: r.tenantId,
+    dialogId: r.dialogId,
+    personaId: r.persona.id,
+    checkpoint: r.persona.checkpoint,
+    template: r.persona.templatePath,
+    seed: r.seed,
+    width: r.persona.width,
+    height: r.persona.height,
+    negativePrompt: r.persona.negativePrompt,
+    delivery: r.delivery,
+    trigger: {
+      messageNumber: r.messageNumber,
+      text: r.text,
+      persona: { name: r.persona.name, personality: r.persona.personality, language: r.persona.language },
     },
-    { timeout: 20_000, maxWait: 20_000 },
-  );
+    limits: {
+      timeoutMs: config.chatImages.timeoutMs,
+      pickupTimeoutMs: config.comfy.pickupTimeoutMs,
+      heartbeatTimeoutMs: config.comfy.heartbeatTimeoutMs,
+      delivery: config.delivery,
+    },
+  };
+}
+
+export function dialogService(deps: ServiceDeps) {
+  const { prisma, config, personas } = deps;
+
+  const personaOrRefuse = (id: string) => {
+    const persona = personas.find(id);
+    if (!persona) {
+      throw new ServiceRefusal("invalid", "unknown_persona", `Unknown persona "${id}"; known personas: ${personas.ids().join(", ")}`, { known: personas.ids() });
+    }
+    return persona;
+  };
+
+  /** Validates the targets (and refuses private webhook hosts) before anything is recorded. */
+  async function checkDelivery(raw: NonNullable<PostedMessage["delivery"]>): Promise<DeliveryTargets> {
+    try {
+      const out: DeliveryTargets = {};
+      if (raw.telegram) {
+        if (!config.telegram.botToken) throw new ServiceRefusal("invalid", "telegram_not_configured", "Telegram delivery needs TELEGRAM_BOT_TOKEN on the server");
+        out.telegram = { chatId: normalizeTelegramChatId(raw.telegram.chatId) };
+      }
+      if (raw.webhook) {
+        if (!config.webhooks.secret) throw new ServiceRefusal("invalid", "webhook_not_configured", "Webhook delivery needs WEBHOOK_SECRET on the server");
+        out.webhook = { url: await checkWebhookUrl(raw.webhook.url, { allowPrivate: config.webhooks.allowPrivate }) };
+      }
+      return out;
+    } catch (err) {
+      if (err instanceof DeliveryTargetInvalid) throw new ServiceRefusal("invalid", err.code, err.message);
+      throw err;
+    }
+  }
+
+  return {
+    personas() {
+      return personas.list().map((p) => ({
+        id: p.id,
+        name: p.name,
+        language: p.language,
+        personality: p.personality,
+        style: p.style,
+        appearance: p.appearance,
+        negativePrompt: p.negativePrompt,
+        checkpoint: p.checkpoint,
+        width: p.width,
+        height: p.height,
+        workflow: p.template.graph,
+      }));
+    },
+
+    /** Counts a dialog message; when the cadence says so, starts the persona picture. */
+    async post(m: PostedMessage): Promise<PostedMessageResult> {
+      const persona = personaOrRefuse(m.persona);
+      const newDelivery = m.delivery ? await checkDelivery(m.delivery) : undefined;
+      const every = config.chatImages.every;
+      return prisma.$transaction(
+        async (tx) => {
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`dialog/${m.tenantId}/${m.dialogId}`}))`;
+          let dialog = await tx.dialog.findUnique({ where: { tenantId_dialogId: { tenantId: m.tenantId, dialogId: m.dialogId } } });
+          dialog ??= await tx.dialog.create({
+            data: {
+              id: crypto.randomUUID(),
+              tenantId: m.tenantId,
+              dialogId: m.dialogId,
+              personaId: persona.id,
+              nextTriggerAt: drawInterval(m.tenantId, m.dialogId, 0, every),
+              triggerDraws: 1,
+            },
+          });
+          const number = dialog.messageCount + 1;
+          await tx.dialogMessage.create({ data: { id: crypto.randomUUID(), dialogPk: dialog.id, number, role: m.role, text: m.text } });
+          const delivery = (newDelivery ?? (dialog.delivery as DeliveryTargets | null) ?? {}) as DeliveryTargets;
+          const triggered = number >= dialog.nextTriggerAt;
+          const nextTriggerAt = triggered ? number + drawInterval(m.tenantId, m.dialogId, dialog.triggerDraws, every) : dialog.nextTriggerAt;
+          await tx.dialog.update({
+            where: { id: dialog.id },
+            data: {
+              messageCount: number,
+              personaId: persona.id,
+              ...(newDelivery ? { delivery: newDelivery as object } : {}),
+              ...(triggered ? { lastImageMessageNo: number, lastImageGenerationAt: new Date(), nextTriggerAt, triggerDraws: { increment: 1 } } : {}),
+            },
+          });
+          if (!triggered) return { messageCount: number, imageTriggered: false, nextTriggerAt };
+
+          const generationId = crypto.randomUUID();
+          const input = chatImageInput(config, {
+            generationId,
+            tenantId: m.tenantId,
+            dialogId: m.dialogId,
+            persona,
+            seed: imageSeed(m.tenantId, m.dialogId, number),
+            delivery,
+            messageNumber: number,
+            text: m.text,
+          });
+          await startGeneration(
+            deps.temporal,
+            {
+              workflow: chatImage,
+              workflowId: chatImageWorkflowId(generationId),
+              taskQueue: config.temporal.taskQueue,
+              input,
+              tenantId: m.tenantId,
+              kind: "chat_image",
+              searchAttributes: [{ key: DarkroomDialog, value: m.dialogId }],
+              onConflict: "fail",
+            },
+            () => writeChatImageRecord(tx, chatImageRecord({ ...input, trigger: input.trigger! })),
+          );
+          return { messageCount: number, imageTriggered: true, generationId, nextTriggerAt };
+        },
+        { timeout: 20_000, maxWait: 20_000 },
+      );
+    },
+
+    async get(tenantId: string, dialogId: string) {
+      const d = await prisma.dialog.findUnique({ where: { tenantId_dialogId: { tenantId, dialogId } } });
+      if (!d) throw notFound("Dialog", dialogId);
+      return {
+        dialogId: d.dialogId,
+        persona: d.personaId,
+        messageCount: d.messageCount,
+        lastImageMessageNo: d.lastImageMessageNo,
+        lastImageGenerationAt: d.lastImageGenerationAt?.toISOString() ?? null,
+        nextTriggerAt: d.nextTriggerAt,
+        delivery: d.delivery ?? {},
+      };
+    },
+
+    /** Resets a dialog: its messages and cadence start again. */
+    async reset(tenantId: string, dialogId: string): Promise<void> {
+      const { count } = await prisma.dialog.deleteMany({ where: { tenantId, dialogId } });
+      if (count === 0) throw notFound("Dialog", dialogId);
+    },
+  };
 }

@@ -17,7 +17,7 @@ const BMW = { brand: "BMW", model: "X5", year: 2020, color: "white", bodyType: "
 
 describe("identity", () => {
   const identityIn = (nonce: string) => {
-    const lib = path.resolve(import.meta.dir, "../lib/seriesIdentity.ts");
+    const lib = path.resolve(import.meta.dir, "../domain/seriesIdentity.ts");
     const script =
       `const { seriesSessionId, angleSeed } = await import(${JSON.stringify(lib)});` +
       `const id = seriesSessionId("acme", ${JSON.stringify(BMW)}, ${JSON.stringify(nonce)});` +

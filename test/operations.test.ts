@@ -9,6 +9,9 @@ import { createGenerationActivities } from "../activities/db/generations";
 import { createImageStoreActivities } from "../activities/storeImages";
 import type { ApiContext } from "../api/context";
 import { operationRoutes } from "../api/operations";
+import type { GenerationStatus } from "../domain/generation";
+import type { ServiceDeps } from "../service";
+import { operationsService } from "../service/operations";
 import { freePort } from "../lib/temporal/devServer";
 import { temporalAnswers } from "../lib/temporal/health";
 import { eventually, startStack, type Stack } from "./support/stack";
@@ -285,7 +288,7 @@ describe("metrics and readiness", () => {
       return line === undefined ? undefined : Number(line.slice(series.length + 1));
     };
     for (const status of ["completed", "cancelled"]) {
-      const inDb = await stack.db.prisma.generation.count({ where: { kind: "companion_photo", status } });
+      const inDb = await stack.db.prisma.generation.count({ where: { kind: "companion_photo", status: status as GenerationStatus } });
       expect(value(`darkroom_generations{kind="companion_photo",status="${status}"}`)).toBe(inDb);
     }
     const replies = await stack.db.prisma.generation.count({ where: { kind: "companion_photo", id: { not: { startsWith: "race-" } } } });
@@ -336,9 +339,8 @@ describe("metrics and readiness", () => {
   test("/readyz answers 503 naming Temporal when its frontend does not answer", async () => {
     const unreachable = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 500 });
     const routes = operationRoutes({
-      prisma: stack.db.prisma,
-      temporalReachable: () => temporalAnswers(unreachable, 1000),
-    } as Pick<ApiContext, "prisma" | "temporalReachable"> as ApiContext);
+      service: { operations: operationsService({ prisma: stack.db.prisma, temporalReachable: () => temporalAnswers(unreachable, 1000) } as unknown as ServiceDeps & { temporalReachable(): Promise<boolean> }) },
+    } as unknown as ApiContext);
     try {
       const res = await routes.handle(new Request("http://darkroom/readyz"));
       expect(res.status).toBe(503);

@@ -1,7 +1,7 @@
 /**
- * A consistent angle series (seed 001): one car, several angles, the same car in every picture.
+ * A consistent angle series: one car, several angles, the same car in every picture.
  *
- * The API computes the session id and the per-angle seeds from a stable hash (lib/seriesIdentity),
+ * The API computes the session id and the per-angle seeds from a stable hash (domain/seriesIdentity.ts),
  * so they are inputs here and a replay never recomputes them. The parent writes the series and one
  * generation per angle, then runs every angle as its own child workflow, all at once: each angle
  * picks its own instance, so the angles run in parallel across the pool (and queue on an instance
@@ -15,98 +15,30 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
-  defineUpdate,
   executeChild,
   isCancellation,
-  proxyActivities,
-  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
-  workflowInfo,
 } from "@temporalio/workflow";
-import type { GeneralActivities } from "../activities";
-import type { BegunAngle, SeriesAngleJob, SeriesStatus } from "../activities/db/series";
-import type { SeriesProvider } from "../lib/config";
-import type { SeriesSubject } from "../domain/seriesIdentity";
+import {
+  angleSeriesRecord,
+  type AngleImageInput,
+  type AngleOutcome,
+  type AngleSeriesInput,
+  type AngleSeriesLimits,
+  type AngleSeriesResult,
+  type BegunAngle,
+  type SeriesConsistency,
+  type SeriesProvider,
+} from "../domain/angleSeries";
+import { FailureType } from "../domain/failures";
 import { DarkroomKind, DarkroomStatus, DarkroomTenant } from "../domain/searchAttributes";
+import { seriesBegunUpdate } from "../domain/signals";
 import { REFERENCE_TEMPLATE } from "../domain/templates";
+import { localSteps as fast, onHorde, serverSteps } from "./activityProfiles";
 import { describeFailure, generateOnSomeInstance } from "./comfyPlacement";
 
-export interface AngleSeriesLimits {
-  generationTimeoutMs: number;
-  pickupTimeoutMs: number;
-  heartbeatTimeoutMs: number;
-  /** How long the AI Horde activity may go without a heartbeat (it heartbeats every poll). */
-  hordeHeartbeatTimeoutMs: number;
-}
-
-export interface AngleSeriesInput {
-  sessionId: string;
-  tenantId: string;
-  subject: SeriesSubject;
-  nonce: string;
-  angles: SeriesAngleJob[];
-  template?: string;
-  width: number;
-  height: number;
-  negativePrompt: string;
-  /** Tried in order for every angle; already filtered to the configured ones. */
-  providers: SeriesProvider[];
-  limits: AngleSeriesLimits;
-  /**
-   * "independent" (default): every angle at once, alike through the shared subject, hints and seeds.
-   * "reference": the main view first, then the other angles in parallel, each starting from the main
-   * view's picture (img2img), so they show the very same car — at the cost of one more image's time.
-   */
-  consistency?: SeriesConsistency;
-}
-
-export type SeriesConsistency = "independent" | "reference";
-
-export interface AngleImageInput {
-  generationId: string;
-  tenantId: string;
-  sessionId: string;
-  angle: string;
-  prompt: string;
-  seed: number;
-  template?: string;
-  width: number;
-  height: number;
-  negativePrompt: string;
-  providers: SeriesProvider[];
-  limits: AngleSeriesLimits;
-  /** Start from this generation's picture (the series' main view) when ComfyUI makes the angle. */
-  reference?: { generationId: string };
-}
-
-export interface AngleOutcome {
-  angle: string;
-  generationId: string;
-  status: "completed" | "failed" | "cancelled";
-  provider?: SeriesProvider;
-  imageIds: string[];
-  error?: string;
-}
-
-export interface AngleSeriesResult {
-  sessionId: string;
-  status: SeriesStatus;
-  angles: AngleOutcome[];
-}
-
-/** The API waits on this update (Update-with-Start): the series and its angles are recorded. */
-export const seriesBegunUpdate = defineUpdate<BegunAngle[]>("seriesBegun");
-
-const fast = proxyLocalActivities<GeneralActivities>({
-  startToCloseTimeout: "20 seconds",
-  retry: { initialInterval: "100 ms", maximumInterval: "2 seconds", maximumAttempts: 5 },
-});
-
-const general = proxyActivities<GeneralActivities>({
-  startToCloseTimeout: "1 minute",
-  retry: { initialInterval: "200 ms", backoffCoefficient: 2, maximumInterval: "10 seconds", maximumAttempts: 10 },
-});
+export type { AngleImageInput, AngleOutcome, AngleSeriesInput, AngleSeriesLimits, AngleSeriesResult, SeriesConsistency };
 
 export async function angleSeries(input: AngleSeriesInput): Promise<AngleSeriesResult> {
   let begun: BegunAngle[] | undefined;
@@ -116,18 +48,7 @@ export async function angleSeries(input: AngleSeriesInput): Promise<AngleSeriesR
   });
 
   // A local activity: the API's Update-with-Start answers right after this write.
-  begun = await fast.beginAngleSeries({
-    sessionId: input.sessionId,
-    tenantId: input.tenantId,
-    subject: input.subject,
-    nonce: input.nonce,
-    angles: input.angles,
-    workflowId: workflowInfo().workflowId,
-    template: input.template,
-    width: input.width,
-    height: input.height,
-    negativePrompt: input.negativePrompt,
-  });
+  begun = await fast.beginAngleSeries(angleSeriesRecord(input));
   upsertSearchAttributes([{ key: DarkroomStatus, value: "generating" }]);
 
   const runAngle = async (a: BegunAngle, reference?: { generationId: string }): Promise<AngleOutcome> => {
@@ -248,7 +169,7 @@ async function makeWithProviders(input: AngleImageInput, remaining: () => number
               })
             : undefined,
         });
-        const images = await general.storeImages({
+        const images = await serverSteps.storeImages({
           generationId: input.generationId,
           tenantId: input.tenantId,
           instance: made.instance,
@@ -259,12 +180,7 @@ async function makeWithProviders(input: AngleImageInput, remaining: () => number
       }
       await fast.markAngleGenerating({ generationId: input.generationId, provider: "horde" });
       upsertSearchAttributes([{ key: DarkroomStatus, value: "generating" }]);
-      const horde = proxyActivities<GeneralActivities>({
-        startToCloseTimeout: remaining(),
-        heartbeatTimeout: input.limits.hordeHeartbeatTimeoutMs,
-        // A retry re-attaches to the heartbeated request id, or submits again when it expired.
-        retry: { initialInterval: "1 second", maximumInterval: "10 seconds", maximumAttempts: 3 },
-      });
+      const horde = onHorde({ startToCloseMs: remaining(), heartbeatTimeoutMs: input.limits.hordeHeartbeatTimeoutMs });
       const made = await horde.generateOnHorde({
         generationId: input.generationId,
         tenantId: input.tenantId,
@@ -278,6 +194,6 @@ async function makeWithProviders(input: AngleImageInput, remaining: () => number
   }
   throw ApplicationFailure.nonRetryable(
     problems.length ? `No provider could make the image. ${problems.join("; ")}` : "No image provider is configured",
-    "AllProvidersFailed",
+    FailureType.AllProvidersFailed,
   );
 }

@@ -1,30 +1,15 @@
 /**
- * Placing one image on the ComfyUI pool, for any flow: pick a healthy instance, run the prompt on
+ * Placing one image on the ComfyUI pool, for every flow: pick a healthy instance, run the prompt on
  * that instance's own task queue, and fail over to another instance when it is down or its worker
  * never picks the job up (the worker-specific task queue pattern). Workflow code: deterministic.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  proxyActivities,
-  proxyLocalActivities,
-  sleep,
-  TimeoutFailure,
-} from "@temporalio/workflow";
+import { ActivityFailure, ApplicationFailure, sleep, TimeoutFailure } from "@temporalio/workflow";
 import { TimeoutType } from "@temporalio/common";
-import type { GenerateOnComfyResult, createComfyActivities } from "../activities/comfyui/generate";
-import type { TemplateParams } from "../activities/comfyui/template";
-import type { GeneralActivities } from "../activities";
+import type { GenerateOnComfyResult } from "../activities/comfyui/generate";
 import type { PickedInstance } from "../activities/instancePool";
-import { comfyTaskQueue } from "../domain/taskQueues";
-
-const fast = proxyLocalActivities<GeneralActivities>({
-  startToCloseTimeout: "20 seconds",
-  retry: { initialInterval: "100 ms", maximumInterval: "2 seconds", maximumAttempts: 5 },
-});
-
-/** Failure types after which another instance should get the job instead of failing the user. */
-const FAILOVER_TYPES = new Set(["ComfyInstanceUnavailable"]);
+import { FAILOVER_FAILURES, FailureType } from "../domain/failures";
+import type { TemplateParams } from "../domain/templates";
+import { localSteps, onInstance } from "./activityProfiles";
 
 export interface PlacementOptions {
   generationId: string;
@@ -32,11 +17,11 @@ export interface PlacementOptions {
   params: TemplateParams;
   pickupTimeoutMs: number;
   heartbeatTimeoutMs: number;
-  /** Milliseconds left in the caller's budget. */
+  /** Milliseconds left in the caller's budget; also each GPU attempt's start-to-close timeout. */
   remaining(): number;
   /**
    * Chooses an instance not in `exclude` (default: the pool's pick). A flow may pick and record in
-   * one local activity instead.
+   * one activity instead, or prefer instances with its checkpoint loaded.
    */
   pick?(exclude: string[]): Promise<PickedInstance | null>;
   /** Records the chosen instance (and flips the search attribute) before the job is sent. */
@@ -52,6 +37,10 @@ export interface PlacementOptions {
    * "give-up": fail at once with NoInstanceAvailable so another provider can serve.
    */
   whenNoneHealthy: "wait" | "give-up";
+  /** Pause between looks for a healthy instance (default: 5 s, or what is left of the budget). */
+  waitForInstanceMs?: number;
+  /** How many such pauses before giving up (default 50). */
+  maxWaits?: number;
 }
 
 export async function generateOnSomeInstance(opts: PlacementOptions): Promise<GenerateOnComfyResult> {
@@ -59,29 +48,26 @@ export async function generateOnSomeInstance(opts: PlacementOptions): Promise<Ge
   let lastProblem = "no ComfyUI instance is configured or healthy";
   for (let attempt = 0; ; attempt++) {
     opts.onStage?.("picking-instance");
-    const instance = await (opts.pick ? opts.pick([...tried]) : fast.pickInstance({ exclude: tried }));
+    const instance = await (opts.pick ? opts.pick([...tried]) : localSteps.pickInstance({ exclude: tried }));
     if (!instance) {
-      if (opts.whenNoneHealthy === "give-up" || opts.remaining() <= 1000 || attempt > 50) {
-        throw ApplicationFailure.nonRetryable(`No GPU instance could make the image: ${lastProblem}`, "NoInstanceAvailable");
+      if (opts.whenNoneHealthy === "give-up" || opts.remaining() <= 1000 || attempt > (opts.maxWaits ?? 50)) {
+        throw ApplicationFailure.nonRetryable(`No GPU instance could make the image: ${lastProblem}`, FailureType.NoInstanceAvailable);
       }
       // Every instance is down or already failed this job: wait for one to come back, within budget.
       tried.length = 0;
-      await sleep(Math.min(5000, opts.remaining()));
+      await sleep(opts.waitForInstanceMs ?? Math.min(5000, opts.remaining()));
       continue;
     }
     await opts.onInstance(instance.name);
     opts.onStage?.(`generating on ${instance.name}`);
-    const onInstance = proxyActivities<ReturnType<typeof createComfyActivities>>({
-      taskQueue: comfyTaskQueue(instance.name),
-      scheduleToStartTimeout: opts.pickupTimeoutMs,
-      startToCloseTimeout: opts.remaining(),
-      heartbeatTimeout: opts.heartbeatTimeoutMs,
-      // A retry after a worker crash re-attaches to the running prompt (heartbeat details), so it is cheap.
-      retry: { initialInterval: "500 ms", maximumInterval: "5 seconds", maximumAttempts: 4 },
+    const gpu = onInstance(instance.name, {
+      pickupTimeoutMs: opts.pickupTimeoutMs,
+      heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
+      startToCloseMs: opts.remaining(),
     });
     try {
       const prepared = opts.prepare ? await opts.prepare(instance.name) : {};
-      return await onInstance.generateOnComfy({
+      return await gpu.generateOnComfy({
         generationId: opts.generationId,
         template: prepared.template ?? opts.template,
         params: { ...opts.params, ...prepared.params },
@@ -94,6 +80,7 @@ export async function generateOnSomeInstance(opts: PlacementOptions): Promise<Ge
   }
 }
 
+/** Another instance should get the job instead of failing the user. */
 export function shouldFailOver(err: unknown): boolean {
   if (!(err instanceof ActivityFailure)) return false;
   const cause = err.cause;
@@ -101,7 +88,7 @@ export function shouldFailOver(err: unknown): boolean {
     // Nobody picked the job up (worker gone), or the worker died and retries ran out.
     return cause.timeoutType === TimeoutType.SCHEDULE_TO_START || cause.timeoutType === TimeoutType.HEARTBEAT;
   }
-  return cause instanceof ApplicationFailure && FAILOVER_TYPES.has(cause.type ?? "");
+  return cause instanceof ApplicationFailure && FAILOVER_FAILURES.has(cause.type ?? "");
 }
 
 /** A message for the stored error: the innermost cause is what a person can act on. */

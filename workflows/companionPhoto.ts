@@ -1,5 +1,5 @@
 /**
- * A companion photo (seed 000): the chat gets an in-character waiting message at once, the picture
+ * A companion photo: the chat gets an in-character waiting message at once, the picture
  * is made on a ComfyUI instance in the background, and an in-character completion message with the
  * image follows — or an apology when it cannot be made.
  *
@@ -10,74 +10,23 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   isCancellation,
-  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
-  workflowInfo,
 } from "@temporalio/workflow";
-import type { ComfyOutputRef } from "../activities/comfyui/generate";
-import type { GeneralActivities } from "../activities";
-import type { Persona } from "../activities/llm";
-import type { Language } from "../lib/language";
+import { companionPhotoRecord, type CompanionPhotoInput, type CompanionPhotoResult } from "../domain/companionPhoto";
+import { FailureType } from "../domain/failures";
 import { plainImagePrompt } from "../domain/imagePrompt";
-import { describeFailure, generateOnSomeInstance } from "./comfyPlacement";
+import type { ChatMessage } from "../domain/messages";
 import { DarkroomStatus } from "../domain/searchAttributes";
-import type { ChatMessage } from "../activities/db/generations";
+import { slotFreedSignal, stageQuery, waitingMessageUpdate } from "../domain/signals";
+import { localImageSteps, localSteps as fast } from "./activityProfiles";
+import { describeFailure, generateOnSomeInstance } from "./comfyPlacement";
 
-export interface CompanionPhotoInput {
-  generationId: string;
-  tenantId: string;
-  agentId: string;
-  userId: string;
-  conversationId?: string;
-  description: string;
-  persona: Persona;
-  language: Language;
-  /** Path of an API-format ComfyUI template; undefined means the built-in one. */
-  template?: string;
-  width: number;
-  height: number;
-  negativePrompt: string;
-  /** Whether an LLM rewrites descriptions into image prompts (else the description is the prompt). */
-  llmPrompts?: boolean;
-  /** The waiting message the API already composed and returned (its fast path). */
-  waitingMessage?: { id: string; content: string };
-  limits: {
-    maxConcurrentPerUser: number;
-    generationTimeoutMs: number;
-    /** How long a job waits for its instance's worker before failing over to another instance. */
-    pickupTimeoutMs: number;
-    heartbeatTimeoutMs: number;
-  };
-}
-
-export interface CompanionPhotoResult {
-  status: "completed" | "failed" | "cancelled";
-  imageIds: string[];
-  message?: ChatMessage;
-}
-
-/** The API waits on this update (Update-with-Start) and returns the waiting message at once. */
-export const waitingMessageUpdate = defineUpdate<ChatMessage>("waitingMessage");
-/** Another generation of the same user finished: maybe a slot is free now. */
-export const slotFreedSignal = defineSignal("slotFreed");
-export const stageQuery = defineQuery<string>("stage");
+export type { CompanionPhotoInput, CompanionPhotoResult };
 
 // Every step but the GPU work runs as a local activity in the main worker: no extra round trip
 // through the server per step, and each step is idempotent, so the worker's own retries are safe.
-const afterGpu = proxyLocalActivities<GeneralActivities>({
-  startToCloseTimeout: "1 minute",
-  retry: { initialInterval: "200 ms", backoffCoefficient: 2, maximumInterval: "10 seconds", maximumAttempts: 10 },
-});
-
-const fast = proxyLocalActivities<GeneralActivities>({
-  startToCloseTimeout: "20 seconds",
-  retry: { initialInterval: "100 ms", maximumInterval: "2 seconds", maximumAttempts: 5 },
-});
 
 export async function companionPhoto(input: CompanionPhotoInput): Promise<CompanionPhotoResult> {
   let waiting: ChatMessage | undefined;
@@ -94,22 +43,7 @@ export async function companionPhoto(input: CompanionPhotoInput): Promise<Compan
   const remaining = () => Math.max(1, deadline - Date.now());
 
   // A local activity: no extra server round trip before the chat gets its answer.
-  waiting = await fast.beginGeneration({
-    generationId: input.generationId,
-    tenantId: input.tenantId,
-    kind: "companion_photo",
-    agentId: input.agentId,
-    userId: input.userId,
-    conversationId: input.conversationId,
-    description: input.description,
-    persona: input.persona,
-    language: input.language,
-    template: input.template,
-    width: input.width,
-    height: input.height,
-    workflowId: workflowInfo().workflowId,
-    waitingMessage: input.waitingMessage,
-  });
+  waiting = await fast.beginGeneration(companionPhotoRecord(input));
 
   let slotHeld = false;
   try {
@@ -126,7 +60,7 @@ export async function companionPhoto(input: CompanionPhotoInput): Promise<Compan
       slotFreed = false;
       // The signal is the fast path; the timer only guards against a lost signal.
       if (!(await condition(() => slotFreed, "30 seconds")) && Date.now() > deadline) {
-        throw ApplicationFailure.nonRetryable("The photo waited too long in the queue", "GenerationTimedOut");
+        throw ApplicationFailure.nonRetryable("The photo waited too long in the queue", FailureType.GenerationTimedOut);
       }
     }
     slotHeld = true;
@@ -153,7 +87,7 @@ export async function companionPhoto(input: CompanionPhotoInput): Promise<Compan
     });
 
     stage = "storing";
-    const images = await afterGpu.storeImages({
+    const images = await localImageSteps.storeImages({
       generationId: input.generationId,
       tenantId: input.tenantId,
       instance: made.instance,
@@ -194,4 +128,3 @@ export async function companionPhoto(input: CompanionPhotoInput): Promise<Compan
   }
 }
 
-export type { ComfyOutputRef };

@@ -5,57 +5,17 @@
  *
  * Deterministic orchestration only: the seeds were drawn by the API before the start.
  */
-import { CancellationScope, isCancellation, proxyActivities, proxyLocalActivities, workflowInfo } from "@temporalio/workflow";
-import type { GeneralActivities } from "../activities";
-import type { TaskImage } from "../activities/db/tasks";
+import { CancellationScope, isCancellation } from "@temporalio/workflow";
+import { variationsRecord, type VariationsInput, type VariationsResult } from "../domain/variations";
+import { localSteps as fast, serverSteps as general } from "./activityProfiles";
 import { describeFailure, generateOnSomeInstance } from "./comfyPlacement";
 
-export interface VariationsInput {
-  generationId: string;
-  tenantId: string;
-  description: string;
-  prompt: string;
-  negativePrompt: string;
-  seeds: number[];
-  width: number;
-  height: number;
-  template?: string;
-  /** What the client asked for, kept on the record. */
-  inputs: Record<string, unknown>;
-  limits: { generationTimeoutMs: number; pickupTimeoutMs: number; heartbeatTimeoutMs: number };
-}
-
-export interface VariationsResult {
-  status: "completed" | "failed" | "cancelled";
-  images: TaskImage[];
-}
-
-const general = proxyActivities<GeneralActivities>({
-  startToCloseTimeout: "1 minute",
-  retry: { initialInterval: "200 ms", backoffCoefficient: 2, maximumInterval: "10 seconds", maximumAttempts: 10 },
-});
-
-const fast = proxyLocalActivities<GeneralActivities>({
-  startToCloseTimeout: "20 seconds",
-  retry: { initialInterval: "100 ms", maximumInterval: "2 seconds", maximumAttempts: 5 },
-});
+export type { VariationsInput, VariationsResult };
 
 export async function variations(input: VariationsInput): Promise<VariationsResult> {
   const { generationId } = input;
   const deadline = Date.now() + input.limits.generationTimeoutMs;
-  await fast.beginTask({
-    generationId,
-    tenantId: input.tenantId,
-    kind: "variations",
-    description: input.description,
-    prompt: input.prompt,
-    negativePrompt: input.negativePrompt,
-    inputs: input.inputs,
-    width: input.width,
-    height: input.height,
-    template: input.template,
-    workflowId: workflowInfo().workflowId,
-  });
+  await fast.beginTask(variationsRecord(input));
   try {
     const imageIds: string[] = [];
     let gpuMs = 0;

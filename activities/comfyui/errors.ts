@@ -2,6 +2,7 @@
  * The three ways a ComfyUI job fails, each with a message a person can act on.
  * The activity maps them to non-retryable Temporal failures of the same name.
  */
+import { FailureType } from "../../domain/failures";
 import { isRecord, type ComfyExecutionErrorData, type ComfyValidationError } from "./protocol";
 
 export interface ComfyNodeProblem {
@@ -54,7 +55,7 @@ export class ComfyExecutionFailed extends Error {
 
 /** Connection refused, 5xx or timeouts that outlasted a few quick retries. */
 export class ComfyInstanceUnavailable extends Error {
-  override readonly name = "ComfyInstanceUnavailable";
+  override readonly name = FailureType.ComfyInstanceUnavailable;
   constructor(
     message: string,
     readonly details: { instance: string; url: string; cause?: string },

@@ -14,7 +14,7 @@ import { ComfyExecutionFailed, ComfyInstanceUnavailable, ComfyPromptRejected } f
 import { ComfyHttp } from "./http";
 import type { ComfyOutputRef } from "./protocol";
 import { ProgressReporter, type ComfyProgress } from "./progress";
-import { ComfyTemplateInvalid, loadTemplate, renderTemplate, type TemplateParams } from "./template";
+import { ComfyTemplateInvalid, InvalidGenerationParams, loadTemplate, renderTemplate, type TemplateParams } from "./template";
 
 export type { ComfyOutputRef } from "./protocol";
 export type { ComfyProgress } from "./progress";
@@ -60,7 +60,7 @@ function toFailure(err: unknown): unknown {
   if (err instanceof ComfyExecutionFailed) return ApplicationFailure.nonRetryable(err.message, err.name, err.details);
   if (err instanceof ComfyInstanceUnavailable) return ApplicationFailure.nonRetryable(err.message, err.name, err.details);
   if (err instanceof ComfyTemplateInvalid) return ApplicationFailure.nonRetryable(err.message, err.name);
-  if (err instanceof TypeError && /must be/.test(err.message)) return ApplicationFailure.nonRetryable(err.message, "InvalidGenerationParams");
+  if (err instanceof InvalidGenerationParams) return ApplicationFailure.nonRetryable(err.message, err.name);
   return err;
 }
 
@@ -166,3 +166,5 @@ export async function fetchComfyOutput(instanceUrl: string, ref: ComfyOutputRef)
   const url = instanceUrl.replace(/\/+$/, "");
   return readOutput(new ComfyHttp(new URL(url).host, url), ref);
 }
+
+export type ComfyActivities = ReturnType<typeof createComfyActivities>;

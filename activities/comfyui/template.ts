@@ -8,7 +8,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { isRecord, type ComfyGraph, type ComfyNode } from "./protocol";
 
-import { BUILTIN_TEMPLATE, REFERENCE_TEMPLATE } from "../../domain/templates";
+import { FailureType } from "../../domain/failures";
+import { BUILTIN_TEMPLATE, REFERENCE_TEMPLATE, type TemplateParams } from "../../domain/templates";
 
 export { BUILTIN_TEMPLATE, REFERENCE_TEMPLATE };
 
@@ -23,18 +24,15 @@ export interface ComfyTemplate {
   graph: ComfyGraph;
 }
 
-export interface TemplateParams {
-  prompt: string;
-  negativePrompt: string;
-  seed: number;
-  width: number;
-  height: number;
-  /** For templates with `{{reference_image}}`: the picture's name in the instance's input folder. */
-  referenceImage?: string;
-}
+export type { TemplateParams };
 
 export class ComfyTemplateInvalid extends Error {
   override readonly name = "ComfyTemplateInvalid";
+}
+
+/** Parameters no template can take (a negative seed, a zero width): the job fails, never retried. */
+export class InvalidGenerationParams extends TypeError {
+  override readonly name = FailureType.InvalidGenerationParams;
 }
 
 const OUTPUT_CLASSES = new Set(["SaveImage", "PreviewImage"]);
@@ -128,11 +126,11 @@ export function validateTemplate(value: unknown, source: string): ComfyTemplate 
 }
 
 function checkParams(params: TemplateParams): void {
-  if (typeof params.prompt !== "string") throw new TypeError("prompt must be a string");
-  if (typeof params.negativePrompt !== "string") throw new TypeError("negativePrompt must be a string");
-  if (!Number.isSafeInteger(params.seed) || params.seed < 0) throw new TypeError(`seed must be a non-negative integer, got ${params.seed}`);
+  if (typeof params.prompt !== "string") throw new InvalidGenerationParams("prompt must be a string");
+  if (typeof params.negativePrompt !== "string") throw new InvalidGenerationParams("negativePrompt must be a string");
+  if (!Number.isSafeInteger(params.seed) || params.seed < 0) throw new InvalidGenerationParams(`seed must be a non-negative integer, got ${params.seed}`);
   for (const key of ["width", "height"] as const) {
-    if (!Number.isInteger(params[key]) || params[key] <= 0) throw new TypeError(`${key} must be a positive integer, got ${params[key]}`);
+    if (!Number.isInteger(params[key]) || params[key] <= 0) throw new InvalidGenerationParams(`${key} must be a positive integer, got ${params[key]}`);
   }
 }
 
@@ -144,7 +142,7 @@ function checkParams(params: TemplateParams): void {
 export function renderTemplate(template: ComfyTemplate, params: TemplateParams): ComfyGraph {
   checkParams(params);
   if (params.referenceImage === undefined && JSON.stringify(template.graph).includes("{{reference_image}}")) {
-    throw new TypeError(`referenceImage must be given: ${template.source} loads a reference picture ({{reference_image}})`);
+    throw new InvalidGenerationParams(`referenceImage must be given: ${template.source} loads a reference picture ({{reference_image}})`);
   }
   const valueOf = (name: string): string | number | undefined => {
     if (name in TEXT_PLACEHOLDERS) return params[TEXT_PLACEHOLDERS[name as keyof typeof TEXT_PLACEHOLDERS]];

@@ -3,11 +3,12 @@
  * Idempotent per generation, like every activity: a retry or replay never writes twice.
  */
 import { createHash } from "node:crypto";
-import type { PrismaClient } from "../../lib/db/generated/client";
+import type { Prisma, PrismaClient } from "../../lib/db/generated/client";
+import type { ChatImageRecord } from "../../domain/chatImage";
 import type { PersonaCatalog } from "../personas";
 import { renderTemplate, type TemplateParams } from "../comfyui/template";
 import { eventRow } from "./events";
-import { TERMINAL } from "./generations";
+import { isFinal } from "../../domain/generation";
 
 /** JSON with sorted keys, so the same graph always hashes the same. */
 function canonicalJson(value: unknown): string {
@@ -26,10 +27,59 @@ export function cacheKeyOf(graph: unknown): string {
   return createHash("sha256").update(canonicalJson(graph)).digest("hex");
 }
 
+/**
+ * Writes a chat image's first records unless they exist; usable inside a caller's transaction.
+ * `ON CONFLICT DO NOTHING` on the generation decides the race between the two writers without an
+ * error (which would abort the caller's transaction): only the one that inserted it writes the rest.
+ */
+export async function writeChatImageRecord(db: Prisma.TransactionClient, r: ChatImageRecord): Promise<void> {
+  const { count } = await db.generation.createMany({
+    skipDuplicates: true,
+    data: [
+      {
+        id: r.generationId,
+        tenantId: r.tenantId,
+        kind: r.kind,
+        status: "pending",
+        dialogId: r.dialogId,
+        conversationId: r.conversationId,
+        messageNumber: r.messageNumber,
+        description: r.description,
+        negativePrompt: r.negativePrompt,
+        persona: { ...r.persona, checkpoint: r.checkpoint },
+        language: r.language,
+        seed: BigInt(r.seed),
+        width: r.width,
+        height: r.height,
+        template: r.template,
+        workflowId: r.workflowId,
+        provider: "comfyui",
+      },
+    ],
+  });
+  if (count === 0) return;
+  if (r.deliveries.length) {
+    await db.delivery.createMany({ data: r.deliveries.map((d) => ({ id: crypto.randomUUID(), tenantId: r.tenantId, generationId: r.generationId, ...d })) });
+  }
+  await db.event.createMany({
+    data: [eventRow({ tenantId: r.tenantId, generationId: r.generationId, dialogId: r.dialogId }, "image:queued", { generationId: r.generationId, dialogId: r.dialogId, messageNumber: r.messageNumber })],
+  });
+}
+
 export function createChatImageRecordActivities(deps: { prisma: PrismaClient; personas: PersonaCatalog }) {
   const { prisma } = deps;
 
   return {
+    /**
+     * The picture's first write: the generation, its delivery rows and its `image:queued` event,
+     * once. The dialog service writes it inside the transaction that counted the triggering
+     * message; the workflow's first step writes it again, so a start whose transaction was lost
+     * still has its record. Both come from `chatImageRecord`, so they cannot differ.
+     */
+    async beginChatImage(record: ChatImageRecord): Promise<void> {
+      await prisma.$transaction((tx) => writeChatImageRecord(tx, record));
+    },
+
     /**
      * Records the prompt and cache key, and when a completed generation of the same tenant has the
      * same key, gives this one its pictures: new Image rows pointing at the same stored files.
@@ -88,7 +138,7 @@ export function createChatImageRecordActivities(deps: { prisma: PrismaClient; pe
     /** Ends the generation with the persona's own failure message (written once); the error is kept for operators. */
     async failChatImage(input: { generationId: string; error: string }): Promise<void> {
       const g = await prisma.generation.findUniqueOrThrow({ where: { id: input.generationId } });
-      if (g.completedMessageId || TERMINAL.includes(g.status)) return;
+      if (g.completedMessageId || isFinal(g.status)) return;
       const personaId = (g.persona as { id?: string } | null)?.id ?? "";
       const content = deps.personas.find(personaId)?.failureMessage ?? "Sorry, the picture did not work out this time.";
       const messageId = crypto.randomUUID();

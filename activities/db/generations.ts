@@ -6,47 +6,16 @@
 import type { Client } from "@temporalio/client";
 import type { Prisma, PrismaClient } from "../../lib/db/generated/client";
 import type { Language } from "../../lib/language";
-import type { ComposeMessageInput, ComposedMessage, Persona } from "../llm";
+import type { ComposeMessageInput, ComposedMessage } from "../llm";
+import type { ChatMessage, MultimediaItem, Persona } from "../../domain/messages";
+import { FINAL_STATUSES, isFinal, type GenerationRecord } from "../../domain/generation";
 import { eventRow, type EventScope } from "./events";
+import { slotFreedSignal } from "../../domain/signals";
 import { currentRunId, reopenIfEndedByEarlierRun } from "./runs";
 
-export interface ChatMessage {
-  id: string;
-  role: "assistant";
-  kind: "text" | "waiting" | "completed" | "failed";
-  content: string;
-  createdAt: string;
-  metadata?: { multimedia: MultimediaItem[] } | null;
-}
-
-export interface MultimediaItem {
-  type: "image";
-  imageId: string;
-  url: string;
-  thumbnailUrl: string;
-  width: number;
-  height: number;
-}
-
-export interface BeginGenerationInput {
-  generationId: string;
-  tenantId: string;
-  kind: string;
-  agentId?: string;
-  userId?: string;
-  dialogId?: string;
-  conversationId?: string;
-  description: string;
-  persona: Persona;
-  language: Language;
-  template?: string;
-  width: number;
-  height: number;
-  negativePrompt?: string;
-  workflowId: string;
-  /** Composed by the API on its fast path; the workflow then writes the very same message. */
-  waitingMessage?: { id: string; content: string };
-}
+export type { ChatMessage, MultimediaItem };
+/** What the API and a workflow's first step write; the flow's record function builds it from the workflow input. */
+export type BeginGenerationInput = GenerationRecord;
 
 export interface GenerationActivityDeps {
   prisma: PrismaClient;
@@ -68,7 +37,6 @@ export function toChatMessage(m: { id: string; kind: string; content: string; cr
   };
 }
 
-export const TERMINAL = ["completed", "failed", "cancelled"];
 
 function scopeOf(g: { id: string; tenantId: string; agentId: string | null; userId: string | null; dialogId: string | null }): EventScope {
   return { tenantId: g.tenantId, generationId: g.id, agentId: g.agentId, userId: g.userId, dialogId: g.dialogId };
@@ -236,7 +204,7 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
         next.map((n) =>
           deps.temporal!.workflow
             .getHandle(n.workflowId)
-            .signal("slotFreed")
+            .signal(slotFreedSignal)
             .catch(() => undefined /* already closed: nothing to wake */),
         ),
       );
@@ -245,7 +213,7 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
     async markGenerating(input: { generationId: string; instance: string }): Promise<void> {
       await reopenIfEndedByEarlierRun(prisma, input.generationId);
       await prisma.generation.updateMany({
-        where: { id: input.generationId, status: { notIn: TERMINAL } },
+        where: { id: input.generationId, status: { notIn: [...FINAL_STATUSES] } },
         data: { status: "generating", instance: input.instance, startedAt: new Date(), queuePosition: null },
       });
     },
@@ -357,11 +325,11 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
     async cancelGeneration(input: { generationId: string }): Promise<void> {
       await reopenIfEndedByEarlierRun(prisma, input.generationId);
       const g = await prisma.generation.findUniqueOrThrow({ where: { id: input.generationId } });
-      if (TERMINAL.includes(g.status)) return;
+      if (isFinal(g.status)) return;
       await prisma.$transaction(async (tx) => {
         // Conditional on the record still being open: two attempts never write two cancellations.
         const cancelled = await tx.generation.updateMany({
-          where: { id: g.id, status: { notIn: TERMINAL } },
+          where: { id: g.id, status: { notIn: [...FINAL_STATUSES] } },
           data: { status: "cancelled", completedAt: new Date(), queuePosition: null, etaSeconds: null },
         });
         if (cancelled.count === 0) return;
@@ -388,7 +356,7 @@ export interface ProgressReport {
 export async function recordProgress(prisma: PrismaClient, input: ProgressReport): Promise<void> {
   const percent = Math.max(0, Math.min(100, Math.round(input.percent)));
   const g = await prisma.generation.findUnique({ where: { id: input.generationId } });
-  if (!g || TERMINAL.includes(g.status)) return;
+  if (!g || isFinal(g.status)) return;
   await prisma.$transaction([
     prisma.generation.update({
       where: { id: g.id },

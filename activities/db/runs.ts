@@ -8,7 +8,7 @@
  */
 import { Context } from "@temporalio/activity";
 import type { PrismaClient } from "../../lib/db/generated/client";
-import { REOPENABLE_STATUSES, TERMINAL_EVENT_TYPES, reopenedGeneration } from "../../domain/generation";
+import { FINAL_EVENT_TYPES, isReopenable, reopenedGeneration } from "../../domain/generation";
 
 /** The run id of the workflow the current activity serves; undefined outside an activity (the API, scripts). */
 export function currentRunId(): string | undefined {
@@ -24,9 +24,9 @@ export async function reopenIfEndedByEarlierRun(prisma: PrismaClient, generation
   const runId = currentRunId();
   if (!runId) return false;
   const g = await prisma.generation.findUnique({ where: { id: generationId }, select: { status: true } });
-  if (!g || !(REOPENABLE_STATUSES as readonly string[]).includes(g.status)) return false;
+  if (!g || !isReopenable(g.status)) return false;
   const ending = await prisma.event.findFirst({
-    where: { generationId, type: { in: [...TERMINAL_EVENT_TYPES] } },
+    where: { generationId, type: { in: [...FINAL_EVENT_TYPES] } },
     orderBy: { id: "desc" },
     select: { payload: true },
   });

@@ -1,5 +1,5 @@
 /**
- * The angle series' records (seed 001): the Series row and one Generation per angle, each state
+ * The angle series' records: the Series row and one Generation per angle, each state
  * change written with its event in one transaction. Every activity is idempotent (keyed by the
  * session id or generation id): Temporal may run any of them again.
  */
@@ -7,41 +7,12 @@ import type { PrismaClient } from "../../lib/db/generated/client";
 import { anglePrompt, subjectText, type Angle } from "../../domain/angles";
 import type { SeriesSubject } from "../../domain/seriesIdentity";
 import type { AskLlm } from "../imagePrompt";
-import { TERMINAL } from "./generations";
+import type { AngleSeriesRecord, BegunAngle, SeriesAngleJob } from "../../domain/angleSeries";
+import { FINAL_STATUSES, isFinal, type SeriesStatus } from "../../domain/generation";
 import { eventRow, type EventScope } from "./events";
 
-export interface SeriesAngleJob {
-  angle: Angle;
-  seed: number;
-  generationId: string;
-  /** The workflow that makes this angle (the generation's own workflow id). */
-  workflowId: string;
-  isMain: boolean;
-}
-
-export interface BeginAngleSeriesInput {
-  sessionId: string;
-  tenantId: string;
-  subject: SeriesSubject;
-  nonce: string;
-  angles: SeriesAngleJob[];
-  workflowId: string;
-  template?: string;
-  width: number;
-  height: number;
-  negativePrompt: string;
-}
-
-export interface BegunAngle {
-  angle: Angle;
-  generationId: string;
-  workflowId: string;
-  seed: number;
-  isMain: boolean;
-  prompt: string;
-}
-
-export type SeriesStatus = "completed" | "partial" | "failed" | "cancelled";
+export type { BegunAngle, SeriesAngleJob, SeriesStatus };
+export type BeginAngleSeriesInput = AngleSeriesRecord;
 
 const scopeOf = (g: { id: string; tenantId: string }): EventScope => ({ tenantId: g.tenantId, generationId: g.id });
 
@@ -87,7 +58,7 @@ export function createSeriesActivities(deps: { prisma: PrismaClient; askLlm?: As
       const subject = await subjectForPrompt(input.subject);
       const description = subjectText(input.subject);
       const now = Date.now();
-      await prisma.$transaction([
+      const write = prisma.$transaction([
         prisma.series.create({
           data: {
             id: input.sessionId,
@@ -131,12 +102,16 @@ export function createSeriesActivities(deps: { prisma: PrismaClient; askLlm?: As
           ),
         }),
       ]);
+      // The API and the workflow's first step may write at the same moment: the loser reads the winner's rows.
+      await write.catch((err: unknown) => {
+        if ((err as { code?: string }).code !== "P2002") throw err;
+      });
       return begunAngles(input.sessionId, input.tenantId);
     },
 
     async markAngleGenerating(input: { generationId: string; provider: "comfyui" | "horde"; instance?: string }): Promise<void> {
       await prisma.generation.updateMany({
-        where: { id: input.generationId, status: { notIn: TERMINAL } },
+        where: { id: input.generationId, status: { notIn: [...FINAL_STATUSES] } },
         data: { status: "generating", provider: input.provider, instance: input.instance ?? null, startedAt: new Date(), queuePosition: null },
       });
     },
@@ -144,7 +119,7 @@ export function createSeriesActivities(deps: { prisma: PrismaClient; askLlm?: As
     /** Queue position and ETA from a provider that reports them (AI Horde), as progress. */
     async recordQueueProgress(input: { generationId: string; requestId: string; percent: number; queuePosition: number; etaSeconds: number }): Promise<void> {
       const g = await prisma.generation.findUnique({ where: { id: input.generationId } });
-      if (!g || TERMINAL.includes(g.status)) return;
+      if (!g || isFinal(g.status)) return;
       const percent = Math.max(g.progressPercent, Math.min(99, Math.max(0, Math.round(input.percent))));
       await prisma.$transaction([
         prisma.generation.update({
@@ -191,7 +166,7 @@ export function createSeriesActivities(deps: { prisma: PrismaClient; askLlm?: As
 
     async failSeriesAngle(input: { generationId: string; error: string }): Promise<void> {
       const g = await prisma.generation.findUniqueOrThrow({ where: { id: input.generationId } });
-      if (TERMINAL.includes(g.status)) return;
+      if (isFinal(g.status)) return;
       await prisma.$transaction([
         prisma.generation.update({
           where: { id: g.id },

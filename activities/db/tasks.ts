@@ -6,23 +6,12 @@
  */
 import type { Prisma, PrismaClient } from "../../lib/db/generated/client";
 import type { StepResult, TaskStepPayload } from "../../lib/live/taskState";
+import { FINAL_STATUSES, isFinal, type TaskRecord } from "../../domain/generation";
+import type { TaskImage } from "../../domain/variations";
 import { eventRow, type EventScope } from "./events";
 
-const TERMINAL = ["completed", "failed", "cancelled"];
 
-export interface BeginTaskInput {
-  generationId: string;
-  tenantId: string;
-  kind: string;
-  description: string;
-  prompt: string;
-  negativePrompt?: string;
-  inputs: Record<string, unknown>;
-  width: number;
-  height: number;
-  template?: string;
-  workflowId: string;
-}
+export type BeginTaskInput = TaskRecord;
 
 export interface TaskStepInput extends TaskStepPayload {
   generationId: string;
@@ -30,14 +19,7 @@ export interface TaskStepInput extends TaskStepPayload {
   key: string;
 }
 
-export interface TaskImage {
-  imageId: string;
-  url: string;
-  thumbnailUrl: string;
-  width: number;
-  height: number;
-  seed: number | null;
-}
+export type { TaskImage };
 
 interface KeyedStep {
   key: string;
@@ -84,7 +66,7 @@ export function createTaskRecords(deps: { prisma: PrismaClient; imageUrls(imageI
         await tx.$executeRaw`SELECT 1 FROM "Generation" WHERE id = ${input.generationId} FOR UPDATE`;
         const g = await tx.generation.findUniqueOrThrow({ where: { id: input.generationId } });
         const steps = (g.stepResults ?? []) as unknown as KeyedStep[];
-        if (TERMINAL.includes(g.status) || steps.some((s) => s.key === input.key)) return;
+        if (isFinal(g.status) || steps.some((s) => s.key === input.key)) return;
         const { generationId: _, key, ...payload } = input;
         await tx.generation.update({
           where: { id: g.id },
@@ -105,7 +87,7 @@ export function createTaskRecords(deps: { prisma: PrismaClient; imageUrls(imageI
       }));
       await prisma.$transaction(async (tx) => {
         const done = await tx.generation.updateMany({
-          where: { id: input.generationId, status: { notIn: TERMINAL } },
+          where: { id: input.generationId, status: { notIn: [...FINAL_STATUSES] } },
           data: { status: "completed", completedAt: new Date(), progressPercent: 100, gpuMs: input.gpuMs, finalResult: { images: result } as unknown as Prisma.InputJsonValue },
         });
         if (done.count === 0) return;
@@ -120,7 +102,7 @@ export function createTaskRecords(deps: { prisma: PrismaClient; imageUrls(imageI
     async failTask(input: { generationId: string; error: string }): Promise<void> {
       await prisma.$transaction(async (tx) => {
         const failed = await tx.generation.updateMany({
-          where: { id: input.generationId, status: { notIn: TERMINAL } },
+          where: { id: input.generationId, status: { notIn: [...FINAL_STATUSES] } },
           data: { status: "failed", completedAt: new Date(), errorMessage: input.error.slice(0, 2000) },
         });
         if (failed.count === 0) return;

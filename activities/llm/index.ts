@@ -9,15 +9,12 @@ import { createChatCompletion, type ChatEndpoint } from "./openai";
 import { buildMessagePrompt } from "./prompt";
 import { inferTone, pickTemplate, type MessageKind } from "./templates";
 
+import type { Persona } from "../../domain/messages";
+
 export type { MessageKind, Tone } from "./templates";
 export { inferTone } from "./templates";
 
-export interface Persona {
-  id?: string;
-  name: string;
-  personality: string;
-  language?: string;
-}
+export type { Persona };
 
 export interface ComposeMessageInput {
   kind: MessageKind;

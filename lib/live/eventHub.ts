@@ -52,6 +52,11 @@ export class EventHub {
 
   constructor(private readonly opts: EventHubOptions) {}
 
+  /** The database the log lives in, for replays that read it page by page. */
+  get prisma(): PrismaClient {
+    return this.opts.prisma;
+  }
+
   /** Every event with an id up to this one has been handed to the listeners (or never will exist). */
   get horizon(): bigint {
     return this.delivered;

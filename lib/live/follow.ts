@@ -10,7 +10,6 @@ const PAGE = 500;
 
 export interface FollowOptions {
   hub: EventHub;
-  prisma: PrismaClient;
   /** The events of interest, as a query (replay) and as a predicate (live). */
   where: Prisma.EventWhereInput;
   matches(e: LogEvent): boolean;
@@ -56,7 +55,7 @@ export async function follow(opts: FollowOptions): Promise<Following> {
     },
   };
   try {
-    await readLog(opts.prisma, opts.where, opts.after, opts.hub.horizon, deliver);
+    await readLog(opts.hub.prisma, opts.where, opts.after, opts.hub.horizon, deliver);
   } catch (err) {
     following.stop();
     throw err;

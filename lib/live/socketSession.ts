@@ -8,7 +8,6 @@
  * it reflects, and ids already sent on this socket are not sent again. A client that falls too far
  * behind is closed with a "resume since N" reason instead of slowing anyone else down.
  */
-import type { PrismaClient } from "../db/generated/client";
 import { clientEvent, type EventHub, type LogEvent } from "./eventHub";
 import { readLog } from "./follow";
 import { TaskFold, type TaskSnapshot } from "./taskState";
@@ -23,7 +22,6 @@ export interface SocketTransport {
 
 export interface SessionDeps {
   hub: EventHub;
-  prisma: PrismaClient;
   resolveTenant(token: string | undefined): Promise<string | undefined>;
   /** Cancels a generation of the tenant; throws a message for the client when it cannot. */
   cancelGeneration(tenantId: string, generationId: string): Promise<void>;
@@ -176,13 +174,13 @@ export class SocketSession {
       const out: Array<{ key: string; id: bigint; message: Record<string, unknown> }> = [];
       const plain = topics.filter((t) => t.kind !== "task");
       if (since !== undefined && plain.length > 0) {
-        await readLog(this.deps.prisma, { OR: plain.map((t) => topicWhere(t, tenantId)) }, since, upTo, (e) =>
+        await readLog(this.deps.hub.prisma, { OR: plain.map((t) => topicWhere(t, tenantId)) }, since, upTo, (e) =>
           out.push({ key: `e${e.id}`, id: e.id, message: clientEvent(e) }),
         );
       }
       for (const topic of topics.filter((t) => t.kind === "task")) {
         const state: FoldState = { fold: new TaskFold(), upTo };
-        await readLog(this.deps.prisma, topicWhere(topic, tenantId), 0n, upTo, (e) => {
+        await readLog(this.deps.hub.prisma, topicWhere(topic, tenantId), 0n, upTo, (e) => {
           const snapshot = state.fold.apply(e.type, e.payload as Record<string, unknown>);
           if (since !== undefined && e.id > since) out.push({ key: `t${e.id}`, id: e.id, message: taskUpdate(e, topic.id, snapshot) });
         });

@@ -5,7 +5,7 @@
  * behind rows already seen; the rows already seen in that overlap are remembered and skipped.
  */
 import type { PrismaClient } from "../../lib/db/generated/client";
-import { TERMINAL_STATUSES } from "../../domain/generation";
+import { FINAL_STATUSES } from "../../domain/generation";
 
 export interface FinishedGeneration {
   id: string;
@@ -28,7 +28,7 @@ export function finishedGenerationsFeed(prisma: PrismaClient, since: Date) {
   return {
     async next(): Promise<FinishedGeneration[]> {
       const rows = await prisma.generation.findMany({
-        where: { status: { in: [...TERMINAL_STATUSES] }, completedAt: { gt: new Date(cursor - OVERLAP_MS) } },
+        where: { status: { in: [...FINAL_STATUSES] }, completedAt: { gt: new Date(cursor - OVERLAP_MS) } },
         orderBy: [{ completedAt: "asc" }, { id: "asc" }],
         take: BATCH,
         select: { id: true, kind: true, status: true, instance: true, createdAt: true, completedAt: true, gpuMs: true },

@@ -1,5 +1,6 @@
-/** The JSON shapes the API returns (CONTRACT.md), built from database rows. */
-import type { ApiContext } from "./context";
+/** The JSON shapes the API returns, built from database rows. */
+import type { GenerationKind, GenerationStatus } from "../domain/generation";
+import type { UrlSigner } from "../lib/signedUrls";
 
 interface MessageRow {
   id: string;
@@ -22,8 +23,8 @@ export function messageView(m: MessageRow) {
 
 interface GenerationRow {
   id: string;
-  kind: string;
-  status: string;
+  kind: GenerationKind;
+  status: GenerationStatus;
   progressPercent: number;
   progressStep: number | null;
   progressOf: number | null;
@@ -43,7 +44,7 @@ interface GenerationRow {
   images?: Array<{ id: string; width: number; height: number; seed: bigint | null }>;
 }
 
-export function generationView(ctx: Pick<ApiContext, "signer">, g: GenerationRow) {
+export function generationView(signer: UrlSigner, g: GenerationRow) {
   const optional = <T>(v: T | null | undefined) => (v === null || v === undefined ? undefined : v);
   return {
     id: g.id,
@@ -57,8 +58,8 @@ export function generationView(ctx: Pick<ApiContext, "signer">, g: GenerationRow
     userId: optional(g.userId),
     images: (g.images ?? []).map((img) => ({
       id: img.id,
-      url: ctx.signer.imageUrl(img.id),
-      thumbnailUrl: ctx.signer.imageUrl(img.id, "thumb"),
+      url: signer.imageUrl(img.id),
+      thumbnailUrl: signer.imageUrl(img.id, "thumb"),
       width: img.width,
       height: img.height,
       seed: img.seed === null ? undefined : Number(img.seed),

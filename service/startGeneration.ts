@@ -1,0 +1,55 @@
+/**
+ * How every flow starts its work — one contract, written down once:
+ *
+ * 1. Build the workflow input (pure; ids, seeds and the waiting message are decided here, before
+ *    the start, so a replay never re-draws them).
+ * 2. Start the workflow: one round trip to Temporal, no waiting on a worker. The id is the
+ *    generation's (or series') own, so a second start either fails (`FAIL`) or joins the run
+ *    already there (`USE_EXISTING`).
+ * 3. Write the first records, for read-your-writes: the caller's answer can be read at once.
+ *
+ * The workflow's first step writes the very same records, built from its input by the same pure
+ * function (`companionPhotoRecord`, `chatImageRecord`, `angleSeriesRecord`, `variationsRecord`),
+ * with writes that are idempotent per id. So if this process dies between 2 and 3 nothing is lost,
+ * and if 2 fails nothing was written.
+ */
+import type { Client, WorkflowStartOptions } from "@temporalio/client";
+import type { Workflow } from "@temporalio/common";
+import type { SearchAttributePair } from "@temporalio/common/lib/search-attributes";
+import { DarkroomKind, DarkroomStatus, DarkroomTenant } from "../domain/searchAttributes";
+import type { GenerationKind } from "../domain/generation";
+import { ServiceRefusal } from "./errors";
+
+export interface GenerationStart<W extends Workflow> {
+  workflow: W;
+  workflowId: string;
+  taskQueue: string;
+  input: Parameters<W>[0];
+  tenantId: string;
+  kind: GenerationKind;
+  /** More search attributes than tenant, kind and status, for operators' queries. */
+  searchAttributes?: SearchAttributePair[];
+  /** A second start of the same id: refuse it, or join the run already there. */
+  onConflict: "fail" | "join";
+}
+
+export async function startGeneration<W extends Workflow, R>(temporal: Client, start: GenerationStart<W>, recordFirst: () => Promise<R>): Promise<R> {
+  const options = {
+    workflowId: start.workflowId,
+    taskQueue: start.taskQueue,
+    args: [start.input],
+    workflowIdConflictPolicy: start.onConflict === "fail" ? "FAIL" : "USE_EXISTING",
+    typedSearchAttributes: [
+      { key: DarkroomTenant, value: start.tenantId },
+      { key: DarkroomKind, value: start.kind },
+      { key: DarkroomStatus, value: "pending" },
+      ...(start.searchAttributes ?? []),
+    ],
+  } as unknown as WorkflowStartOptions<W>;
+  try {
+    await temporal.workflow.start(start.workflow, options);
+  } catch (err) {
+    throw new ServiceRefusal("unavailable", "orchestrator_unavailable", `Could not start the ${start.kind.replace(/_/g, " ")}: ${(err as Error).message}`);
+  }
+  return recordFirst();
+}
