@@ -17,7 +17,11 @@ const histories = fs.readdirSync(path.resolve(import.meta.dir, "histories")).fil
 test("committed histories cover every workflow: success, failure, queueing, cancellation", () => {
   for (const kind of ["completed", "failed", "queued", "cancelled"]) expect(histories).toContain(`companionPhoto-${kind}.json`);
   for (const kind of ["completed", "partial-failed-angle", "horde-angle", "reference", "reference-side"]) expect(histories).toContain(`angleSeries-${kind}.json`);
-  for (const kind of ["completed", "cached", "failed", "delivery-retried"]) expect(histories).toContain(`chatImage-${kind}.json`);
+  for (const kind of ["completed", "cached", "failed", "delivery-retried"]) {
+    expect(histories).toContain(`chatImage-${kind}.json`);
+    // The same cases after the flow began writing its own first record (a `patched` step).
+    expect(histories).toContain(`chatImage-records-itself-${kind}.json`);
+  }
   for (const kind of ["completed", "failed"]) expect(histories).toContain(`variations-${kind}.json`);
 });
 
