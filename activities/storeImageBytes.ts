@@ -6,7 +6,14 @@
 import type { PrismaClient } from "../lib/db/generated/client";
 import { postProcessImage } from "./imaging";
 import { imageKeys, type ImageStore } from "../lib/storage";
-import type { StoredImage } from "./storeImages";
+
+/** A stored image as the workflows see it. */
+export interface StoredImage {
+  id: string;
+  width: number;
+  height: number;
+  sha256: string;
+}
 
 export interface ImageBytesDeps {
   prisma: PrismaClient;

@@ -7,14 +7,9 @@ import type { PrismaClient } from "../lib/db/generated/client";
 import type { ComfyInstance } from "../lib/config";
 import { fetchComfyOutput, type ComfyOutputRef } from "./comfyui/generate";
 import type { ImageStore } from "../lib/storage";
-import { storeImageBytes, storedOutput } from "./storeImageBytes";
+import { storeImageBytes, storedOutput, type StoredImage } from "./storeImageBytes";
 
-export interface StoredImage {
-  id: string;
-  width: number;
-  height: number;
-  sha256: string;
-}
+export type { StoredImage };
 
 export function createImageStoreActivities(deps: {
   prisma: PrismaClient;

@@ -1,34 +1,13 @@
-/**
- * Bearer-key auth for /v1: resolves the caller's tenant. Lookups are cached briefly because every
- * request pays for them and the replies endpoint must answer in milliseconds.
- */
+/** Bearer-key auth for /v1: resolves the caller's tenant (lib/apiKeys.ts caches the lookups). */
 import { Elysia } from "elysia";
-import { hashApiKey } from "../lib/apiKeys";
-import type { PrismaClient } from "../lib/db/generated/client";
 import { HttpError } from "./errors";
-
-const CACHE_MS = 30_000;
-
-export function tenantResolver(prisma: PrismaClient) {
-  const cache = new Map<string, { tenantId: string; at: number }>();
-  return async (key: string | undefined): Promise<string | undefined> => {
-    if (!key) return undefined;
-    const keyHash = hashApiKey(key);
-    const hit = cache.get(keyHash);
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit.tenantId;
-    const row = await prisma.apiKey.findUnique({ where: { keyHash }, select: { tenantId: true } });
-    if (!row) return undefined;
-    cache.set(keyHash, { tenantId: row.tenantId, at: Date.now() });
-    return row.tenantId;
-  };
-}
 
 export function bearerToken(header: string | null | undefined): string | undefined {
   const m = header?.match(/^Bearer\s+(\S+)\s*$/i);
   return m?.[1];
 }
 
-export function authPlugin(resolveTenant: ReturnType<typeof tenantResolver>) {
+export function authPlugin(resolveTenant: (key: string | undefined) => Promise<string | undefined>) {
   return new Elysia({ name: "darkroom/auth" }).derive({ as: "scoped" }, async ({ headers }) => {
     const tenantId = await resolveTenant(bearerToken(headers.authorization));
     if (!tenantId) {

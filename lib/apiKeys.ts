@@ -31,3 +31,23 @@ export async function createApiKey(prisma: PrismaClient, tenantName: string): Pr
   await registerApiKey(prisma, tenantName, key);
   return key;
 }
+
+const RESOLVE_CACHE_MS = 30_000;
+
+/**
+ * Resolves a bearer key to its tenant id. Lookups are cached briefly because every request pays for
+ * them and the replies endpoint must answer in milliseconds.
+ */
+export function tenantResolver(prisma: PrismaClient) {
+  const cache = new Map<string, { tenantId: string; at: number }>();
+  return async (key: string | undefined): Promise<string | undefined> => {
+    if (!key) return undefined;
+    const keyHash = hashApiKey(key);
+    const hit = cache.get(keyHash);
+    if (hit && Date.now() - hit.at < RESOLVE_CACHE_MS) return hit.tenantId;
+    const row = await prisma.apiKey.findUnique({ where: { keyHash }, select: { tenantId: true } });
+    if (!row) return undefined;
+    cache.set(keyHash, { tenantId: row.tenantId, at: Date.now() });
+    return row.tenantId;
+  };
+}

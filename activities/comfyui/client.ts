@@ -5,7 +5,7 @@
  */
 import type { ComfyInstance } from "../../lib/config";
 import { promptRejection } from "./errors";
-import { followPrompt, type ComfyPromptEvent, type FollowOptions, type FollowOutcome } from "./follow";
+import { followPrompt, type ComfyPromptEvent, type FollowOptions, type FollowOutcome, type FollowedInstance, type PromptLocation } from "./follow";
 import { ComfyHttp, ComfyReply, retryDelayMs, sleep, TransientComfyError, type ComfyHttpOptions } from "./http";
 import {
   isRecord,
@@ -30,11 +30,7 @@ export interface ComfyClientOptions extends ComfyHttpOptions {
   historyGraceMs?: number;
 }
 
-export type PromptLocation =
-  | { state: "running"; number: number }
-  | { state: "pending"; number: number; /** Prompts ahead of this one, the running one included. */ position: number }
-  | { state: "finished"; entry: ComfyHistoryEntry }
-  | { state: "missing" };
+export type { PromptLocation };
 
 export type CancelOutcome = "interrupted" | "deleted" | "finished" | "missing";
 
@@ -42,7 +38,7 @@ interface CallOptions {
   signal?: AbortSignal;
 }
 
-export class ComfyClient {
+export class ComfyClient implements FollowedInstance {
   readonly name: string;
   readonly url: string;
   /** Fixed for the process: ComfyUI routes a prompt's events to the socket with this id. */

@@ -6,7 +6,7 @@
  *  - periodic HTTP polling of /queue then /history (slow, always right), which also reports the
  *    queue position and notices a prompt the instance lost in a restart.
  */
-import type { ComfyClient, PromptLocation } from "./client";
+import type { ComfySocket } from "./socket";
 import { ComfyExecutionFailed, ComfyInstanceUnavailable, executionFailure } from "./errors";
 import { readOutputRefs, type ComfyHistoryEntry, type ComfyOutputRef, type ComfyWsMessage } from "./protocol";
 
@@ -23,6 +23,26 @@ export type FollowOutcome =
   | { status: "success"; promptId: string; outputs: ComfyOutputRef[]; entry: ComfyHistoryEntry; /** GPU time, when known. */ gpuMs?: number }
   | { status: "lost"; promptId: string };
 
+/** Where a prompt is on its instance now. */
+export type PromptLocation =
+  | { state: "running"; number: number }
+  | { state: "pending"; number: number; /** Prompts ahead of this one, the running one included. */ position: number }
+  | { state: "finished"; entry: ComfyHistoryEntry }
+  | { state: "missing" };
+
+/** What following a prompt needs of an instance's client: its socket, two lookups and its timings. */
+export interface FollowedInstance {
+  readonly name: string;
+  readonly url: string;
+  readonly socket: ComfySocket;
+  readonly pollIntervalMs: number;
+  readonly socketStallMs: number;
+  readonly unavailableAfterMs: number;
+  readonly historyGraceMs: number;
+  history(promptId: string, opts?: { signal?: AbortSignal; attempts?: number }): Promise<ComfyHistoryEntry | undefined>;
+  locate(promptId: string, opts?: { signal?: AbortSignal; attempts?: number }): Promise<PromptLocation>;
+}
+
 export interface FollowOptions {
   signal?: AbortSignal;
 }
@@ -30,7 +50,7 @@ export interface FollowOptions {
 const HISTORY_RETRY_MS = 100;
 
 export function followPrompt(
-  client: ComfyClient,
+  client: FollowedInstance,
   promptId: string,
   onEvent: (event: ComfyPromptEvent) => void,
   opts: FollowOptions = {},
