@@ -64,7 +64,7 @@ export function createGeneralActivities(deps: ActivityDeps) {
   };
 }
 
-/** Angle series (seed 001): its records and the AI Horde provider. */
+/** Angle series: its records and the AI Horde provider. */
 function angleSeriesActivities(deps: ActivityDeps) {
   const series = createSeriesActivities({ prisma: deps.prisma, askLlm: deps.askLlm, budgetMs: deps.config.llmBudgetMs });
   const horde = createHordeActivities({

@@ -1,5 +1,5 @@
 /**
- * Personas (seed 002): one JSON file per persona in the personas folder, each naming its own
+ * Personas: one JSON file per persona in the personas folder, each naming its own
  * ComfyUI workflow template (API format). Files are validated when loaded, and every problem names
  * the file (and, for templates, the node), so a broken persona stops the process at start instead
  * of failing pictures one by one.

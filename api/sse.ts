@@ -110,7 +110,7 @@ export function eventStream(opts: GenerationStreamOptions): Response {
 }
 
 /**
- * A task's updates in seed 003's wire format — `data: {"state": …, "details": {…}}` followed by a
+ * A task's updates in the task wire format — `data: {"state": …, "details": {…}}` followed by a
  * blank line, the JSON as Python's `json.dumps` writes it — plus an `id:` line so Last-Event-ID
  * resumes. The stream ends after SUCCESS or FAILURE.
  */

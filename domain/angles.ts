@@ -1,5 +1,5 @@
 /**
- * The angles a series can show and the prompt for each (seed 001's template: "{color} {brand}
+ * The angles a series can show and the prompt for each (the series template: "{color} {brand}
  * {model} {year} {bodyType}, {angle description}, same car, consistent design, studio lighting…").
  * Shared by the API (validation, the first answer) and the activities (the stored prompt).
  */

@@ -1,5 +1,5 @@
 /**
- * Who a series is (seed 001): the session id and per-angle seeds come from a SHA-256 of a canonical
+ * Who a series is: the session id and per-angle seeds come from a SHA-256 of a canonical
  * JSON of tenant, subject and nonce, so the same request gives the same session and seeds in every
  * process and on every machine. (The original used Python's `hash()`, which is salted per process.)
  */

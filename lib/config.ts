@@ -1,6 +1,6 @@
 /**
  * Every setting darkroom reads from the environment, parsed once and typed.
- * Names and defaults are part of the public contract (README, CONTRACT): change with care.
+ * Names and defaults are part of the public contract (README): change with care.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,7 +56,7 @@ export interface Config {
   maxConcurrentGenerations: number;
   generationTimeoutMs: number;
   image: { maxEdge: number; thumbEdge: number; quality: number };
-  /** Chat-triggered persona images (seed 002). */
+  /** Chat-triggered persona images. */
   chatImages: {
     /** Folder of persona files (`<ID>.json`) and their ComfyUI templates. */
     personasDir: string;
@@ -74,7 +74,7 @@ export interface Config {
   };
   /** Retries of one Telegram or webhook delivery. */
   delivery: { maxAttempts: number; initialRetryMs: number; maxRetryMs: number };
-  /** Angle series (seed 001): providers in the order tried; AI Horde only counts when AI_HORDE_URL is set. */
+  /** Angle series: providers in the order tried; AI Horde only counts when AI_HORDE_URL is set. */
   series: { providers: SeriesProvider[]; hordePollMs: number };
   /** /metrics: how often the API samples each instance's queue, and the window of the busy ratio. */
   metrics: { instanceSampleMs: number; busyWindowMs: number };

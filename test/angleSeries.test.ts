@@ -1,5 +1,5 @@
 /**
- * Angle series (seed 001) end to end on real parts: Temporal, PostgreSQL, three simulated ComfyUI
+ * Angle series end to end on real parts: Temporal, PostgreSQL, three simulated ComfyUI
  * instances and the simulated AI Horde, the API over a socket. Stable identity across processes,
  * angles in parallel across instances (and queued on one), fallback to the Horde, a failing angle
  * that leaves the others alone, and bad input.

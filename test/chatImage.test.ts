@@ -1,5 +1,5 @@
 /**
- * Chat-triggered persona images (seed 002) on real parts: the cadence, the persona's template on
+ * Chat-triggered persona images on real parts: the cadence, the persona's template on
  * the ComfyUI simulator, delivery to the Telegram simulator, the result cache and bad input.
  */
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";

@@ -19,7 +19,7 @@ async function waitForStatus(stack: Stack, id: string, statuses: string[]) {
   }, `generation ${id} to reach ${statuses.join("/")}`);
 }
 
-describe("the seed's scenario: 'Mándame una foto tuya en la playa'", () => {
+describe("the companion photo scenario: 'Mándame una foto tuya en la playa'", () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack({ stepMs: 60, steps: 6 });

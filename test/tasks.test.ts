@@ -1,6 +1,6 @@
 /**
- * The task API (seed 003) on real parts: the flow registry, validation that names the field, and the
- * task's SSE stream — seed 003's bytes, ending after the terminal state, resumable with
+ * The task API on real parts: the flow registry, validation that names the field, and the
+ * task's SSE stream — the task wire format's bytes, ending after the terminal state, resumable with
  * Last-Event-ID without losing or repeating an update.
  */
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
@@ -32,7 +32,7 @@ async function readFrames(res: Response, stopAfter = Infinity): Promise<{ frames
       const start = frames.reduce((n, f) => n + f.raw.length, 0);
       const raw = text.slice(start, end + 2);
       const m = /^id: (\d+)\ndata: (.*)\n\n$/.exec(raw);
-      if (!m) throw new Error(`not a seed-003 frame: ${JSON.stringify(raw)}`);
+      if (!m) throw new Error(`not a task SSE frame: ${JSON.stringify(raw)}`);
       frames.push({ raw, id: m[1]!, data: JSON.parse(m[2]!) });
       if (frames.length >= stopAfter) {
         await reader.cancel();
@@ -89,7 +89,7 @@ describe("task API", () => {
     expect(notMine.body.error.message).toContain("inputs.sourceGenerationId");
   });
 
-  test("variations: SSE in seed 003's bytes, progress to SUCCESS, then the stream ends", async () => {
+  test("variations: SSE in the task wire format's bytes, progress to SUCCESS, then the stream ends", async () => {
     const started = await stack.request("POST", "/v1/tasks", { flow: "variations", inputs: { prompt: "a red bicycle by the sea", count: 2, width: 256, height: 256 } });
     expect(started.status).toBe(200);
     const taskId = started.body.task_id as string;

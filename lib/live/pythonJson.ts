@@ -1,6 +1,6 @@
 /**
  * JSON byte-for-byte as Python's `json.dumps` writes it by default (`", "` and `": "` separators,
- * non-ASCII escaped as \uXXXX), so seed-003 clients see exactly the bytes they were written against.
+ * non-ASCII escaped as \uXXXX), so task clients see exactly the bytes they were written against.
  */
 export function pythonJson(value: unknown): string {
   if (value === null || value === undefined) return "null";

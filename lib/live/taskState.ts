@@ -1,5 +1,5 @@
 /**
- * A task's state as seed-003 clients know it — `{ state, details: { status, progress, step_results,
+ * A task's state as task clients know it — `{ state, details: { status, progress, step_results,
  * final_result? } }` — folded from its generation's events. The snapshot after event N is a pure
  * function of events 1..N, so the SSE stream, a WebSocket `task:update` and `GET /v1/tasks/:id`
  * always agree, and a replay from the log rebuilds exactly what a live client saw.

@@ -1,6 +1,6 @@
 /**
  * What a live client may follow: `agent:<id>`, `user:<id>`, `dialog:<id>`, `generation:<id>` (the
- * raw image events) and `task:<id>` (the same generation, as seed-003 task updates). A topic only
+ * raw image events) and `task:<id>` (the same generation, as task updates). A topic only
  * ever matches events of the subscriber's own tenant.
  */
 import type { Prisma } from "../db/generated/client";
