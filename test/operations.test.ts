@@ -168,6 +168,67 @@ describe("cancel", () => {
     }
   });
 
+  test("REST, WebSocket and a Temporal cancel are one cancel: the same end state whichever way it came", async () => {
+    stack.sim.instances.forEach((i) => i.setStepMs(300));
+    const socket = new WebSocket(`${stack.api.replace(/^http/, "ws")}/v1/ws?token=${stack.key}`);
+    const replies: Array<Record<string, unknown>> = [];
+    socket.onmessage = (m) => replies.push(JSON.parse(String(m.data)));
+    await eventually(async () => (replies.some((r) => r.type === "auth:ok") ? true : undefined), "the socket to authenticate");
+    const ways: Record<string, (id: string, workflowId: string) => Promise<void>> = {
+      rest: async (id) => void expect((await stack.request("POST", `/v1/generations/${id}/cancel`)).status).toBe(202),
+      websocket: async (id) => {
+        socket.send(JSON.stringify({ type: "generation:cancel", id }));
+        await eventually(async () => (replies.some((r) => r.type === "generation:cancel" && r.id === id && r.status === "cancelling") ? true : undefined), "the socket's answer");
+      },
+      temporal: async (_, workflowId) => void (await stack.running.temporal.workflow.getHandle(workflowId).cancel()),
+    };
+    try {
+      const ends: Record<string, unknown> = {};
+      for (const [way, cancel] of Object.entries(ways)) {
+        const submittedBefore = submittedAnywhere();
+        const id = await requestPhoto(`one-cancel-${way}`);
+        const g = await eventually(async () => {
+          const r = await row(id);
+          return r.status === "generating" && r.progressPercent > 0 ? r : undefined;
+        }, `the ${way} photo under way`);
+        await cancel(id, g.workflowId);
+        const end = await untilStatus(id, ["cancelled", "completed", "failed"]);
+        const sim = stack.sim.instances[stack.instanceNames.indexOf(g.instance!)]!;
+        const run = await eventually(async () => sim.runs.find((x) => x.promptId === g.requestId && x.outcome), "the GPU run to stop");
+        const handle = stack.running.temporal.workflow.getHandle(g.workflowId);
+        await eventually(async () => ((await handle.describe()).status.name !== "RUNNING" ? true : undefined), "the workflow to close");
+        const described = await handle.describe();
+        ends[way] = {
+          record: end.status,
+          cancelledEvents: (await eventTypes(id))["image:cancelled"],
+          gpu: run!.outcome,
+          workflow: described.status.name,
+          searchStatus: described.searchAttributes.DarkroomStatus,
+          // One prompt went to a GPU for it, and none again after the cancel.
+          promptsSubmitted: submittedAnywhere() - submittedBefore,
+        };
+      }
+      const expected = { record: "cancelled", cancelledEvents: 1, gpu: "interrupted", workflow: "CANCELLED", searchStatus: ["cancelled"], promptsSubmitted: 1 };
+      expect(ends).toEqual({ rest: expected, websocket: expected, temporal: expected });
+
+      // Refusals read the same on both transports: a finished one is "already cancelled", an unknown id is not found.
+      const finishedId = (await stack.db.prisma.generation.findFirstOrThrow({ where: { userId: "one-cancel-rest" } })).id;
+      const rest = await stack.request("POST", `/v1/generations/${finishedId}/cancel`);
+      expect(rest.status).toBe(409);
+      socket.send(JSON.stringify({ type: "generation:cancel", id: finishedId }));
+      socket.send(JSON.stringify({ type: "generation:cancel", id: "no-such-generation" }));
+      const errors = await eventually(async () => {
+        const e = replies.filter((r) => r.type === "error" && r.code === "cancel_failed");
+        return e.length >= 2 ? e : undefined;
+      }, "both refusals on the socket");
+      expect(errors.find((e) => e.id === finishedId)!.message).toBe(rest.body.error.message);
+      expect(errors.find((e) => e.id === "no-such-generation")!.message).toBe('Generation "no-such-generation" was not found');
+    } finally {
+      socket.close();
+      stack.sim.instances.forEach((i) => i.setStepMs(5));
+    }
+  });
+
   test("after completion: 409 for cancel and for retry", async () => {
     const id = await requestPhoto("done-user");
     await untilStatus(id, ["completed"]);
