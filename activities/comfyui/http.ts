@@ -78,26 +78,19 @@ export class ComfyHttp {
 
   /**
    * One attempt, body included, under one timeout; throws TransientComfyError for anything worth
-   * retrying. The timer and the listener on the caller's signal are removed however it ends.
+   * retrying. The caller's cancellation wins over the timeout: it is rethrown as it is.
    */
   async once(path: string, opts: RequestOptions = {}): Promise<ComfyReply> {
     const method = opts.method ?? "GET";
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     if (opts.signal?.aborted) throw opts.signal.reason;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error("timeout"));
-    }, timeoutMs);
-    const onAbort = () => controller.abort(opts.signal?.reason);
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    const timeout = AbortSignal.timeout(timeoutMs);
     let status: number;
     let bytes: Uint8Array;
     try {
       const res = await this.fetchImpl(`${this.baseUrl}${path}`, {
         method,
-        signal: controller.signal,
+        signal: opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout,
         headers: opts.body === undefined ? undefined : { "content-type": "application/json" },
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
       });
@@ -105,12 +98,9 @@ export class ComfyHttp {
       bytes = new Uint8Array(await res.arrayBuffer());
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason;
-      if (timedOut) throw new TransientComfyError(`${method} ${path} timed out after ${timeoutMs} ms`, false);
+      if (timeout.aborted) throw new TransientComfyError(`${method} ${path} timed out after ${timeoutMs} ms`, false);
       const refused = isConnectionRefused(err);
       throw new TransientComfyError(`${method} ${path} failed: ${refused ? "connection refused" : String((err as Error)?.message ?? err)}`, refused);
-    } finally {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener("abort", onAbort);
     }
     const reply = new ComfyReply(this.instanceName, method, path, status, bytes);
     if (status >= 500) throw new TransientComfyError(`${method} ${path} answered ${status}${reply.snippet()}`, false);

@@ -52,25 +52,17 @@ class BudgetExceeded extends Error {
 }
 
 async function askLlm(endpoint: ChatEndpoint, input: ComposeMessageInput, budgetMs: number): Promise<string | null> {
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const budget = AbortSignal.timeout(budgetMs);
   // The abort stops the request; the race makes sure we return on time even if a body read ignores it.
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const reason = new BudgetExceeded(`LLM took longer than ${budgetMs} ms`);
-      controller.abort(reason);
-      reject(reason);
-    }, budgetMs);
-  });
-  try {
-    const answer = await Promise.race([
-      createChatCompletion(endpoint, { messages: buildMessagePrompt(input), maxTokens: MAX_TOKENS, temperature: TEMPERATURE }, controller.signal),
-      deadline,
-    ]);
-    return acceptLlmAnswer(answer.content, answer.finishReason, { language: input.language, personaName: input.persona.name });
-  } finally {
-    clearTimeout(timer);
-  }
+  const deadline = new Promise<never>((_, reject) =>
+    budget.addEventListener("abort", () => reject(new BudgetExceeded(`LLM took longer than ${budgetMs} ms`)), { once: true }),
+  );
+  deadline.catch(() => undefined);
+  const answer = await Promise.race([
+    createChatCompletion(endpoint, { messages: buildMessagePrompt(input), maxTokens: MAX_TOKENS, temperature: TEMPERATURE }, budget),
+    deadline,
+  ]);
+  return acceptLlmAnswer(answer.content, answer.finishReason, { language: input.language, personaName: input.persona.name });
 }
 
 export interface LlmActivities {
