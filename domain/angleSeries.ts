@@ -45,12 +45,8 @@ export interface AngleSeriesLimits {
   hordeHeartbeatTimeoutMs: number;
 }
 
-export interface AngleSeriesInput {
-  sessionId: string;
-  tenantId: string;
-  subject: SeriesSubject;
-  nonce: string;
-  angles: SeriesAngleJob[];
+/** How every angle of a series is made: the same template, size and providers. */
+export interface AngleSettings {
   template?: string;
   width: number;
   height: number;
@@ -58,22 +54,24 @@ export interface AngleSeriesInput {
   /** Tried in order for every angle; already filtered to the configured ones. */
   providers: SeriesProvider[];
   limits: AngleSeriesLimits;
+}
+
+export interface AngleSeriesInput extends AngleSettings {
+  sessionId: string;
+  tenantId: string;
+  subject: SeriesSubject;
+  nonce: string;
+  angles: SeriesAngleJob[];
   consistency?: SeriesConsistency;
 }
 
-export interface AngleImageInput {
+export interface AngleImageInput extends AngleSettings {
   generationId: string;
   tenantId: string;
   sessionId: string;
   angle: string;
   prompt: string;
   seed: number;
-  template?: string;
-  width: number;
-  height: number;
-  negativePrompt: string;
-  providers: SeriesProvider[];
-  limits: AngleSeriesLimits;
   /** Start from this generation's picture (the series' main view) when ComfyUI makes the angle. */
   reference?: { generationId: string };
 }

@@ -3,19 +3,14 @@
  * the background, and an in-character completion message with the image follows.
  */
 import { generationWorkflowId, type FinalStatus, type GenerationRecord } from "./generation";
-import type { ChatMessage, Language, Persona } from "./messages";
+import type { ChatMessage } from "./messages";
 
 export const companionPhotoWorkflowId = (generationId: string) => generationWorkflowId("companion_photo", generationId);
 
-export interface CompanionPhotoInput {
-  generationId: string;
-  tenantId: string;
+export interface CompanionPhotoInput
+  extends Pick<GenerationRecord, "generationId" | "tenantId" | "conversationId" | "description" | "persona" | "language" | "waitingMessage"> {
   agentId: string;
   userId: string;
-  conversationId?: string;
-  description: string;
-  persona: Persona;
-  language: Language;
   /** Path of an API-format ComfyUI template; undefined means the built-in one. */
   template?: string;
   width: number;
@@ -23,8 +18,6 @@ export interface CompanionPhotoInput {
   negativePrompt: string;
   /** Whether an LLM rewrites descriptions into image prompts (else the description is the prompt). */
   llmPrompts?: boolean;
-  /** The waiting message the API already composed and returned (its fast path). */
-  waitingMessage?: { id: string; content: string };
   limits: {
     maxConcurrentPerUser: number;
     generationTimeoutMs: number;

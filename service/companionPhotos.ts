@@ -13,7 +13,7 @@ import type { ChatMessage, Persona } from "../domain/messages";
 import { DarkroomAgent, DarkroomUser } from "../domain/searchAttributes";
 import type { Config } from "../lib/config";
 import { parseImageTags } from "../lib/imageTags";
-import { detectLanguage, normalizeLanguage, type Language } from "../lib/language";
+import { detectLanguage, normalizeLanguage } from "../lib/language";
 import { companionPhoto } from "../workflows/companionPhoto";
 import type { ServiceDeps } from "./deps";
 import { startGeneration } from "./startGeneration";
@@ -23,16 +23,11 @@ const NEGATIVE_PROMPT = "blurry, lowres, deformed, extra fingers, watermark, tex
 /** How long a finished photo stays in the polling answer. */
 const RECENT_MS = 5 * 60_000;
 
-export interface CompanionPhotoRequest {
-  generationId: string;
-  tenantId: string;
-  agentId: string;
-  userId: string;
-  conversationId?: string;
-  description: string;
-  persona: Persona;
-  language: Language;
-}
+/** What a caller decides about a photo; the rest of the workflow input comes from configuration. */
+export type CompanionPhotoRequest = Pick<
+  CompanionPhotoInput,
+  "generationId" | "tenantId" | "agentId" | "userId" | "conversationId" | "description" | "persona" | "language"
+>;
 
 export function companionPhotoInput(config: Config, personas: ServiceDeps["personas"], r: CompanionPhotoRequest): CompanionPhotoInput {
   // A persona id that names a persona file brings its own ComfyUI template (checkpoint, LoRAs, nodes).

@@ -8,6 +8,7 @@ import type { ChatImageRecord } from "../../domain/chatImage";
 import type { PersonaCatalog } from "../personas";
 import { renderTemplate, type TemplateParams } from "../comfyui/template";
 import { eventRow } from "./events";
+import { pendingGenerationRow } from "./generations";
 import { isFinal } from "../../domain/generation";
 
 /** JSON with sorted keys, so the same graph always hashes the same. */
@@ -37,23 +38,13 @@ export async function writeChatImageRecord(db: Prisma.TransactionClient, r: Chat
     skipDuplicates: true,
     data: [
       {
-        id: r.generationId,
-        tenantId: r.tenantId,
-        kind: r.kind,
-        status: "pending",
+        ...pendingGenerationRow(r),
         dialogId: r.dialogId,
         conversationId: r.conversationId,
         messageNumber: r.messageNumber,
-        description: r.description,
-        negativePrompt: r.negativePrompt,
         persona: { ...r.persona, checkpoint: r.checkpoint },
         language: r.language,
         seed: BigInt(r.seed),
-        width: r.width,
-        height: r.height,
-        template: r.template,
-        workflowId: r.workflowId,
-        provider: "comfyui",
       },
     ],
   });
@@ -108,26 +99,10 @@ export function createChatImageRecordActivities(deps: { prisma: PrismaClient; pe
         });
         if (!hit) return { cacheKey, imageIds: null };
         const imageIds: string[] = [];
-        for (const img of hit.images) {
+        for (const { id: _hitId, tenantId: _tenant, generationId: _generation, createdAt: _at, ...stored } of hit.images) {
+          // The same stored files, as this generation's own image rows.
           const id = crypto.randomUUID();
-          await tx.image.create({
-            data: {
-              id,
-              tenantId: g.tenantId,
-              generationId: g.id,
-              outputIndex: img.outputIndex,
-              storageKey: img.storageKey,
-              thumbKey: img.thumbKey,
-              contentType: img.contentType,
-              width: img.width,
-              height: img.height,
-              thumbWidth: img.thumbWidth,
-              thumbHeight: img.thumbHeight,
-              bytes: img.bytes,
-              sha256: img.sha256,
-              seed: img.seed,
-            },
-          });
+          await tx.image.create({ data: { ...stored, id, tenantId: g.tenantId, generationId: g.id } });
           imageIds.push(id);
         }
         await tx.generation.update({ where: { id: g.id }, data: { provider: "cache", instance: null } });

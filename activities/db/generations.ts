@@ -42,6 +42,23 @@ function scopeOf(g: { id: string; tenantId: string; agentId: string | null; user
   return { tenantId: g.tenantId, generationId: g.id, agentId: g.agentId, userId: g.userId, dialogId: g.dialogId };
 }
 
+/** A new generation's row from its first record: pending, to be made on ComfyUI. */
+export function pendingGenerationRow(r: Pick<GenerationRecord, "generationId" | "tenantId" | "kind" | "description" | "template" | "width" | "height" | "negativePrompt" | "workflowId">) {
+  return {
+    id: r.generationId,
+    tenantId: r.tenantId,
+    kind: r.kind,
+    status: "pending" as const,
+    description: r.description,
+    template: r.template,
+    width: r.width,
+    height: r.height,
+    negativePrompt: r.negativePrompt,
+    workflowId: r.workflowId,
+    provider: "comfyui",
+  };
+}
+
 export function createGenerationActivities(deps: GenerationActivityDeps) {
   const { prisma } = deps;
 
@@ -81,6 +98,53 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
     return toChatMessage(await prisma.message.findUniqueOrThrow({ where: { id: g.waitingMessageId } }));
   }
 
+  /**
+   * A final outcome and its chat message (completed with the images, or the apology), with the
+   * matching `image:*` event, written once; returns the message that won.
+   */
+  async function writeOutcome(
+    g: { id: string; tenantId: string; agentId: string | null; userId: string | null; dialogId: string | null; conversationId: string | null },
+    o: {
+      kind: "completed" | "failed";
+      content: string;
+      metadata?: { multimedia: MultimediaItem[] };
+      record: { status: "completed" | "failed" } & Record<string, unknown>;
+      event?: Record<string, unknown>;
+    },
+  ): Promise<ChatMessage> {
+    const messageId = crypto.randomUUID();
+    const written = await writeOnce(
+      g.id,
+      { ...o.record, completedMessageId: messageId, completedAt: new Date(), queuePosition: null, etaSeconds: null },
+      (tx) => [
+        tx.message.create({
+          data: {
+            id: messageId,
+            tenantId: g.tenantId,
+            generationId: g.id,
+            agentId: g.agentId,
+            userId: g.userId,
+            conversationId: g.conversationId,
+            kind: o.kind,
+            content: o.content,
+            ...(o.metadata ? { metadata: o.metadata as object } : {}),
+          },
+        }),
+        tx.event.createMany({
+          data: [
+            eventRow(scopeOf(g), `image:${o.kind}`, {
+              generationId: g.id,
+              runId: currentRunId(),
+              ...o.event,
+              message: { id: messageId, role: "assistant", kind: o.kind, content: o.content, ...(o.metadata ? { metadata: o.metadata } : {}) },
+            }),
+          ],
+        }),
+      ],
+    );
+    return finalMessage(written);
+  }
+
   return {
     /**
      * Records the generation and its in-character waiting message (once), and returns that message.
@@ -105,23 +169,13 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
       const write = prisma.$transaction([
         prisma.generation.create({
           data: {
-            id: input.generationId,
-            tenantId: input.tenantId,
-            kind: input.kind,
-            status: "pending",
+            ...pendingGenerationRow(input),
             agentId: input.agentId,
             userId: input.userId,
             dialogId: input.dialogId,
             conversationId: input.conversationId,
-            description: input.description,
             persona: input.persona as object,
             language: input.language,
-            template: input.template,
-            width: input.width,
-            height: input.height,
-            negativePrompt: input.negativePrompt,
-            workflowId: input.workflowId,
-            provider: "comfyui",
             waitingMessageId: messageId,
           },
         }),
@@ -224,13 +278,7 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
       const { g, persona, language } = await personaOf(input.generationId);
       if (g.completedMessageId) return finalMessage(g.completedMessageId);
       const images = await prisma.image.findMany({ where: { id: { in: input.imageIds } }, orderBy: { outputIndex: "asc" } });
-      const composed = await deps.composeMessage({
-        kind: "completed",
-        persona,
-        description: g.description,
-        language,
-        variantSeed: `${g.id}:completed`,
-      });
+      const composed = await deps.composeMessage({ kind: "completed", persona, description: g.description, language, variantSeed: `${g.id}:completed` });
       const multimedia: MultimediaItem[] = images.map((img) => ({
         type: "image",
         imageId: img.id,
@@ -238,40 +286,12 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
         width: img.width,
         height: img.height,
       }));
-      const messageId = crypto.randomUUID();
-      const written = await writeOnce(g.id, {
-        status: "completed",
-        completedMessageId: messageId,
-        completedAt: new Date(),
-        progressPercent: 100,
-        queuePosition: null,
-        etaSeconds: null,
-        gpuMs: input.gpuMs,
-      }, (tx) => [
-        tx.message.create({
-          data: {
-            id: messageId,
-            tenantId: g.tenantId,
-            generationId: g.id,
-            agentId: g.agentId,
-            userId: g.userId,
-            conversationId: g.conversationId,
-            kind: "completed",
-            content: composed.content,
-            metadata: { multimedia } as object,
-          },
-        }),
-        tx.event.createMany({
-          data: [
-            eventRow(scopeOf(g), "image:completed", {
-              generationId: g.id,
-              runId: currentRunId(),
-              message: { id: messageId, role: "assistant", kind: "completed", content: composed.content, metadata: { multimedia } },
-            }),
-          ],
-        }),
-      ]);
-      return finalMessage(written);
+      return writeOutcome(g, {
+        kind: "completed",
+        content: composed.content,
+        metadata: { multimedia },
+        record: { status: "completed", progressPercent: 100, gpuMs: input.gpuMs },
+      });
     },
 
     /** The in-character apology, written once; the error is kept for the operator. */
@@ -287,39 +307,12 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
         variantSeed: `${g.id}:failed`,
         errorHint: input.error,
       });
-      const messageId = crypto.randomUUID();
-      const written = await writeOnce(g.id, {
-        status: "failed",
-        errorMessage: input.error.slice(0, 2000),
-        completedMessageId: messageId,
-        completedAt: new Date(),
-        queuePosition: null,
-        etaSeconds: null,
-      }, (tx) => [
-        tx.message.create({
-          data: {
-            id: messageId,
-            tenantId: g.tenantId,
-            generationId: g.id,
-            agentId: g.agentId,
-            userId: g.userId,
-            conversationId: g.conversationId,
-            kind: "failed",
-            content: composed.content,
-          },
-        }),
-        tx.event.createMany({
-          data: [
-            eventRow(scopeOf(g), "image:failed", {
-              generationId: g.id,
-              runId: currentRunId(),
-              error: input.error,
-              message: { id: messageId, role: "assistant", kind: "failed", content: composed.content },
-            }),
-          ],
-        }),
-      ]);
-      return finalMessage(written);
+      return writeOutcome(g, {
+        kind: "failed",
+        content: composed.content,
+        record: { status: "failed", errorMessage: input.error.slice(0, 2000) },
+        event: { error: input.error },
+      });
     },
 
     async cancelGeneration(input: { generationId: string }): Promise<void> {

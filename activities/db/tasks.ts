@@ -9,6 +9,7 @@ import type { StepResult, TaskStepPayload } from "../../lib/live/taskState";
 import { FINAL_STATUSES, isFinal, type TaskRecord } from "../../domain/generation";
 import type { TaskImage } from "../../domain/variations";
 import { eventRow, type EventScope } from "./events";
+import { pendingGenerationRow } from "./generations";
 
 
 export type BeginTaskInput = TaskRecord;
@@ -37,18 +38,8 @@ export function createTaskRecords(deps: { prisma: PrismaClient; imageUrls(imageI
         await prisma.$transaction([
           prisma.generation.create({
             data: {
-              id: input.generationId,
-              tenantId: input.tenantId,
-              kind: input.kind,
-              status: "pending",
-              description: input.description,
+              ...pendingGenerationRow(input),
               prompt: input.prompt,
-              negativePrompt: input.negativePrompt,
-              width: input.width,
-              height: input.height,
-              template: input.template,
-              workflowId: input.workflowId,
-              provider: "comfyui",
               inputs: input.inputs as Prisma.InputJsonValue,
               stepResults: [],
             },
