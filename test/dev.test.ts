@@ -159,6 +159,20 @@ describe("./darkroom dev", () => {
     }
   });
 
+  test("SIGTERM while it is still starting stops what had started", async () => {
+    const run = await startDev();
+    try {
+      // The Temporal dev server is up, the rest is still starting: the moment a person gives up.
+      await until("the Temporal dev server", async () => (await portHolder(run.ports.temporal!)) !== undefined || run.child.exitCode !== null, run);
+      expect(run.out()).not.toContain("darkroom dev is running");
+      run.child.kill("SIGTERM");
+      await run.exited;
+      await expectNothingLeft(run);
+    } finally {
+      killGroup(run);
+    }
+  });
+
   test("a broken COMFYUI_DEFAULT_TEMPLATE fails the start and leaves nothing running", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "darkroom-dev-template-"));
     dirs.push(dir);
