@@ -1,16 +1,19 @@
 /**
- * GET /demo — a plain HTML chat page to see the whole thing live: ask the persona for a photo, get
- * the waiting message at once, watch the progress bar over the WebSocket, then the picture.
- * The API key comes from `?key=` or is asked for on the page (and kept in the browser only).
+ * GET /demo — a plain HTML console (no framework, nothing fetched from elsewhere) to try the four
+ * flows live with the public API: the companion chat (waiting message, progress, photo, cancel and
+ * retry), an angle series filling in tile by tile, a persona dialog whose pictures reach the
+ * Telegram simulator, and generic tasks with their SSE frames. The API key comes from `?key=` or is
+ * asked for on the page (and kept in the browser only); `?telegram=` is the URL of the Telegram
+ * simulator `./darkroom dev` started, whose received messages the dialog tab shows.
  */
 import { Elysia } from "elysia";
 
-const PAGE = new URL("./demo/chat.html", import.meta.url);
+const PAGE = new URL("./demo/console.html", import.meta.url);
 
 export function demoRoutes() {
   return new Elysia().get(
     "/demo",
     () => new Response(Bun.file(PAGE), { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" } }),
-    { detail: { summary: "Demo chat page (HTML)", tags: ["Demo"] } },
+    { detail: { summary: "Demo console (HTML): companion chat, angle series, persona dialog, tasks", tags: ["Demo"] } },
   );
 }

@@ -1,49 +1,388 @@
 /**
- * `./darkroom <command>`: the one entry point for people and for production roles.
- *   dev                       everything on embedded defaults, in one process
- *   test [bun test args]      the whole suite
- *   bench                     the benchmarks (JSON summary last)
- *   keys create --tenant N    a new API key
- *   api | worker [--gpu NAME] | simulator   single production roles
+ * `./darkroom <command>`: the one entry point for people and for production roles. Every command
+ * and option is declared once in COMMANDS, which drives both the parsing (node:util parseArgs,
+ * strict: an unknown option is an error, exit code 2) and `--help`.
  */
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawn } from "node:child_process";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { createApiKey, registerApiKey, newApiKey } from "../lib/apiKeys";
 import { loadConfig, type Config } from "../lib/config";
 import { openDatabase } from "../lib/db";
-import { start, type Running } from "./runtime";
+import { start } from "./runtime";
 import { SEARCH_ATTRIBUTES } from "../domain/searchAttributes";
-import { freePort, startDevServer, type DevServer } from "../lib/temporal/devServer";
+import { startDevServer } from "../lib/temporal/devServer";
+import { describeHolder, portHolder } from "./ports";
+import { quietTemporalSdk } from "./quietTemporal";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-function usage(): never {
-  console.error(`usage: ./darkroom <command>
+// ---------------------------------------------------------------------------------------------
+// Commands and options
 
-  dev                         start API, workers, Temporal dev server (Web UI), database and ComfyUI simulator
-  test [args]                 run the test suite (bun test)
-  bench                       run the benchmarks; prints a JSON summary last
-  keys create --tenant NAME   print a new API key for the tenant
-  api                         the HTTP API alone        (needs TEMPORAL_ADDRESS)
-  worker                      the main worker alone     (needs TEMPORAL_ADDRESS)
-  worker --gpu NAME           the worker for one ComfyUI instance's queue
-  simulator                   the ComfyUI simulator alone`);
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+interface Command {
+  /** One line for the command list. */
+  summary: string;
+  /** Usage after `./darkroom <name>`. */
+  usage?: string;
+  options?: Options;
+  /** One line per option, and per positional word where there are any. */
+  help?: Record<string, string>;
+  /** Everything after the command goes to another program (bun test, the benchmarks). */
+  passthrough?: string;
+  run(values: Record<string, string | boolean | undefined>, positionals: string[], rest: string[]): Promise<unknown> | unknown;
+}
+
+const COMMANDS: Record<string, Command> = {
+  dev: {
+    summary: "everything on one machine: API, workers, Temporal dev server + Web UI, database, ComfyUI and Telegram simulators",
+    run: () => dev(),
+  },
+  test: {
+    summary: "run the test suite (bun test); other arguments go to bun test",
+    usage: "[bun test arguments]",
+    passthrough: "e.g. ./darkroom test test/api.test.ts -t 'cancel'",
+    run: async (_v, _p, rest) => {
+      const junit = process.env.DARKROOM_JUNIT;
+      const reporter = junit ? ["--reporter=junit", `--reporter-outfile=${junit}`] : [];
+      // Integration tests talk to real servers whose cold starts alone take seconds.
+      const timeout = rest.some((a) => a.startsWith("--timeout")) ? [] : ["--timeout=180000"];
+      process.exit(await runBun(["test", ...timeout, ...reporter, ...rest]));
+    },
+  },
+  bench: {
+    summary: "run the benchmarks; prints a JSON summary last",
+    usage: "[benchmark arguments]",
+    passthrough: "sizes come from BENCH_* variables (see bench/index.ts)",
+    run: async (_v, _p, rest) => process.exit(await runBun(["bench/index.ts", ...rest])),
+  },
+  keys: {
+    summary: "manage API keys: `keys create --tenant NAME` prints a new key for the tenant",
+    usage: "create --tenant NAME",
+    options: { tenant: { type: "string" } },
+    help: { create: "create a key (the only action)", "--tenant NAME": "the tenant the key belongs to (required)" },
+    run: (values, positionals) => keys(values, positionals),
+  },
+  api: {
+    summary: "the HTTP API alone (needs TEMPORAL_ADDRESS)",
+    run: () => role("api"),
+  },
+  worker: {
+    summary: "the main worker alone, or with --gpu the worker of one ComfyUI instance (needs TEMPORAL_ADDRESS)",
+    usage: "[--gpu NAME]",
+    options: { gpu: { type: "string" } },
+    help: { "--gpu NAME": "poll only comfy.NAME, the queue of the COMFYUI_INSTANCES entry NAME" },
+    run: (values) => role("worker", values.gpu as string | undefined),
+  },
+  simulator: {
+    summary: "the ComfyUI simulator alone (COMFYUI_SIM_* settings)",
+    run: () => import("../simulators/comfyui/main"),
+  },
+};
+
+/** A command used wrongly (missing option or action): exit code 2 with a pointer to --help. */
+class UsageError extends Error {}
+/** Something in the way of starting (a taken port, a bad setting): exit code 1, the message says what to do. */
+class CannotStart extends Error {}
+
+function commandHelp(name: string): string {
+  const c = COMMANDS[name]!;
+  const lines = [`usage: ./darkroom ${name}${c.usage ? " " + c.usage : ""}`, "", `  ${c.summary}`, ""];
+  const rows = Object.entries({ ...c.help, "--help, -h": "show this help" });
+  const width = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) lines.push(`  ${k.padEnd(width)}  ${v}`);
+  if (c.passthrough) lines.push("", `  ${c.passthrough}`);
+  return lines.join("\n");
+}
+
+function mainHelp(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => [`${name}${c.usage ? " " + c.usage : ""}`, c.summary] as const);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return [
+    "usage: ./darkroom <command> [options]",
+    "",
+    "commands:",
+    ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
+    "",
+    "options:",
+    "  --help, -h   show this help; ./darkroom <command> --help shows the command's options",
+    "",
+    "Settings come from environment variables (README, Configuration).",
+  ].join("\n");
+}
+
+function usageError(message: string, command?: string): never {
+  console.error(`darkroom${command ? " " + command : ""}: ${message}`);
+  console.error(`Run ./darkroom ${command ? command + " " : ""}--help for the ${command ? "options" : "commands"}.`);
   process.exit(2);
 }
 
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const value = args[i + 1];
-  if (!value || value.startsWith("--")) {
-    console.error(`${name} needs a value`);
+async function main() {
+  const [name, ...args] = process.argv.slice(2);
+  if (name === undefined) {
+    console.error(mainHelp());
     process.exit(2);
   }
-  return value;
+  if (name === "--help" || name === "-h" || name === "help") {
+    console.log(mainHelp());
+    return;
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) usageError(name.startsWith("-") ? `unknown option ${name}` : `unknown command "${name}"`);
+
+  if (command.passthrough) {
+    if (args[0] === "--help" || args[0] === "-h") return void console.log(commandHelp(name));
+    return command.run({}, [], args);
+  }
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args,
+      options: { ...command.options, help: { type: "boolean", short: "h" } },
+      allowPositionals: name === "keys",
+      strict: true,
+    }) as typeof parsed;
+  } catch (err) {
+    // parseArgs' messages name the option ("Unknown option '--gpuu'"); the hint about -- is noise here.
+    usageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ""), name);
+  }
+  if (parsed.values.help) return void console.log(commandHelp(name));
+  try {
+    await command.run(parsed.values, parsed.positionals, []);
+  } catch (err) {
+    if (err instanceof UsageError) usageError(err.message, name);
+    if (err instanceof CannotStart) {
+      console.error(`darkroom ${name}: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
 }
+
+// ---------------------------------------------------------------------------------------------
+// dev
+
+/** Where the embedded Temporal dev server listens; TEMPORAL_UI_PORT (config) is its Web UI. */
+const TEMPORAL_PORT_DEFAULT = 7233;
+/** The Telegram Bot API simulator `dev` starts when no TELEGRAM_BOT_TOKEN is configured. */
+const TELEGRAM_SIM_PORT_DEFAULT = 8081;
+const TELEGRAM_SIM_TOKEN = "dev-bot-token";
+
+function intEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new CannotStart(`${name} must be a port number, got "${raw}"`);
+  return n;
+}
+
+/** Undo what has started so far, newest first. Anything added after closing is undone at once. */
+class Cleanup {
+  private stops: Array<{ what: string; stop: () => Promise<unknown> }> = [];
+  private closed = false;
+
+  async add(what: string, stop: () => Promise<unknown>) {
+    if (this.closed) await stop().catch(() => {});
+    else this.stops.unshift({ what, stop });
+  }
+
+  get isClosed() {
+    return this.closed;
+  }
+
+  async run() {
+    this.closed = true;
+    const stops = this.stops.splice(0);
+    for (const { what, stop } of stops) {
+      await stop().catch((err) => console.error(`darkroom: stopping the ${what} failed: ${(err as Error).message}`));
+    }
+    killOwnChildren();
+  }
+}
+
+/**
+ * The last line of defence: child processes (the Temporal dev server) still alive after their
+ * orderly stop are killed, so no `./darkroom dev` leaves a server holding its ports.
+ */
+function killOwnChildren() {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return;
+  }
+  for (const pid of entries) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      // pid (comm) state ppid ...; comm may contain spaces and parentheses.
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === process.pid) process.kill(Number(pid), "SIGKILL");
+    } catch {}
+  }
+}
+
+async function checkPorts(wanted: Array<{ port: number; what: string; setting: string }>) {
+  const problems: string[] = [];
+  for (const { port, what, setting } of wanted) {
+    const holder = await portHolder(port);
+    if (holder) problems.push(`port ${port} (${what}) is in use by ${describeHolder(holder)}: stop it, or set ${setting} to another port`);
+  }
+  if (problems.length) throw new CannotStart(problems.join("\n  "));
+}
+
+async function dev() {
+  const config = loadConfig();
+  const cleanup = new Cleanup();
+  let starting = true;
+  let signalled = false;
+  const onSignal = async () => {
+    if (signalled) {
+      killOwnChildren();
+      process.exit(130);
+    }
+    signalled = true;
+    console.error("\ndarkroom: stopping ...");
+    // During start the step under way finishes (or fails) and its own stop runs at once.
+    await cleanup.run();
+    process.exit(starting ? 130 : 0);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
+
+  try {
+    await devStart(config, cleanup);
+    starting = false;
+  } catch (err) {
+    await cleanup.run();
+    if (signalled) return; // the signal handler exits
+    console.error(`darkroom dev: could not start:\n  ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+}
+
+async function devStart(config: Config, cleanup: Cleanup) {
+  const startsTemporal = !config.temporal.address;
+  const startsComfy = config.comfy.instances.length === 0;
+  const startsTelegram = !config.telegram.botToken;
+  const temporalPort = intEnv("TEMPORAL_PORT", TEMPORAL_PORT_DEFAULT);
+  const telegramPort = intEnv("TELEGRAM_SIM_PORT", TELEGRAM_SIM_PORT_DEFAULT);
+
+  // Every port first, before anything starts: a clear refusal instead of a half-started stack.
+  await checkPorts([
+    { port: config.port, what: "the API", setting: "PORT" },
+    ...(startsTemporal
+      ? [
+          { port: temporalPort, what: "the Temporal dev server", setting: "TEMPORAL_PORT (or TEMPORAL_ADDRESS for a running server)" },
+          { port: config.temporal.uiPort, what: "the Temporal Web UI", setting: "TEMPORAL_UI_PORT" },
+        ]
+      : []),
+    ...(startsComfy
+      ? Array.from({ length: config.simulator.instances }, (_, i) => ({
+          port: config.simulator.port + i,
+          what: `ComfyUI simulator gpu${i}`,
+          setting: "COMFYUI_SIM_PORT",
+        }))
+      : []),
+    ...(startsTelegram ? [{ port: telegramPort, what: "the Telegram simulator", setting: "TELEGRAM_SIM_PORT" }] : []),
+  ]);
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  quietTemporalSdk();
+
+  let temporalUi: string | undefined;
+  if (startsTemporal) {
+    const temporal = await startDevServer({
+      cliPath: config.temporal.cliPath,
+      dbFile: path.join(config.dataDir, "temporal.sqlite"),
+      port: temporalPort,
+      uiPort: config.temporal.uiPort,
+      namespace: config.temporal.namespace,
+      searchAttributes: SEARCH_ATTRIBUTES,
+    });
+    await cleanup.add("Temporal dev server", temporal.stop);
+    config.temporal.address = temporal.address;
+    temporalUi = temporal.uiUrl;
+  }
+  if (cleanup.isClosed) return;
+
+  let comfySimulator: string[] = [];
+  if (startsComfy) {
+    const { startComfySimulator } = await import("../simulators/comfyui");
+    const sim = await startComfySimulator({
+      instances: config.simulator.instances,
+      basePort: config.simulator.port,
+      host: config.simulator.host,
+      steps: config.simulator.steps,
+      stepMs: config.simulator.stepMs,
+      outputDir: path.join(config.dataDir, "simulator"),
+    });
+    await cleanup.add("ComfyUI simulator", sim.stop);
+    config.comfy.instances = sim.instances.map((i, n) => ({ name: `gpu${n}`, url: i.url, concurrency: 4 }));
+    comfySimulator = config.comfy.instances.map((i) => `${i.name} ${i.url}`);
+  }
+
+  let telegramSimulator: string | undefined;
+  if (startsTelegram) {
+    const { startTelegramSimulator } = await import("../simulators/telegram");
+    const tg = await startTelegramSimulator({ token: TELEGRAM_SIM_TOKEN, port: telegramPort });
+    await cleanup.add("Telegram simulator", tg.stop);
+    config.telegram = { apiUrl: tg.url, botToken: TELEGRAM_SIM_TOKEN };
+    telegramSimulator = tg.url;
+  }
+  if (cleanup.isClosed) return;
+
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await cleanup.add("database", () => db.close());
+  let key = config.apiKeys[0]?.key;
+  if (!key) {
+    const keyFile = path.join(config.dataDir, "dev-api-key");
+    key = fs.existsSync(keyFile) ? fs.readFileSync(keyFile, "utf8").trim() : newApiKey();
+    fs.writeFileSync(keyFile, key, { mode: 0o600 });
+    await registerApiKey(db.prisma, "dev", key);
+  }
+  if (cleanup.isClosed) return;
+
+  const running = await start(config, { api: true, worker: true, gpu: config.comfy.instances.map((i) => i.name) }, { db, temporalAddress: config.temporal.address });
+  await cleanup.add("API and workers", running.stop);
+  if (cleanup.isClosed) return;
+
+  const api = config.publicUrl;
+  const demo = `${api}/demo?key=${encodeURIComponent(key)}${telegramSimulator ? `&telegram=${encodeURIComponent(telegramSimulator)}` : ""}`;
+  const auth = `-H 'authorization: Bearer ${key}'`;
+  const rows: Array<[string, string]> = [
+    ["API", api],
+    ["OpenAPI docs", `${api}/openapi`],
+    ["Demo console", demo],
+    ["Temporal Web UI", temporalUi ?? `(external Temporal at ${config.temporal.address})`],
+    ["ComfyUI", comfySimulator.length ? `simulator: ${comfySimulator.join(", ")}` : config.comfy.instances.map((i) => `${i.name} ${i.url}`).join(", ")],
+    [
+      "Telegram",
+      telegramSimulator
+        ? `simulator ${telegramSimulator} (bot token ${TELEGRAM_SIM_TOKEN}; what it received: ${telegramSimulator}/received)`
+        : `${config.telegram.apiUrl} (TELEGRAM_BOT_TOKEN)`,
+    ],
+    ["Database", db.kind === "pglite" ? `embedded PGlite in ${path.join(config.dataDir, "pglite")}` : "PostgreSQL (DATABASE_URL)"],
+    ["API key", key],
+  ];
+  console.log(`
+darkroom dev is running (data in ${config.dataDir}; Ctrl-C stops everything)
+
+${rows.map(([k, v]) => `  ${k.padEnd(16)} ${v}`).join("\n")}
+
+Try it: a companion photo, then read its generation
+  GEN=$(curl -s ${api}/v1/agents/sofia/replies ${auth} -H 'content-type: application/json' \\
+    -d '{"userId":"u1","text":"¡Dale! [IMAGE: selfie mía en la playa al atardecer]","persona":{"name":"Sofia","personality":"alegre y divertida"}}' \\
+    | sed -n 's/.*"generations":\\[{"id":"\\([^"]*\\)".*/\\1/p')
+  curl -s ${api}/v1/generations/$GEN ${auth}
+`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Production roles, keys, bun
 
 function stopOnSignals(stop: () => Promise<void>) {
   let stopping = false;
@@ -58,102 +397,10 @@ function stopOnSignals(stop: () => Promise<void>) {
   process.on("SIGTERM", handler);
 }
 
-function requireTemporal(config: Config, role: string) {
-  if (!config.temporal.address) {
-    console.error(`./darkroom ${role} needs TEMPORAL_ADDRESS (host:port of a Temporal frontend); ./darkroom dev starts one for you.`);
-    process.exit(2);
-  }
-}
-
-async function dev() {
+async function role(kind: "api" | "worker", gpu?: string) {
   const config = loadConfig();
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  const stoppers: Array<() => Promise<void>> = [];
-
-  let temporal: DevServer | undefined;
-  if (!config.temporal.address) {
-    const port = (await portIsFree(7233)) ? 7233 : await freePort();
-    const uiPort = (await portIsFree(config.temporal.uiPort)) ? config.temporal.uiPort : await freePort();
-    temporal = await startDevServer({
-      cliPath: config.temporal.cliPath,
-      dbFile: path.join(config.dataDir, "temporal.sqlite"),
-      port,
-      uiPort,
-      namespace: config.temporal.namespace,
-      searchAttributes: SEARCH_ATTRIBUTES,
-    });
-    config.temporal.address = temporal.address;
-    stoppers.push(temporal.stop);
-  }
-
-  let simulatorUrls: string[] = [];
-  if (config.comfy.instances.length === 0) {
-    const { startComfySimulator } = await import("../simulators/comfyui");
-    type SimInstance = { url: string };
-    const sim = await startComfySimulator({
-      instances: config.simulator.instances,
-      basePort: config.simulator.port,
-      steps: config.simulator.steps,
-      stepMs: config.simulator.stepMs,
-      outputDir: path.join(config.dataDir, "simulator"),
-    });
-    config.comfy.instances = sim.instances.map((i: SimInstance, n: number) => ({ name: `gpu${n}`, url: i.url, concurrency: 4 }));
-    simulatorUrls = sim.instances.map((i: SimInstance) => i.url);
-    stoppers.unshift(() => sim.stop());
-  }
-
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  let devKey: string | undefined;
-  if (config.apiKeys.length === 0) {
-    const keyFile = path.join(config.dataDir, "dev-api-key");
-    devKey = fs.existsSync(keyFile) ? fs.readFileSync(keyFile, "utf8").trim() : newApiKey();
-    fs.writeFileSync(keyFile, devKey, { mode: 0o600 });
-    await registerApiKey(db.prisma, "dev", devKey);
-  }
-
-  const running: Running = await start(
-    config,
-    { api: true, worker: true, gpu: config.comfy.instances.map((i) => i.name) },
-    { db, temporalAddress: config.temporal.address },
-  );
-  stoppers.unshift(async () => {
-    await running.stop();
-    await db.close();
-  });
-  stopOnSignals(async () => {
-    for (const stop of stoppers) await stop().catch((err) => console.error(err));
-  });
-
-  const key = devKey ?? config.apiKeys[0]?.key;
-  console.log(`
-darkroom is running (data in ${config.dataDir})
-
-  API              ${config.publicUrl}
-  OpenAPI docs     ${config.publicUrl}/openapi
-  Temporal Web UI  ${temporal?.uiUrl ?? `(external Temporal at ${config.temporal.address})`}
-  Database         ${db.kind === "pglite" ? `embedded PGlite in ${path.join(config.dataDir, "pglite")}` : "PostgreSQL (DATABASE_URL)"}
-  ComfyUI          ${simulatorUrls.length ? `simulator: ${simulatorUrls.join(", ")}` : config.comfy.instances.map((i) => `${i.name}=${i.url}`).join(", ")}
-  API key          ${key}
-
-Try it:
-  curl -s ${config.publicUrl}/v1/agents/sofia/replies -H 'authorization: Bearer ${key}' -H 'content-type: application/json' \\
-    -d '{"userId":"u1","text":"¡Dale! [IMAGE: selfie mía en la playa al atardecer]","persona":{"name":"Sofia","personality":"alegre y divertida"}}'
-  curl -s '${config.publicUrl}/v1/agents/sofia/pending-images?userId=u1' -H 'authorization: Bearer ${key}'
-`);
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once("error", () => resolve(false));
-    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
-  });
-}
-
-async function role(kind: "api" | "worker", args: string[]) {
-  const config = loadConfig();
-  requireTemporal(config, kind);
-  const gpu = flag(args, "--gpu");
+  if (!config.temporal.address) throw new CannotStart(`needs TEMPORAL_ADDRESS (host:port of a Temporal frontend); ./darkroom dev starts one for you.`);
+  if (kind === "worker") quietTemporalSdk();
   const running = await start(config, kind === "api" ? { api: true } : gpu ? { gpu: [gpu] } : { worker: true });
   stopOnSignals(running.stop);
   console.log(
@@ -161,10 +408,12 @@ async function role(kind: "api" | "worker", args: string[]) {
   );
 }
 
-async function keys(args: string[]) {
-  if (args[0] !== "create") usage();
-  const tenant = flag(args, "--tenant");
-  if (!tenant) usage();
+async function keys(values: Record<string, string | boolean | undefined>, positionals: string[]) {
+  if (positionals.length !== 1 || positionals[0] !== "create") {
+    throw new UsageError(positionals.length ? `unknown action "${positionals.join(" ")}" (known: create)` : "missing action (known: create)");
+  }
+  const tenant = values.tenant as string | undefined;
+  if (!tenant) throw new UsageError("create needs --tenant NAME");
   const config = loadConfig();
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
@@ -179,33 +428,6 @@ function runBun(args: string[]): Promise<number> {
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: "inherit" });
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
-}
-
-async function main() {
-  const [command, ...args] = process.argv.slice(2);
-  switch (command) {
-    case "dev":
-      return dev();
-    case "test": {
-      const junit = process.env.DARKROOM_JUNIT;
-      const reporter = junit ? ["--reporter=junit", `--reporter-outfile=${junit}`] : [];
-      // Integration tests talk to real servers whose cold starts alone take seconds.
-      const timeout = args.some((a) => a.startsWith("--timeout")) ? [] : ["--timeout=180000"];
-      process.exit(await runBun(["test", ...timeout, ...reporter, ...args]));
-    }
-    case "bench":
-      process.exit(await runBun(["bench/index.ts", ...args]));
-    case "keys":
-      return keys(args);
-    case "api":
-    case "worker":
-      return role(command, args);
-    case "simulator":
-      await import("../simulators/comfyui/main");
-      return;
-    default:
-      usage();
-  }
 }
 
 main().catch((err) => {

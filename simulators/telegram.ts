@@ -3,6 +3,10 @@
  * answering like the real API (`{ ok, result }` or `{ ok: false, error_code, description }`).
  * It records what each chat received and can be told to rate-limit (429 with retry_after), to
  * not know a chat (400 chat not found), or to be down (connection refused, same port when back).
+ *
+ * What it received can be read back over HTTP (`GET /received`, `GET /received/photos/<messageId>`,
+ * CORS open) so the dev demo page can show the persona dialog's Telegram side. Only this stand-in
+ * has those routes; the real Bot API is never asked for them.
  */
 import type { Server } from "bun";
 
@@ -73,8 +77,37 @@ export async function startTelegramSimulator(opts: { token: string; port?: numbe
   const fail = (status: number, description: string, extra: Record<string, unknown> = {}) =>
     answer(status, { ok: false, error_code: status, description, ...extra });
 
+  const cors = { "access-control-allow-origin": "*", "cache-control": "no-store" };
+
+  /** `GET /received[?chatId=]`: photos (as URLs of this server) and messages, oldest first. */
+  function received(url: URL): Response {
+    const chatId = url.searchParams.get("chatId") ?? undefined;
+    const mine = <T extends { chatId: string }>(xs: T[]) => xs.filter((x) => chatId === undefined || x.chatId === chatId);
+    return Response.json(
+      {
+        photos: mine(sim.photos).map((p) => ({
+          chatId: p.chatId,
+          messageId: p.messageId,
+          caption: p.caption,
+          contentType: p.contentType,
+          url: `${sim.url}/received/photos/${p.messageId}`,
+        })),
+        messages: mine(sim.messages).map((m) => ({ chatId: m.chatId, messageId: m.messageId, text: m.text })),
+      },
+      { headers: cors },
+    );
+  }
+
   async function handle(req: Request): Promise<Response> {
-    const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(new URL(req.url).pathname);
+    const url = new URL(req.url);
+    if (req.method === "GET" && url.pathname === "/received") return received(url);
+    const photoRoute = /^\/received\/photos\/(\d+)$/.exec(url.pathname);
+    if (req.method === "GET" && photoRoute) {
+      const photo = sim.photos.find((p) => p.messageId === Number(photoRoute[1]));
+      if (!photo) return new Response("no such photo", { status: 404, headers: cors });
+      return new Response(photo.bytes.slice().buffer as ArrayBuffer, { headers: { ...cors, "content-type": photo.contentType || "image/jpeg" } });
+    }
+    const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
     if (!m) return fail(404, "Not Found");
     const [, token, method] = m;
     const record = (status: number, chatId?: string) => sim.calls.push({ method: method!, chatId, status });
