@@ -21,6 +21,7 @@ export async function startComfySimulator(opts: ComfySimulatorOptions): Promise<
         steps: opts.steps,
         stepMs: opts.stepMs,
         historyDelayMs: opts.historyDelayMs ?? 10,
+        jobsApi: opts.jobsApi ?? false,
       });
       await instance.up();
       instances.push(instance);
