@@ -503,6 +503,10 @@ async function runNode(nodeId: string, prompt: PromptGraph, values: Map<string, 
     case "ImageBlur":
     case "ImageSharpen": {
       const image = linked("image", "image");
+      // Pixel filters take real time on the CPU (about a second each at 1024² upstream) and, having
+      // no progress hook, only notice an interrupt when the next node starts.
+      await sleep(run.hooks.stepMs());
+      run.checkAlive();
       const picture: PictureSpec = { ...image.picture, positive: `${image.picture.positive}\u0000${node.class_type}:${JSON.stringify(raw.seed ?? raw.sigma ?? "")}` };
       values.set(nodeId, [{ ...image, picture }]);
       return undefined;
