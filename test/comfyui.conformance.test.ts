@@ -363,6 +363,29 @@ describe("addressing", () => {
     observer.close();
   });
 
+  test("sampler prompts with no client_id: progress, progress_state and event 1 previews reach every socket, and so does execution_interrupted", async () => {
+    const comfy = await freshComfy();
+    const rec = fixture("no-client-id-sampler");
+    const plain = await RecordingSocket.open(comfy.url, "conformance-observer");
+    const flagged = await RecordingSocket.open(comfy.url, "conformance-flagged", { featureFlags: true });
+    const first = (await submit(comfy, { prompt: rec.graph })).body.prompt_id as string;
+    while (!(await getJson(`${comfy.url}/history/${first}`))[first]) await Bun.sleep(10);
+    comfy.setStepMs(300);
+    const second = (await submit(comfy, { prompt: rec.interrupted_graph })).body.prompt_id as string;
+    await plain.waitFor((f) => isJson(f) && f.type === "progress_state" && f.data.prompt_id === second);
+    await postJson(`${comfy.url}/interrupt`, { prompt_id: second });
+    while (!(await getJson(`${comfy.url}/history/${second}`))[second]) await Bun.sleep(10);
+    const names = { [first]: "<prompt>", [second]: "<prompt:interrupted>", "conformance-observer": "<observer>", "conformance-flagged": "<observer:flags>" };
+    for (const [socket, expected] of [
+      [plain, rec.observer_messages],
+      [flagged, rec.flagged_observer_messages],
+    ] as Array<[RecordingSocket, Json[]]>) {
+      await socket.waitFor(() => queueRemaining(socket.frames).length === queueRemaining(recorded(expected)).length);
+      expect(comparable(normalise(socket.frames, names))).toEqual(comparable(normalise(recorded(expected), {})));
+      socket.close();
+    }
+  });
+
   test("a second socket with the same clientId, opened before the first closed, hears nothing once the first closes", async () => {
     const comfy = await freshComfy();
     const rec = fixture("reconnect-same-client-id");

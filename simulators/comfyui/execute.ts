@@ -519,6 +519,14 @@ async function runNode(nodeId: string, prompt: PromptGraph, values: Map<string, 
       const value = isLink(link) ? values.get(String(link[0]))?.[Number(link[1])] : undefined;
       return { text: [value?.kind === "text" ? value.text : JSON.stringify(value ?? null)] };
     }
+    case "SaveLatent": {
+      // The latent itself is a safetensors file upstream; here a stand-in that names what made it.
+      const latent = linked("samples", "latent");
+      const target = run.hooks.folders.savePath(String(raw.filename_prefix ?? "latents/ComfyUI"));
+      const file = `${target.filename}_${String(target.counter).padStart(5, "0")}_.latent`;
+      await Bun.write(path.join(target.folder, file), JSON.stringify({ latent_format_version_0: [latent.width / 8, latent.height / 8], picture: latent.picture ?? null }));
+      return { latents: [{ filename: file, subfolder: target.subfolder, type: "output" }] };
+    }
     case "SaveImage":
       return { images: await saveImages(linked("images", "image"), String(raw.filename_prefix ?? "ComfyUI"), prompt, run, "output") };
     case "PreviewImage": {

@@ -1299,4 +1299,42 @@ export const OBJECT_INFO_0_3_64: Record<string, ObjectInfoEntry> = {
     "category": "utils",
     "output_node": true
   },
+  SaveLatent: {
+    "input": {
+      "required": {
+        "samples": [
+          "LATENT"
+        ],
+        "filename_prefix": [
+          "STRING",
+          {
+            "default": "latents/ComfyUI"
+          }
+        ]
+      },
+      "hidden": {
+        "prompt": "PROMPT",
+        "extra_pnginfo": "EXTRA_PNGINFO"
+      }
+    },
+    "input_order": {
+      "required": [
+        "samples",
+        "filename_prefix"
+      ],
+      "hidden": [
+        "prompt",
+        "extra_pnginfo"
+      ]
+    },
+    "output": [],
+    "output_is_list": [],
+    "output_name": [],
+    "name": "SaveLatent",
+    "display_name": "SaveLatent",
+    "description": "",
+    "python_module": "nodes",
+    "category": "_for_testing",
+    "output_node": true
+  },
 };

@@ -96,8 +96,8 @@ export interface ImageRef {
   type: "output" | "temp" | "input";
 }
 
-/** What an output node shows: images (SaveImage, PreviewImage) or text (PreviewAny). */
-export type NodeUiOutput = { images: ImageRef[] } | { text: string[] };
+/** What an output node shows: images (SaveImage, PreviewImage), latents (SaveLatent) or text (PreviewAny). */
+export type NodeUiOutput = { images: ImageRef[] } | { latents: ImageRef[] } | { text: string[] };
 
 export type StatusMessage = [string, Record<string, unknown>];
 
