@@ -386,6 +386,18 @@ describe("addressing", () => {
     }
   });
 
+  test("a socket without clientId gets a made-up sid in its greeting, and prompts submitted with that sid reach it", async () => {
+    const comfy = await freshComfy();
+    const rec = fixture("socket-without-client-id");
+    const socket = await RecordingSocket.open(comfy.url);
+    const sid = (socket.frames[0] as Json).data.sid as string;
+    expect(sid).toMatch(new RegExp(rec.sid_pattern));
+    const submitted = await submit(comfy, { prompt: rec.graph, client_id: sid });
+    await socket.finished(submitted.body.prompt_id);
+    expect(normalise(socket.frames, { [sid]: "<sid>", [submitted.body.prompt_id]: "<prompt>" })).toEqual(normalise(recorded(rec.messages), {}));
+    socket.close();
+  });
+
   test("a second socket with the same clientId, opened before the first closed, hears nothing once the first closes", async () => {
     const comfy = await freshComfy();
     const rec = fixture("reconnect-same-client-id");
