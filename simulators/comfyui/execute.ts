@@ -363,8 +363,9 @@ function pickFailingNode(prompt: PromptGraph, candidates: string[], failure: Inj
 }
 
 /**
- * execution.py formats current_inputs as a list of values per input, hidden inputs included: links
- * as the str() of what they carried (a tensor's repr upstream), `prompt` as a Python dict repr.
+ * execution.py formats current_inputs as a list of values per input, hidden inputs included. Upstream
+ * shows a link as the str() of what it carried (a tensor's repr) and `prompt` as a Python dict repr;
+ * here a link is named and the prompt is JSON, which keeps the keys clients can rely on.
  */
 function describeInputs(prompt: PromptGraph, nodeId: string, extraData: Record<string, unknown>): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
