@@ -162,14 +162,21 @@ describe("with the job API", () => {
     socket.close();
   });
 
-  test("cancel dequeues a pending job, interrupts a running one, and is a no-op for finished or unknown ids", async () => {
+  test("cancel, one id or a batch, dequeues a pending job, interrupts a running one, and is a no-op for finished or unknown ids", async () => {
     const comfy = await comfyWith(true);
     const socket = await RecordingSocket.open(comfy.url, CLIENT);
     comfy.setStepMs(60);
     const running = await submit(comfy, chainGraph());
     const pending = await submit(comfy, saveGraph("never"));
     await socket.waitFor((f) => isJson(f) && f.type === "executing" && f.data.prompt_id === running);
-    expect(await cancel(comfy, pending)).toBe(true);
+    const batch = async (body: unknown) => {
+      const res = await postJson(`${comfy.url}/api/jobs/cancel`, body);
+      return { status: res.status, body: await res.json() };
+    };
+    // The batch form checks every id before cancelling any.
+    expect(await batch({ job_ids: [pending, "not-a-uuid"] })).toEqual({ status: 400, body: { error: "job_ids contains invalid id(s)", invalid_ids: ["not-a-uuid"] } });
+    expect(await batch({ job_ids: "all" })).toEqual({ status: 400, body: { error: "job_ids must be a list" } });
+    expect(await batch({ job_ids: [pending, crypto.randomUUID()] })).toEqual({ status: 200, body: { cancelled: true } });
     expect(await cancel(comfy, running)).toBe(true);
     await socket.finished(running);
     comfy.setStepMs(5);
@@ -177,6 +184,7 @@ describe("with the job API", () => {
     expect(await cancel(comfy, "not-a-job")).toBe(false);
     expect(comfy.runs.some((r) => r.promptId === pending)).toBe(false);
     expect(socket.json().some((f) => f.type === "execution_interrupted" && f.data.prompt_id === running)).toBe(true);
+    expect(await batch({ job_ids: [running, pending] })).toEqual({ status: 200, body: { cancelled: false } });
     // An interrupted prompt is "cancelled" in the job API (history's status_str says only "error").
     expect((await get(comfy, `/api/jobs/${running}`)).body.status).toBe("cancelled");
     expect((await get(comfy, `/api/jobs/${pending}`)).status).toBe(404);

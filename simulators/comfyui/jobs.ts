@@ -1,7 +1,7 @@
 /**
  * The job API that upstream ComfyUI added after 0.3.64 (comfy_execution/jobs.py and its routes):
- * one list and one lookup over the queue and the history, and a state-agnostic cancel. Served only
- * when an instance is configured for it; 0.3.64 answers 404 to the reads and 405 to the cancel.
+ * one list and one lookup over the queue and the history (the cancels live with the routes). Served
+ * only when an instance is configured for it; 0.3.64 answers 404 to the reads and 405 to the cancels.
  */
 import type { HistoryEntry, QueueItem } from "./types";
 

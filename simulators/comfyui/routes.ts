@@ -265,6 +265,7 @@ const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
 /** Upstream serves these only under /api, and only in builds newer than 0.3.64. */
 const jobRoutes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
   { method: "GET", pattern: /^\/api\/jobs$/, handler: (_r, url, _p, ctx) => listJobs(url.searchParams, jobSources(ctx)) },
+  { method: "POST", pattern: /^\/api\/jobs\/cancel$/, handler: (req, _u, _p, ctx) => cancelJobs(req, ctx) },
   { method: "GET", pattern: /^\/api\/jobs\/([^/]+)$/, handler: (_r, _u, params, ctx) => jobById(decodeURIComponent(params[0] ?? ""), jobSources(ctx)) },
   {
     method: "POST",
@@ -273,6 +274,26 @@ const jobRoutes: Array<{ method: string; pattern: RegExp; handler: Handler }> = 
     handler: (_r, _u, params, ctx) => Response.json({ cancelled: ctx.process.cancel(decodeURIComponent(params[0] ?? "")) }),
   },
 ];
+
+/** Job ids are canonical lowercase UUIDs in builds with the job API. */
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** POST /api/jobs/cancel {job_ids}: every id checked first, then each running or pending one cancelled. */
+async function cancelJobs(req: Request, ctx: RouteContext): Promise<Response> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await req.text());
+  } catch {
+    return Response.json({ error: "Request body must be valid JSON" }, { status: 400 });
+  }
+  const ids = isObject(body) ? body.job_ids : undefined;
+  if (!Array.isArray(ids)) return Response.json({ error: "job_ids must be a list" }, { status: 400 });
+  const invalid = ids.filter((id) => typeof id !== "string" || !JOB_ID.test(id)).map((id) => (typeof id === "string" ? id : JSON.stringify(id)));
+  if (invalid.length > 0) return Response.json({ error: "job_ids contains invalid id(s)", invalid_ids: invalid }, { status: 400 });
+  let cancelled = false;
+  for (const id of ids as string[]) if (ctx.process.cancel(id)) cancelled = true;
+  return Response.json({ cancelled });
+}
 
 function jobSources(ctx: RouteContext): JobSources {
   const { queue_running, queue_pending } = ctx.process.queue.snapshot();
