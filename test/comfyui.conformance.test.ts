@@ -231,7 +231,8 @@ describe("interrupting and deleting", () => {
     const comfy = await freshComfy();
     const rec = fixture("interrupt-and-delete");
     await primeCache(comfy, { "1": rec.graphs.A["1"], "2": { class_type: "SaveImage", inputs: { images: ["1", 0], filename_prefix: "primer" } } }, () => {});
-    comfy.setStepMs(120);
+    // Slow enough that every request below lands while A is still running, however loaded the machine.
+    comfy.setStepMs(250);
     const client = await RecordingSocket.open(comfy.url, CLIENT);
     const observer = await RecordingSocket.open(comfy.url, "conformance-observer");
     const a = await submit(comfy, { prompt: rec.graphs.A, client_id: CLIENT });
@@ -370,7 +371,8 @@ describe("addressing", () => {
     const flagged = await RecordingSocket.open(comfy.url, "conformance-flagged", { featureFlags: true });
     const first = (await submit(comfy, { prompt: rec.graph })).body.prompt_id as string;
     while (!(await getJson(`${comfy.url}/history/${first}`))[first]) await Bun.sleep(10);
-    comfy.setStepMs(300);
+    // The recording's interrupt landed before the sampler's first step; a long step keeps it so here.
+    comfy.setStepMs(1000);
     const second = (await submit(comfy, { prompt: rec.interrupted_graph })).body.prompt_id as string;
     await plain.waitFor((f) => isJson(f) && f.type === "progress_state" && f.data.prompt_id === second);
     await postJson(`${comfy.url}/interrupt`, { prompt_id: second });
@@ -407,7 +409,9 @@ describe("addressing", () => {
     expect(normalise(old.frames[0], { [CLIENT]: "<client>" })).toEqual(rec.old_socket_greeting);
     old.close();
     await old.closed;
-    // The server handles the close before it answers the handshake's close frame.
+    // A connection opened after the close has been answered is handled after it, so by its greeting
+    // the server has dropped the sid.
+    (await RecordingSocket.open(comfy.url, "conformance-latecomer")).close();
     const submitted = await submit(comfy, { prompt: fixture("success-model-free").graph, client_id: CLIENT });
     expect(submitted.status).toBe(rec.submit.status);
     while (!(await getJson(`${comfy.url}/history/${submitted.body.prompt_id}`))[submitted.body.prompt_id]) await Bun.sleep(10);
