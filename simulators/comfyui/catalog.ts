@@ -1,21 +1,19 @@
 /**
- * The node classes the simulated ComfyUI knows, described the way ComfyUI's nodes.py declares them,
- * so `/object_info` and prompt validation read from one source.
+ * The node classes the simulated ComfyUI knows, read from ComfyUI 0.3.64's own `/object_info`
+ * answers, so `/object_info`, prompt validation and execution agree with upstream and each other.
  */
+import { OBJECT_INFO_0_3_64, type InputSpec, type ObjectInfoEntry } from "./object-info";
 
-/** `["INT", { min, max }]` for primitives and links, `[["a", "b"], {}]` for combos. */
-export type InputSpec = [string | string[], Record<string, unknown>?];
+export type { InputSpec } from "./object-info";
 
 export interface NodeClass {
   required: Record<string, InputSpec>;
   optional?: Record<string, InputSpec>;
   hidden?: Record<string, string>;
   outputs: string[];
-  outputNames?: string[];
   outputNode: boolean;
-  displayName: string;
-  category: string;
-  description: string;
+  /** The class's `/object_info` entry, lists filled in. */
+  info: ObjectInfoEntry;
 }
 
 export const CHECKPOINTS = [
@@ -27,168 +25,43 @@ export const CHECKPOINTS = [
 
 export const LORAS = ["add_detail.safetensors", "film_grain_sdxl.safetensors", "pixel_art_xl.safetensors"];
 
-export const SAMPLERS = [
-  "euler", "euler_cfg_pp", "euler_ancestral", "euler_ancestral_cfg_pp", "heun", "heunpp2", "dpm_2", "dpm_2_ancestral",
-  "lms", "dpm_fast", "dpm_adaptive", "dpmpp_2s_ancestral", "dpmpp_2s_ancestral_cfg_pp", "dpmpp_sde", "dpmpp_sde_gpu",
-  "dpmpp_2m", "dpmpp_2m_cfg_pp", "dpmpp_2m_sde", "dpmpp_2m_sde_gpu", "dpmpp_3m_sde", "dpmpp_3m_sde_gpu", "ddpm", "lcm",
-  "ipndm", "ipndm_v", "deis", "res_multistep", "res_multistep_cfg_pp", "gradient_estimation", "er_sde", "seeds_2",
-  "seeds_3", "ddim", "uni_pc", "uni_pc_bh2",
-];
+/** UNETLoader's list; the tiny random-weight UNet is the one the 0.3.64 recordings ran. */
+export const DIFFUSION_MODELS = ["flux1-dev.safetensors", "tiny_sd2_random.safetensors"];
 
-export const SCHEDULERS = ["simple", "sgm_uniform", "karras", "exponential", "ddim_uniform", "beta", "normal", "linear_quadratic", "kl_optimal"];
+/** VAELoader lists TAESD when its encoder and decoder files are present, and always `pixel_space`. */
+export const VAES = ["sdxl_vae.safetensors", "taesd", "pixel_space"];
 
 /** Sampler classes: the nodes that report per-step progress and previews. */
 export const SAMPLER_CLASSES = new Set(["KSampler", "KSamplerAdvanced"]);
 
-const MAX_SEED = 0xffffffffffffffff;
-const MAX_RESOLUTION = 16384;
+/** Which input of which class lists files of this instance. */
+const FILE_LISTS: Record<string, Record<string, (inputImages: string[]) => string[]>> = {
+  CheckpointLoaderSimple: { ckpt_name: () => CHECKPOINTS },
+  LoraLoader: { lora_name: () => LORAS },
+  UNETLoader: { unet_name: () => DIFFUSION_MODELS },
+  VAELoader: { vae_name: () => VAES },
+  LoadImage: { image: (inputImages) => inputImages },
+};
 
-const seed: InputSpec = ["INT", { default: 0, min: 0, max: MAX_SEED, control_after_generate: true }];
-const steps: InputSpec = ["INT", { default: 20, min: 1, max: 10000 }];
-const cfg: InputSpec = ["FLOAT", { default: 8.0, min: 0.0, max: 100.0, step: 0.1, round: 0.01 }];
-const strength: InputSpec = ["FLOAT", { default: 1.0, min: -100.0, max: 100.0, step: 0.01 }];
-const dimension: InputSpec = ["INT", { default: 512, min: 16, max: MAX_RESOLUTION, step: 8 }];
+function withList(spec: InputSpec, list: string[]): InputSpec {
+  return spec.length === 2 ? [list, spec[1]] : [list];
+}
 
 /** The catalog depends on which files sit in the input folder, like ComfyUI's LoadImage list. */
 export function nodeCatalog(inputImages: string[]): Record<string, NodeClass> {
-  return {
-    CheckpointLoaderSimple: {
-      required: { ckpt_name: [CHECKPOINTS, { tooltip: "The name of the checkpoint (model) to load." }] },
-      outputs: ["MODEL", "CLIP", "VAE"],
-      outputNode: false,
-      displayName: "Load Checkpoint",
-      category: "loaders",
-      description: "Loads a diffusion model checkpoint.",
-    },
-    LoraLoader: {
-      required: {
-        model: ["MODEL"],
-        clip: ["CLIP"],
-        lora_name: [LORAS],
-        strength_model: strength,
-        strength_clip: strength,
-      },
-      outputs: ["MODEL", "CLIP"],
-      outputNode: false,
-      displayName: "Load LoRA",
-      category: "loaders",
-      description: "LoRAs modify diffusion and CLIP models.",
-    },
-    CLIPTextEncode: {
-      required: { text: ["STRING", { multiline: true, dynamicPrompts: true }], clip: ["CLIP"] },
-      outputs: ["CONDITIONING"],
-      outputNode: false,
-      displayName: "CLIP Text Encode (Prompt)",
-      category: "conditioning",
-      description: "Encodes a text prompt into an embedding that guides the diffusion model.",
-    },
-    EmptyLatentImage: {
-      required: { width: dimension, height: dimension, batch_size: ["INT", { default: 1, min: 1, max: 4096 }] },
-      outputs: ["LATENT"],
-      outputNode: false,
-      displayName: "Empty Latent Image",
-      category: "latent",
-      description: "Create a new batch of empty latent images to be denoised via sampling.",
-    },
-    KSampler: {
-      required: {
-        model: ["MODEL"],
-        seed,
-        steps,
-        cfg,
-        sampler_name: [SAMPLERS],
-        scheduler: [SCHEDULERS],
-        positive: ["CONDITIONING"],
-        negative: ["CONDITIONING"],
-        latent_image: ["LATENT"],
-        denoise: ["FLOAT", { default: 1.0, min: 0.0, max: 1.0, step: 0.01 }],
-      },
-      outputs: ["LATENT"],
-      outputNode: false,
-      displayName: "KSampler",
-      category: "sampling",
-      description: "Uses the provided model, positive and negative conditioning to denoise the latent image.",
-    },
-    KSamplerAdvanced: {
-      required: {
-        model: ["MODEL"],
-        add_noise: [["enable", "disable"]],
-        noise_seed: seed,
-        steps,
-        cfg,
-        sampler_name: [SAMPLERS],
-        scheduler: [SCHEDULERS],
-        positive: ["CONDITIONING"],
-        negative: ["CONDITIONING"],
-        latent_image: ["LATENT"],
-        start_at_step: ["INT", { default: 0, min: 0, max: 10000 }],
-        end_at_step: ["INT", { default: 10000, min: 0, max: 10000 }],
-        return_with_leftover_noise: [["disable", "enable"]],
-      },
-      outputs: ["LATENT"],
-      outputNode: false,
-      displayName: "KSampler (Advanced)",
-      category: "sampling",
-      description: "",
-    },
-    VAEDecode: {
-      required: { samples: ["LATENT"], vae: ["VAE"] },
-      outputs: ["IMAGE"],
-      outputNode: false,
-      displayName: "VAE Decode",
-      category: "latent",
-      description: "Decodes latent images back into pixel space images.",
-    },
-    VAEEncode: {
-      required: { pixels: ["IMAGE"], vae: ["VAE"] },
-      outputs: ["LATENT"],
-      outputNode: false,
-      displayName: "VAE Encode",
-      category: "latent",
-      description: "",
-    },
-    LoadImage: {
-      required: { image: [inputImages, { image_upload: true }] },
-      outputs: ["IMAGE", "MASK"],
-      outputNode: false,
-      displayName: "Load Image",
-      category: "image",
-      description: "",
-    },
-    SaveImage: {
-      required: { images: ["IMAGE"], filename_prefix: ["STRING", { default: "ComfyUI" }] },
-      hidden: { prompt: "PROMPT", extra_pnginfo: "EXTRA_PNGINFO" },
-      outputs: [],
-      outputNode: true,
-      displayName: "Save Image",
-      category: "image",
-      description: "Saves the input images to your ComfyUI output directory.",
-    },
-    PreviewImage: {
-      required: { images: ["IMAGE"] },
-      hidden: { prompt: "PROMPT", extra_pnginfo: "EXTRA_PNGINFO" },
-      outputs: [],
-      outputNode: true,
-      displayName: "Preview Image",
-      category: "image",
-      description: "Saves the input images to your ComfyUI output directory.",
-    },
-  };
+  const out: Record<string, NodeClass> = {};
+  for (const [name, entry] of Object.entries(OBJECT_INFO_0_3_64)) {
+    const lists = FILE_LISTS[name] ?? {};
+    const required = Object.fromEntries(
+      Object.entries(entry.input.required).map(([input, spec]) => [input, lists[input] ? withList(spec, lists[input](inputImages)) : spec]),
+    );
+    const info: ObjectInfoEntry = { ...entry, input: { ...entry.input, required } };
+    out[name] = { required, optional: entry.input.optional, hidden: entry.input.hidden, outputs: entry.output, outputNode: entry.output_node, info };
+  }
+  return out;
 }
 
 /** One class in `/object_info`'s shape. */
-export function objectInfo(name: string, node: NodeClass): Record<string, unknown> {
-  return {
-    input: { required: node.required, ...(node.optional ? { optional: node.optional } : {}), ...(node.hidden ? { hidden: node.hidden } : {}) },
-    input_order: { required: Object.keys(node.required), ...(node.optional ? { optional: Object.keys(node.optional) } : {}) },
-    output: node.outputs,
-    output_is_list: node.outputs.map(() => false),
-    output_name: node.outputNames ?? node.outputs,
-    name,
-    display_name: node.displayName,
-    description: node.description,
-    python_module: "nodes",
-    category: node.category,
-    output_node: node.outputNode,
-  };
+export function objectInfo(_name: string, node: NodeClass): Record<string, unknown> {
+  return node.info;
 }

@@ -3,7 +3,7 @@
  * executes prompts one at a time. A restart throws the whole object away, as a real restart would.
  */
 import { nodeCatalog, type NodeClass } from "./catalog";
-import { executePrompt, ProcessKilled, type Delivery } from "./execute";
+import { executePrompt, OutputCache, ProcessKilled, type Delivery } from "./execute";
 import type { ComfyFolders } from "./folders";
 import { PromptQueue } from "./prompt-queue";
 import { SocketHub } from "./sockets";
@@ -25,6 +25,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class ComfyProcess {
   readonly sockets: SocketHub;
   readonly queue: PromptQueue;
+  /** Lives and dies with the process: a restart starts with nothing cached. */
+  private readonly cache = new OutputCache();
   /** server.py's PromptServer.number: every POST /prompt takes the next one. */
   private nextNumber = 0;
   private alive = true;
@@ -106,24 +108,33 @@ export class ComfyProcess {
     this.currentClientId = clientId;
     const failure = this.settings.takeFailure();
 
-    const result = await executePrompt(item, {
-      folders: this.settings.folders,
-      stepMs: this.settings.stepMs,
-      stepsOverride: this.settings.stepsOverride,
-      failure,
-      interrupted: () => this.interruptRequested,
-      alive: () => this.alive,
-      emit: (event, data, delivery) => this.emit(event, data, delivery, clientId),
-      preview: (jpeg) => {
-        if (this.alive) this.sockets.preview(jpeg, clientId);
+    const catalog = this.catalog();
+    const result = await executePrompt(
+      item,
+      {
+        folders: this.settings.folders,
+        cache: this.cache,
+        stepMs: this.settings.stepMs,
+        stepsOverride: this.settings.stepsOverride,
+        failure,
+        interrupted: () => this.interruptRequested,
+        alive: () => this.alive,
+        emit: (event, data, delivery) => this.emit(event, data, delivery, clientId),
+        previewsWithMetadata: () => this.sockets.supports(clientId, "supports_preview_metadata"),
+        preview: (jpeg, metadata) => {
+          if (!this.alive) return;
+          if (metadata) this.sockets.previewWithMetadata(jpeg, { ...metadata }, clientId);
+          else this.sockets.preview(jpeg, clientId);
+        },
+        executingNode: (nodeId) => {
+          this.lastNodeId = nodeId;
+        },
+        stepDone: () => {
+          run.steps++;
+        },
       },
-      executingNode: (nodeId) => {
-        this.lastNodeId = nodeId;
-      },
-      stepDone: () => {
-        run.steps++;
-      },
-    });
+      (classType) => catalog[classType]?.outputNode === true,
+    );
     run.finishedAt = Date.now();
     run.outcome = result.outcome;
     this.lastNodeId = null;
@@ -142,10 +153,10 @@ export class ComfyProcess {
     this.currentClientId = undefined;
   }
 
-  /** server.py's addressing: a prompt with a client_id talks to that socket only; without one, some events broadcast. */
+  /** server.py's addressing: a prompt with a client_id talks to that socket only; without one, "addressed" events broadcast. */
   private emit(event: string, data: Record<string, unknown>, delivery: Delivery, clientId: string | undefined): void {
     if (!this.alive) return;
-    if (clientId === undefined && delivery === "client-only") return;
+    if (clientId === undefined && delivery === "client") return;
     this.sockets.json(event, data, clientId);
   }
 }

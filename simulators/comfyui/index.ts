@@ -1,6 +1,10 @@
 /**
  * A pool of simulated ComfyUI servers for dev mode and integration tests: real HTTP and WebSocket
- * on real ports, real PNGs, and knobs for the failures real GPU boxes produce.
+ * on real ports, real PNGs, and knobs for the failures real GPU boxes produce. Each instance speaks
+ * ComfyUI 0.3.64 as recorded in test/fixtures/comfyui-0.3.64, awkward parts included: progress_state
+ * frames, the feature_flags handshake and event 4 previews, the node cache (an identical re-run
+ * runs nothing), client_id addressing, a same-clientId reconnect that goes deaf, a restart that
+ * forgets everything. `jobsApi` adds the job routes of later builds.
  */
 import path from "node:path";
 import { SimulatedComfyInstance } from "./instance";
@@ -21,6 +25,7 @@ export async function startComfySimulator(opts: ComfySimulatorOptions): Promise<
         steps: opts.steps,
         stepMs: opts.stepMs,
         historyDelayMs: opts.historyDelayMs ?? 10,
+        jobsApi: opts.jobsApi ?? false,
       });
       await instance.up();
       instances.push(instance);

@@ -17,6 +17,7 @@ export interface InstanceSettings {
   steps?: number;
   stepMs: number;
   historyDelayMs: number;
+  jobsApi: boolean;
 }
 
 export class SimulatedComfyInstance implements SimInstance {
@@ -71,7 +72,7 @@ export class SimulatedComfyInstance implements SimInstance {
       hostname: this.settings.host,
       port: this.port,
       idleTimeout: 0,
-      fetch: (req, server) => route(req, server, { process, folders: this.folders, controls, port: this.port }),
+      fetch: (req, server) => route(req, server, { jobsApi: this.settings.jobsApi, process, folders: this.folders, controls, port: this.port }),
       websocket: {
         // Real ComfyUI never pings; a silent socket stays open until someone closes it.
         idleTimeout: 0,
@@ -80,7 +81,7 @@ export class SimulatedComfyInstance implements SimInstance {
           process.sockets.add(ws);
           process.greet(ws.data.sid);
         },
-        message: () => {},
+        message: (ws, message) => process.sockets.received(ws, message),
         close: (ws) => process.sockets.remove(ws),
       },
     });

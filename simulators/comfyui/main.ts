@@ -11,8 +11,10 @@ const simulator = await startComfySimulator({
   steps: config.simulator.steps,
   stepMs: config.simulator.stepMs,
   outputDir: path.join(config.dataDir, "simulator"),
+  // COMFYUI_SIM_JOBS_API=1 imitates a build with the job API (GET /api/jobs, /api/jobs/{id}, cancel).
+  jobsApi: process.env.COMFYUI_SIM_JOBS_API === "1",
 });
-for (const instance of simulator.instances) console.log(`ComfyUI simulator ${instance.index}: ${instance.url}`);
+for (const instance of simulator.instances) console.log(`ComfyUI simulator ${instance.index}: ${instance.url}${process.env.COMFYUI_SIM_JOBS_API === "1" ? " (job API on)" : ""}`);
 
 let stopping = false;
 const stop = async () => {

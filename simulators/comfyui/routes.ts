@@ -8,8 +8,9 @@ import type { Server } from "bun";
 import { CHECKPOINTS, LORAS, objectInfo } from "./catalog";
 import type { ComfyProcess } from "./comfy-process";
 import type { ComfyFolders } from "./folders";
-import type { SocketData } from "./sockets";
+import { SERVER_FEATURES, type SocketData } from "./sockets";
 import type { ComfyError, InjectedFailure, PromptGraph, QueueItem, SimRun } from "./types";
+import { jobById, listJobs, type JobSources } from "./jobs";
 import { validatePrompt } from "./validate";
 
 export interface SimControls {
@@ -22,6 +23,8 @@ export interface SimControls {
 }
 
 export interface RouteContext {
+  /** Whether this instance serves the post-0.3.64 job API. */
+  jobsApi: boolean;
   process: ComfyProcess;
   folders: ComfyFolders;
   controls: SimControls;
@@ -30,7 +33,7 @@ export interface RouteContext {
 
 type Handler = (req: Request, url: URL, params: string[], ctx: RouteContext, server: Server<SocketData>) => Response | undefined | Promise<Response | undefined>;
 
-const COMFYUI_VERSION = "0.3.66";
+const COMFYUI_VERSION = "0.3.64";
 const VRAM_TOTAL = 25_393_692_672;
 const CONTENT_TYPES: Record<string, string> = {
   ".png": "image/png",
@@ -55,37 +58,48 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function invalidPrompt(message: string, details: string): Response {
-  const error: ComfyError = { type: "invalid_prompt", message, details, extra_info: {} };
-  return Response.json({ error, node_errors: [] }, { status: 400 });
+/** server.py answers a body without a `prompt` this way (node_errors an empty object, as everywhere else). */
+function noPrompt(): Response {
+  const error: ComfyError = { type: "no_prompt", message: "No prompt provided", details: "No prompt provided", extra_info: {} };
+  return Response.json({ error, node_errors: {} }, { status: 400 });
+}
+
+/** aiohttp's answer when a handler raises, as server.py's post_prompt does on a body it cannot read. */
+function serverError(): Response {
+  return new Response("500 Internal Server Error\n\nServer got itself in trouble", { status: 500, headers: { "Content-Type": "text/plain; charset=utf-8" } });
 }
 
 const postPrompt: Handler = async (req, _url, _params, ctx) => {
-  const text = await req.text();
   let body: unknown;
   try {
-    body = JSON.parse(text);
-  } catch (ex) {
-    return invalidPrompt("Invalid prompt: request body is not JSON", ex instanceof Error ? ex.message : String(ex));
+    body = JSON.parse(await req.text());
+  } catch {
+    return serverError();
   }
-  if (!isObject(body)) return invalidPrompt("Invalid prompt: request body must be a JSON object", typeof body);
+  // server.py tests `"number" in json_data` and `"prompt" in json_data`: fine on objects, arrays and
+  // strings (never there), a TypeError (so a 500) on numbers, booleans and null.
+  if (body === null || (typeof body !== "object" && typeof body !== "string")) return serverError();
+  const fields: Record<string, unknown> = isObject(body) ? body : {};
 
   const { process, controls } = ctx;
   let number: number;
-  if (typeof body.number === "number") number = body.number;
+  if (typeof fields.number === "number") number = fields.number;
   else {
     number = process.takeNumber();
-    if (body.front) number = -number;
+    if (fields.front) number = -number;
   }
-  if (!isObject(body.prompt)) return invalidPrompt("No prompt provided", "The request needs a `prompt` object of nodes keyed by id");
+  if (!("prompt" in fields)) return noPrompt();
+  if (!isObject(fields.prompt)) return serverError();
 
-  const prompt = body.prompt as PromptGraph;
-  const promptId = body.prompt_id === undefined || body.prompt_id === null ? crypto.randomUUID() : String(body.prompt_id);
+  const prompt = fields.prompt as PromptGraph;
+  const promptId = fields.prompt_id === undefined || fields.prompt_id === null ? crypto.randomUUID() : String(fields.prompt_id);
   const validation = validatePrompt(prompt, process.catalog());
   if (!validation.ok) return Response.json({ error: validation.error, node_errors: validation.nodeErrors }, { status: 400 });
 
-  const extraData: Record<string, unknown> = isObject(body.extra_data) ? { ...body.extra_data } : {};
-  if (typeof body.client_id === "string") extraData.client_id = body.client_id;
+  const extraData: Record<string, unknown> = isObject(fields.extra_data) ? { ...fields.extra_data } : {};
+  if (typeof fields.client_id === "string") extraData.client_id = fields.client_id;
+  // Builds with the job API stamp every accepted prompt; the job list sorts on it.
+  if (ctx.jobsApi) extraData.create_time = Date.now();
   const item: QueueItem = [number, promptId, prompt, extraData, validation.outputs];
   controls.submitted.push(promptId);
   process.queue.put(item);
@@ -226,11 +240,6 @@ const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
   { method: "GET", pattern: /^\/queue$/, handler: (_r, _u, _p, ctx) => Response.json(ctx.process.queue.snapshot()) },
   { method: "POST", pattern: /^\/queue$/, handler: postQueue },
   { method: "POST", pattern: /^\/interrupt$/, handler: postInterrupt },
-  {
-    method: "POST",
-    pattern: /^\/jobs\/([^/]+)\/cancel$/,
-    handler: (_r, _u, params, ctx) => Response.json({ cancelled: ctx.process.cancel(decodeURIComponent(params[0] ?? "")) }),
-  },
   { method: "GET", pattern: /^\/history$/, handler: getHistory },
   { method: "GET", pattern: /^\/history\/([^/]+)$/, handler: getHistory },
   { method: "POST", pattern: /^\/history$/, handler: postHistory },
@@ -250,8 +259,46 @@ const routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
       return list ? Response.json(list()) : new Response(null, { status: 404 });
     },
   },
-  { method: "GET", pattern: /^\/features$/, handler: () => Response.json({ supports_preview_metadata: false, max_upload_size: 104_857_600 }) },
+  { method: "GET", pattern: /^\/features$/, handler: () => Response.json(SERVER_FEATURES) },
 ];
+
+/** Upstream serves these only under /api, and only in builds newer than 0.3.64. */
+const jobRoutes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
+  { method: "GET", pattern: /^\/api\/jobs$/, handler: (_r, url, _p, ctx) => listJobs(url.searchParams, jobSources(ctx)) },
+  { method: "POST", pattern: /^\/api\/jobs\/cancel$/, handler: (req, _u, _p, ctx) => cancelJobs(req, ctx) },
+  { method: "GET", pattern: /^\/api\/jobs\/([^/]+)$/, handler: (_r, _u, params, ctx) => jobById(decodeURIComponent(params[0] ?? ""), jobSources(ctx)) },
+  {
+    method: "POST",
+    pattern: /^\/api\/jobs\/([^/]+)\/cancel$/,
+    // Running: interrupt; pending: dequeue; finished or unknown: a no-op answered { cancelled: false }.
+    handler: (_r, _u, params, ctx) => Response.json({ cancelled: ctx.process.cancel(decodeURIComponent(params[0] ?? "")) }),
+  },
+];
+
+/** Job ids are canonical lowercase UUIDs in builds with the job API. */
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** POST /api/jobs/cancel {job_ids}: every id checked first, then each running or pending one cancelled. */
+async function cancelJobs(req: Request, ctx: RouteContext): Promise<Response> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await req.text());
+  } catch {
+    return Response.json({ error: "Request body must be valid JSON" }, { status: 400 });
+  }
+  const ids = isObject(body) ? body.job_ids : undefined;
+  if (!Array.isArray(ids)) return Response.json({ error: "job_ids must be a list" }, { status: 400 });
+  const invalid = ids.filter((id) => typeof id !== "string" || !JOB_ID.test(id)).map((id) => (typeof id === "string" ? id : JSON.stringify(id)));
+  if (invalid.length > 0) return Response.json({ error: "job_ids contains invalid id(s)", invalid_ids: invalid }, { status: 400 });
+  let cancelled = false;
+  for (const id of ids as string[]) if (ctx.process.cancel(id)) cancelled = true;
+  return Response.json({ cancelled });
+}
+
+function jobSources(ctx: RouteContext): JobSources {
+  const { queue_running, queue_pending } = ctx.process.queue.snapshot();
+  return { running: queue_running, pending: queue_pending, history: ctx.process.queue.historyOf() };
+}
 
 const simRoutes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [
   { method: "GET", pattern: /^\/_sim\/runs$/, handler: (_r, _u, _p, ctx) => Response.json({ runs: ctx.controls.runs, submitted: ctx.controls.submitted }) },
@@ -301,8 +348,13 @@ const simRoutes: Array<{ method: string; pattern: RegExp; handler: Handler }> = 
 
 export async function route(req: Request, server: Server<SocketData>, ctx: RouteContext): Promise<Response | undefined> {
   const url = new URL(req.url);
-  const table = url.pathname.startsWith("/_sim/") ? simRoutes : routes;
-  const pathname = url.pathname.startsWith("/api/") ? url.pathname.slice(4) : url.pathname;
+  let table = routes;
+  let pathname = url.pathname.startsWith("/api/") ? url.pathname.slice(4) : url.pathname;
+  if (url.pathname.startsWith("/_sim/")) table = simRoutes;
+  else if (ctx.jobsApi && url.pathname.startsWith("/api/jobs")) {
+    table = jobRoutes;
+    pathname = url.pathname;
+  }
   let methodMismatch = false;
   for (const { method, pattern, handler } of table) {
     const match = pattern.exec(pathname);
@@ -313,5 +365,9 @@ export async function route(req: Request, server: Server<SocketData>, ctx: Route
     }
     return handler(req, url, match.slice(1), ctx, server);
   }
-  return new Response(methodMismatch ? "405: Method Not Allowed" : "404: Not Found", { status: methodMismatch ? 405 : 404 });
+  if (methodMismatch) return new Response("405: Method Not Allowed", { status: 405, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  // 0.3.64 answers an unknown GET (its static-file fallback) with an empty 404, and any other
+  // method with a 405 (no POST route matches at all there).
+  if (req.method !== "GET" && req.method !== "HEAD" && table === routes) return new Response("405: Method Not Allowed", { status: 405, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  return new Response(null, { status: 404 });
 }

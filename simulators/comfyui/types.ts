@@ -12,6 +12,12 @@ export interface ComfySimulatorOptions {
   outputDir: string;
   /** How long after `execution_success` the history entry appears (ComfyUI writes it after the run returns). */
   historyDelayMs?: number;
+  /**
+   * Serve the job API upstream added after 0.3.64 (`GET /api/jobs`, `GET /api/jobs/{id}`). Off by
+   * default, like the 0.3.64 these instances imitate, where those routes answer 404 and clients use
+   * `/queue` + `/history`.
+   */
+  jobsApi?: boolean;
 }
 
 export type RunOutcome = "success" | "error" | "interrupted";
@@ -90,7 +96,8 @@ export interface ImageRef {
   type: "output" | "temp" | "input";
 }
 
-export type NodeUiOutput = { images: ImageRef[] };
+/** What an output node shows: images (SaveImage, PreviewImage), latents (SaveLatent) or text (PreviewAny). */
+export type NodeUiOutput = { images: ImageRef[] } | { latents: ImageRef[] } | { text: string[] };
 
 export type StatusMessage = [string, Record<string, unknown>];
 

@@ -48,7 +48,8 @@ export function validatePrompt(prompt: PromptGraph, catalog: Record<string, Node
     if (!nodeClass) {
       return {
         ok: false,
-        error: { type: "missing_node_type", message: `Cannot execute because node ${node.class_type} does not exist.`, details: `Node ID '#${id}'`, extra_info: {} },
+        // 0.3.64 calls this invalid_prompt; later builds changed the type to missing_node_type.
+        error: { type: "invalid_prompt", message: `Cannot execute because node ${node.class_type} does not exist.`, details: `Node ID '#${id}'`, extra_info: {} },
         nodeErrors: {},
       };
     }
@@ -216,6 +217,8 @@ function validateNode(prompt: PromptGraph, catalog: Record<string, NodeClass>, n
       }
     }
 
+    // Only the classic `[[choices]]` form is checked: 0.3.64 lets any value through a newer-schema
+    // `["COMBO", {options}]` input at validation time.
     if (Array.isArray(inputType) && !inputType.includes(value as string)) {
       const tooLong = inputType.length > 20;
       errors.push({
