@@ -226,8 +226,9 @@ describe("per-user queueing", () => {
       const holding = rows.filter((r) => r.slotClaimedAt && !r.slotReleasedAt).length;
       maxGenerating = Math.max(maxGenerating, holding);
       if (rows.some((r) => r.status === "pending" && (r.queuePosition ?? 0) > 0)) sawQueuePosition = true;
-      return rows.length === 5 && rows.every((r) => r.status === "completed") ? true : undefined;
-    }, "all five photos");
+      // A photo gives its slot back just after its record says completed.
+      return rows.length === 5 && rows.every((r) => r.status === "completed" && r.slotReleasedAt) ? true : undefined;
+    }, "all five photos, their slots given back");
     expect(maxGenerating).toBeLessThanOrEqual(2);
     expect(sawQueuePosition).toBe(true);
     // Served in the order they were asked for. Requests that become eligible together (two slots

@@ -153,7 +153,11 @@ describe("cancel", () => {
       expect((await eventTypes(id))["image:cancelled"]).toBe(1);
       // The SSE stream the client holds ends with the cancellation.
       expect([...(await events).matchAll(/^event: (.+)$/gm)].map((m) => m[1]).at(-1)).toBe("image:cancelled");
-      const described = await stack.running.temporal.workflow.getHandle(g.workflowId).describe();
+      // The record and the event come first; the run closes right after (it still gives back the slot).
+      const described = await eventually(async () => {
+        const d = await stack.running.temporal.workflow.getHandle(g.workflowId).describe();
+        return d.status.name === "RUNNING" ? undefined : d;
+      }, "the workflow run to close");
       expect(described.status.name).toBe("CANCELLED");
       expect(described.searchAttributes.DarkroomStatus).toEqual(["cancelled"]);
 
