@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { Client, Connection } from "@temporalio/client";
-import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from "@temporalio/worker";
+import { NativeConnection, type Worker } from "@temporalio/worker";
 import { createGeneralActivities } from "../activities";
 import { createGenerationActivities, recordProgress } from "../activities/db/generations";
 import { loadTemplate } from "../activities/comfyui/template";
@@ -17,6 +17,7 @@ import { llmAsker } from "../activities/imagePrompt";
 import { createLlmActivities } from "../activities/llm";
 import { LocalFolderStore } from "../lib/storage";
 import { createApi } from "../api/app";
+import { quietTemporalSdk } from "./quietTemporal";
 import { createSeriesActivities } from "../activities/db/series";
 import { createTaskRecords } from "../activities/db/tasks";
 import { createGenerationService } from "../service";
@@ -56,23 +57,6 @@ export function urlSecret(config: Config): string {
   return secret;
 }
 
-let runtimeInstalled = false;
-
-/** The SDK logs every worker state change at INFO; keep the console for what matters (LOG_LEVEL). */
-function installTemporalRuntime() {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  const level = (process.env.LOG_LEVEL?.toUpperCase() ?? "WARN") as LogLevel;
-  try {
-    Runtime.install({
-      logger: new DefaultLogger(level),
-      telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
-    });
-  } catch {
-    // Already installed by the embedding process (e.g. tests): keep theirs.
-  }
-}
-
 export async function start(config: Config, roles: Roles, opts: { db?: OpenedDatabase; temporalAddress?: string } = {}): Promise<Running> {
   const address = opts.temporalAddress ?? config.temporal.address;
   if (!address) throw new Error("TEMPORAL_ADDRESS is not set (./darkroom dev starts an embedded Temporal server)");
@@ -99,7 +83,8 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
   const workerRuns: Promise<void>[] = [];
   let nativeConnection: NativeConnection | undefined;
   if (roles.worker || roles.gpu?.length) {
-    installTemporalRuntime();
+    // The SDK logs every worker state change at INFO; keep the console for what matters (LOG_LEVEL).
+    quietTemporalSdk();
     nativeConnection = await NativeConnection.connect({ address });
   }
 
