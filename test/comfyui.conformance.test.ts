@@ -5,11 +5,10 @@
  * timestamps, queue numbers and file counters are normalised on both sides; timing is not compared.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { startComfySimulator, type ComfySimulator, type SimInstance } from "../simulators/comfyui";
+import type { SimInstance } from "../simulators/comfyui";
 import {
+  freshComfy,
+  stopFreshComfies,
   comparable,
   fixture,
   isBinary,
@@ -25,22 +24,7 @@ import {
 
 const CLIENT = "conformance-client";
 
-const started: Array<{ simulator: ComfySimulator; dir: string }> = [];
-
-/** A fresh instance per scenario: nothing queued, nothing cached, counters at zero, as each recording began. */
-async function freshComfy(opts: { jobsApi?: boolean } = {}): Promise<SimInstance> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "darkroom-conformance-"));
-  const simulator = await startComfySimulator({ instances: 1, stepMs: 5, outputDir: dir, historyDelayMs: 20, ...opts });
-  started.push({ simulator, dir });
-  return simulator.instances[0] as SimInstance;
-}
-
-afterEach(async () => {
-  for (const { simulator, dir } of started.splice(0)) {
-    await simulator.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+afterEach(stopFreshComfies);
 
 async function submit(comfy: SimInstance, body: Record<string, unknown>): Promise<{ status: number; body: Json }> {
   const res = await postJson(`${comfy.url}/prompt`, body);
@@ -100,19 +84,19 @@ async function expectLikeRecording(comfy: SimInstance, name: string, run: Awaite
 
 describe("a successful prompt", () => {
   test("a model-free graph: progress_state around each node, executed, success, status, then executing null", async () => {
-    const comfy = await freshComfy();
+    const comfy = await freshComfy({ historyDelayMs: 20 });
     const rec = fixture("success-model-free");
     await expectLikeRecording(comfy, "success-model-free", await runGraph(comfy, rec.graph));
   });
 
   test("a text output: executed carries { text: [...] } and history keeps it", async () => {
-    const comfy = await freshComfy();
+    const comfy = await freshComfy({ historyDelayMs: 20 });
     const rec = fixture("success-text-output");
     await expectLikeRecording(comfy, "success-text-output", await runGraph(comfy, rec.graph));
   });
 
   test("a sampler without the handshake: per-step progress_state and progress, each followed by a binary event 1 JPEG preview", async () => {
-    const comfy = await freshComfy();
+    const comfy = await freshComfy({ historyDelayMs: 20 });
     const rec = fixture("success-previews-legacy");
     const run = await runGraph(comfy, rec.graph);
     await expectLikeRecording(comfy, "success-previews-legacy", run);
@@ -122,7 +106,7 @@ describe("a successful prompt", () => {
   });
 
   test("a sampler after the feature_flags handshake: the server answers with its flags and sends event 4 previews with metadata before each progress", async () => {
-    const comfy = await freshComfy();
+    const comfy = await freshComfy({ historyDelayMs: 20 });
     const rec = fixture("success-previews-metadata");
     // The recording's loaders (1, 2, 3, 5) were cached by an earlier prompt with another seed.
     await primeCache(comfy, rec.graph, (g) => {
@@ -145,7 +129,7 @@ describe("a successful prompt", () => {
 
 describe("the cache", () => {
   test("the same graph again at once: every node cached, no executing, executed replays the old file, no new file", async () => {
-    const comfy = await freshComfy();
+    const comfy = await freshComfy({ historyDelayMs: 20 });
     const rec = fixture("cached-rerun");
     const first = await runGraph(comfy, rec.graph);
     const again = await runGraph(comfy, rec.graph);
@@ -159,7 +143,7 @@ describe("the cache", () => {
 
 describe("failures", () => {
   test("an error at run time: execution_error with the node, no success, history error with empty outputs", async () => {
-    const comfy = await freshComfy();
+    const comfy = await freshComfy({ historyDelayMs: 20 });
     const rec = fixture("execution-error");
     await primeCache(comfy, rec.graph, (g) => {
       g["2"].inputs.filename_prefix = "primer";
@@ -193,7 +177,7 @@ describe("failures", () => {
   });
 
   test("every refused or partly accepted POST /prompt answers like 0.3.64", async () => {
-    const comfy = await freshComfy();
+    const comfy = await freshComfy({ historyDelayMs: 20 });
     const rec = fixture("prompt-errors");
     for (const [name, expected] of Object.entries(rec.cases) as Array<[string, Json]>) {
       const res =
@@ -228,7 +212,7 @@ describe("failures", () => {
 
 describe("interrupting and deleting", () => {
   test("a running chain, a queued prompt deleted, a front prompt with its own id, an interrupt for the wrong id, then for the running one", async () => {
-    const comfy = await freshComfy();
+    const comfy = await freshComfy({ historyDelayMs: 20 });
     const rec = fixture("interrupt-and-delete");
     await primeCache(comfy, { "1": rec.graphs.A["1"], "2": { class_type: "SaveImage", inputs: { images: ["1", 0], filename_prefix: "primer" } } }, () => {});
     // Slow enough that every request below lands while A is still running, however loaded the machine.
@@ -321,7 +305,7 @@ describe("interrupting and deleting", () => {
   });
 
   test("a running sampler stops at its next step: execution_interrupted names it, history is error and incomplete", async () => {
-    const comfy = await freshComfy();
+    const comfy = await freshComfy({ historyDelayMs: 20 });
     const rec = fixture("interrupt-sampler");
     await primeCache(comfy, rec.graph, (g) => {
       g["4"].inputs.seed = 4321;
@@ -353,7 +337,7 @@ describe("interrupting and deleting", () => {
 
 describe("addressing", () => {
   test("a prompt with no client_id: other sockets get status and progress_state only, nothing that names its execution", async () => {
-    const comfy = await freshComfy();
+    const comfy = await freshComfy({ historyDelayMs: 20 });
     const rec = fixture("no-client-id");
     const observer = await RecordingSocket.open(comfy.url, "conformance-observer");
     const submitted = await submit(comfy, { prompt: rec.graph });
@@ -365,7 +349,7 @@ describe("addressing", () => {
   });
 
   test("sampler prompts with no client_id: progress, progress_state and event 1 previews reach every socket, and so does execution_interrupted", async () => {
-    const comfy = await freshComfy();
+    const comfy = await freshComfy({ historyDelayMs: 20 });
     const rec = fixture("no-client-id-sampler");
     const plain = await RecordingSocket.open(comfy.url, "conformance-observer");
     const flagged = await RecordingSocket.open(comfy.url, "conformance-flagged", { featureFlags: true });
@@ -389,7 +373,7 @@ describe("addressing", () => {
   });
 
   test("a socket without clientId gets a made-up sid in its greeting, and prompts submitted with that sid reach it", async () => {
-    const comfy = await freshComfy();
+    const comfy = await freshComfy({ historyDelayMs: 20 });
     const rec = fixture("socket-without-client-id");
     const socket = await RecordingSocket.open(comfy.url);
     const sid = (socket.frames[0] as Json).data.sid as string;
@@ -401,7 +385,7 @@ describe("addressing", () => {
   });
 
   test("a second socket with the same clientId, opened before the first closed, hears nothing once the first closes", async () => {
-    const comfy = await freshComfy();
+    const comfy = await freshComfy({ historyDelayMs: 20 });
     const rec = fixture("reconnect-same-client-id");
     const old = await RecordingSocket.open(comfy.url, CLIENT);
     const replacement = await RecordingSocket.open(comfy.url, CLIENT);
@@ -424,7 +408,7 @@ describe("addressing", () => {
 
 describe("the instance itself", () => {
   test("a restart loses the running and pending prompts and the history, and a reconnecting socket is told nothing", async () => {
-    const comfy = await freshComfy();
+    const comfy = await freshComfy({ historyDelayMs: 20 });
     const rec = fixture("restart");
     const graphs = { done: fixture("no-client-id").graph, running: fixture("interrupt-and-delete").graphs.A, pending: fixture("success-model-free").graph };
     const done = await runGraph(comfy, graphs.done);
@@ -460,7 +444,7 @@ describe("the instance itself", () => {
   });
 
   test("/object_info answers each class like 0.3.64, in both input-spec forms", async () => {
-    const comfy = await freshComfy();
+    const comfy = await freshComfy({ historyDelayMs: 20 });
     const rec = fixture("object-info");
     const info = await getJson(`${comfy.url}/object_info`);
     // Model and image lists depend on the install; everything else must be upstream's.
@@ -484,7 +468,7 @@ describe("the instance itself", () => {
   });
 
   test("small routes: features, no job API, interrupt and delete that match nothing, /view refusals", async () => {
-    const comfy = await freshComfy();
+    const comfy = await freshComfy({ historyDelayMs: 20 });
     const rec = fixture("http-routes");
     for (const [route, expected] of Object.entries(rec.routes) as Array<[string, Json]>) {
       const [method, ...rest] = route.split(" ");

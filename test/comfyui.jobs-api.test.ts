@@ -5,28 +5,13 @@
  * jobs module (no 0.3.64 recording can show these: they arrived later).
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { startComfySimulator, type ComfySimulator, type SimInstance } from "../simulators/comfyui";
-import { fixture, isJson, postJson, RecordingSocket, type Json } from "./support/comfyRecording";
+import type { SimInstance } from "../simulators/comfyui";
+import { fixture, freshComfy, isJson, postJson, RecordingSocket, stopFreshComfies, type Json } from "./support/comfyRecording";
 
 const CLIENT = "jobs-client";
-const started: Array<{ simulator: ComfySimulator; dir: string }> = [];
+const comfyWith = (jobsApi: boolean | undefined) => freshComfy(jobsApi === undefined ? {} : { jobsApi });
 
-async function comfyWith(jobsApi: boolean | undefined): Promise<SimInstance> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "darkroom-jobs-"));
-  const simulator = await startComfySimulator({ instances: 1, stepMs: 5, outputDir: dir, ...(jobsApi === undefined ? {} : { jobsApi }) });
-  started.push({ simulator, dir });
-  return simulator.instances[0] as SimInstance;
-}
-
-afterEach(async () => {
-  for (const { simulator, dir } of started.splice(0)) {
-    await simulator.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+afterEach(stopFreshComfies);
 
 /** A model-free save graph whose file name is the scenario's, so runs never share a cache entry. */
 function saveGraph(prefix: string): Json {

@@ -4,8 +4,10 @@
  * headers), and a normaliser that replaces ids, timestamps, queue numbers and file counters with
  * placeholders on both sides.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { startComfySimulator, type ComfySimulator, type ComfySimulatorOptions, type SimInstance } from "../../simulators/comfyui";
 
 export const FIXTURE_DIR = path.join(import.meta.dir, "..", "fixtures", "comfyui-0.3.64");
 
@@ -158,4 +160,25 @@ export function queueRemaining(frames: Frame[]): number[] {
 
 export async function postJson(url: string, body: unknown): Promise<Response> {
   return fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+}
+
+/**
+ * A fresh simulated instance per scenario: nothing queued, nothing cached, counters at zero, as
+ * each recording began. Every instance made this way is stopped (and its folder removed) by
+ * `stopFreshComfies`, which a test file calls after each test.
+ */
+const freshlyStarted: Array<{ simulator: ComfySimulator; dir: string }> = [];
+
+export async function freshComfy(opts: Partial<ComfySimulatorOptions> = {}): Promise<SimInstance> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "darkroom-comfy-"));
+  const simulator = await startComfySimulator({ instances: 1, stepMs: 5, outputDir: dir, ...opts });
+  freshlyStarted.push({ simulator, dir });
+  return simulator.instances[0] as SimInstance;
+}
+
+export async function stopFreshComfies(): Promise<void> {
+  for (const { simulator, dir } of freshlyStarted.splice(0)) {
+    await simulator.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
