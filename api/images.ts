@@ -1,6 +1,8 @@
 /**
  * Stored images. Reachable with the bearer key, or without it through the signed URL that messages
  * carry (so a chat can show the picture in a plain <img>). Immutable content: ETag is the hash.
+ * Single byte ranges are honoured (resumed downloads, media players); with S3_PRESIGN the API checks
+ * access and redirects to a short-lived bucket URL instead of passing the bytes through.
  */
 import { Elysia, t } from "elysia";
 import { bearerToken } from "./auth";
@@ -22,9 +24,28 @@ export function imageRoutes(ctx: ApiContext) {
       const etag = `"${image.sha256.slice(0, 32)}-${variant}"`;
       const cacheHeaders = { etag, "cache-control": "private, max-age=31536000, immutable" };
       if (headers["if-none-match"] === etag) return new Response(null, { status: 304, headers: cacheHeaders });
-      const bytes = await ctx.store.get(variant === "thumb" ? image.thumbKey : image.storageKey);
+      const key = variant === "thumb" ? image.thumbKey : image.storageKey;
+      if (ctx.store.presignedUrl) {
+        // The target URL expires, so the redirect itself must not be cached past a short while.
+        return new Response(null, { status: 302, headers: { location: await ctx.store.presignedUrl(key), "cache-control": "private, max-age=60" } });
+      }
+      const bytes = await ctx.store.get(key);
       if (!bytes) throw new HttpError(410, "gone", `The stored file for image "${image.id}" is missing`);
-      return new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { ...cacheHeaders, "content-type": image.contentType, "content-length": String(bytes.byteLength) } });
+      const headersOut = { ...cacheHeaders, "content-type": image.contentType, "accept-ranges": "bytes" };
+      // If-Range: the range only applies to the representation the client already has part of.
+      const rangeApplies = headers.range !== undefined && (headers["if-range"] === undefined || headers["if-range"] === etag);
+      const range = rangeApplies ? parseRange(headers.range!, bytes.byteLength) : undefined;
+      if (range === "unsatisfiable") {
+        return new Response(null, { status: 416, headers: { ...headersOut, "content-range": `bytes */${bytes.byteLength}` } });
+      }
+      if (range) {
+        const part = bytes.subarray(range.start, range.end + 1);
+        return new Response(part as Uint8Array<ArrayBuffer>, {
+          status: 206,
+          headers: { ...headersOut, "content-range": `bytes ${range.start}-${range.end}/${bytes.byteLength}`, "content-length": String(part.byteLength) },
+        });
+      }
+      return new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { ...headersOut, "content-length": String(bytes.byteLength) } });
     },
     {
       params: t.Object({ imageId: t.String({ minLength: 1, maxLength: 100, pattern: "^[A-Za-z0-9-]+$" }) }),
@@ -36,4 +57,24 @@ export function imageRoutes(ctx: ApiContext) {
       detail: { summary: "The stored WebP (or its thumbnail with ?variant=thumb)" },
     },
   );
+}
+
+/**
+ * One `bytes=` range (RFC 9110 §14.1.2): `a-b`, `a-` or `-n` (the last n bytes), clamped to the size.
+ * Anything else — several ranges, another unit, garbage — is ignored (undefined: send the whole
+ * image), as the RFC allows; a well-formed range that starts past the end is "unsatisfiable" (416).
+ */
+export function parseRange(header: string, size: number): { start: number; end: number } | "unsatisfiable" | undefined {
+  const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
+  if (!m || (m[1] === "" && m[2] === "")) return undefined;
+  if (m[1] === "") {
+    const suffix = Number(m[2]);
+    if (suffix === 0 || size === 0) return "unsatisfiable";
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === "" ? size - 1 : Number(m[2]);
+  if (end < start) return undefined;
+  if (start >= size) return "unsatisfiable";
+  return { start, end: Math.min(end, size - 1) };
 }

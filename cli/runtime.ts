@@ -15,12 +15,12 @@ import { loadAndCheckPersonas } from "../lib/personas";
 import { createInstancePool } from "../activities/instancePool";
 import { llmAsker } from "../activities/imagePrompt";
 import { createLlmActivities } from "../activities/llm";
-import { LocalFolderStore } from "../lib/storage";
+import { openImageStore, type ImageStore } from "../lib/storage";
 import { createApi } from "../api/app";
 import { tenantResolver } from "../api/auth";
 import { createGpuWorker } from "../workers/gpu";
 import { createMainWorker } from "../workers/main";
-import { registerApiKey } from "../lib/apiKeys";
+import { registerApiKeys } from "../lib/apiKeys";
 import type { Config } from "../lib/config";
 import { openDatabase, type OpenedDatabase } from "../lib/db";
 import { EventHub } from "../lib/live/eventHub";
@@ -83,11 +83,22 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       : undefined;
   const db = opts.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const prisma = db.prisma;
-  for (const { tenant, key } of config.apiKeys) await registerApiKey(prisma, tenant, key);
+  // Only the API resolves keys; workers started alongside it have no use for them.
+  if (roles.api) await registerApiKeys(prisma, config.apiKeys);
 
   const connection = await Connection.connect({ address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const store = new LocalFolderStore(path.join(config.dataDir, "images"));
+  // GPU workers hand pictures back through Temporal and never touch the store.
+  let store: ImageStore | undefined;
+  if (roles.api || roles.worker) {
+    try {
+      store = await openImageStore(config.storage);
+    } catch (error) {
+      await connection.close();
+      if (!opts.db) await db.close();
+      throw error;
+    }
+  }
   const pool = createInstancePool(config.comfy.instances);
   const signer = createUrlSigner({ secret: urlSecret(config), publicUrl: config.publicUrl });
   const imageUrls = (imageId: string) => ({ url: signer.imageUrl(imageId), thumbnailUrl: signer.imageUrl(imageId, "thumb") });
@@ -105,7 +116,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       config,
       personas,
       prisma,
-      store,
+      store: store!,
       pool,
       temporal,
       imageUrls,
@@ -149,7 +160,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       prisma,
       temporal,
       signer,
-      store,
+      store: store!,
       pool,
       resolveTenant: tenantResolver(prisma),
       liveEvents,
@@ -171,6 +182,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       await Promise.allSettled(workerRuns);
       await nativeConnection?.close();
       await connection.close();
+      store?.close?.();
       if (!opts.db) await db.close();
     },
   };
