@@ -8,6 +8,7 @@ import type { PersonaCatalog } from "../lib/personas";
 import type { PrismaClient } from "../lib/db/generated/client";
 import type { EventHub } from "../lib/live/eventHub";
 import type { UrlSigner } from "../lib/signedUrls";
+import type { SearchAttributeCheck } from "../lib/temporal/searchAttributes";
 
 /** What the HTTP layer may use. It holds no business logic of its own: it starts and reads. */
 export interface ApiContext {
@@ -29,4 +30,6 @@ export interface ApiContext {
   liveEvents: EventHub;
   /** Liveness of the Temporal frontend, for /readyz. */
   temporalReachable(): Promise<boolean>;
+  /** darkroom's search attributes in the namespace, for /readyz (re-checked until they are there). */
+  searchAttributes?(): Promise<SearchAttributeCheck>;
 }

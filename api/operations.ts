@@ -20,7 +20,7 @@ export function operationRoutes(ctx: ApiContext) {
     .get(
       "/readyz",
       async ({ set }) => {
-        const [database, temporal] = await Promise.all([
+        const [database, temporal, searchAttributes] = await Promise.all([
           within(2000, ctx.prisma.$queryRaw`SELECT 1`).then(
             () => ({ ok: true }),
             (e: Error) => ({ ok: false, error: e.message }),
@@ -29,12 +29,20 @@ export function operationRoutes(ctx: ApiContext) {
             (ok) => ({ ok }),
             (e: Error) => ({ ok: false, error: e.message }),
           ),
+          // Without its search attributes every workflow start fails: not ready, and say what to run.
+          ctx.searchAttributes
+            ? within(2000, ctx.searchAttributes()).then(
+                ({ ok, namespace, missing, wrongType, error, commands }) =>
+                  ok ? { ok } : { ok, namespace, missing, wrongType, ...(error ? { error } : {}), commands },
+                (e: Error) => ({ ok: false, error: e.message }),
+              )
+            : { ok: true },
         ]);
-        const ready = database.ok && temporal.ok;
+        const ready = database.ok && temporal.ok && searchAttributes.ok;
         if (!ready) set.status = 503;
-        return { status: ready ? "ready" : "not_ready", checks: { database, temporal } };
+        return { status: ready ? "ready" : "not_ready", checks: { database, temporal, searchAttributes } };
       },
-      { detail: { summary: "Ready to serve: the database and Temporal answer" } },
+      { detail: { summary: "Ready to serve: the database and Temporal answer, and the namespace has darkroom's search attributes" } },
     )
     .use(
       new Elysia({ prefix: "/v1" }).use(authPlugin(ctx.resolveTenant)).get(

@@ -63,6 +63,8 @@ export interface Config {
     /** The main worker's queue: workflows and general activities. */
     taskQueue: string;
     uiPort: number;
+    /** Create darkroom's missing search attributes at start (servers that refuse leave /readyz at 503). */
+    registerSearchAttributes: boolean;
   };
   comfy: {
     /** Configured instances; empty means the dev command starts the simulator. */
@@ -179,6 +181,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       cliPath: env.TEMPORAL_CLI_PATH || undefined,
       taskQueue: env.DARKROOM_TASK_QUEUE || "darkroom",
       uiPort: int(env, "TEMPORAL_UI_PORT", 8233),
+      registerSearchAttributes: flag(env, "TEMPORAL_REGISTER_SEARCH_ATTRIBUTES", true),
     },
     comfy: {
       instances: parseComfyInstances(env.COMFYUI_INSTANCES),

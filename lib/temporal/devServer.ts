@@ -48,6 +48,10 @@ export async function startDevServer(opts: {
   uiPort?: number;
   headless?: boolean;
   namespace?: string;
+  /** More namespaces to create at start. */
+  extraNamespaces?: string[];
+  /** Register darkroom's search attributes at start (default true); false gives a namespace as a bare server has it. */
+  searchAttributes?: boolean;
   log?: (line: string) => void;
 }): Promise<DevServer> {
   const cli = findTemporalCli(opts.cliPath);
@@ -61,7 +65,8 @@ export async function startDevServer(opts: {
   if (opts.headless) args.push("--headless");
   else args.push("--ui-port", String(opts.uiPort ?? (await freePort())));
   if (opts.namespace && opts.namespace !== "default") args.push("--namespace", opts.namespace);
-  for (const name of searchAttributeNames) args.push("--search-attribute", `${name}=Keyword`);
+  for (const namespace of opts.extraNamespaces ?? []) args.push("--namespace", namespace);
+  if (opts.searchAttributes ?? true) for (const name of searchAttributeNames) args.push("--search-attribute", `${name}=Keyword`);
   // Faster activity/workflow dispatch in dev; the defaults are tuned for clusters, not one box.
   args.push("--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true");
   args.push("--dynamic-config-value", "frontend.enableExecuteMultiOperation=true");
