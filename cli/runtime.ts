@@ -44,15 +44,27 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** The URL-signing secret: configured, or made once and kept in the data folder. */
+/**
+ * The URL-signing secret: configured, or made once and kept in the data folder. Processes sharing the
+ * folder may start at the same moment: the file appears atomically (written aside, then hard-linked,
+ * which fails if another process got there first), and everyone reads whichever one won.
+ */
 export function urlSecret(config: Config): string {
   if (config.urlSigningSecret) return config.urlSigningSecret;
   const file = path.join(config.dataDir, "url-secret");
-  if (fs.existsSync(file)) return fs.readFileSync(file, "utf8").trim();
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  const secret = randomBytes(32).toString("base64url");
-  fs.writeFileSync(file, secret, { mode: 0o600 });
-  return secret;
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    fs.writeFileSync(temp, randomBytes(32).toString("base64url"), { mode: 0o600 });
+    try {
+      fs.linkSync(temp, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    } finally {
+      fs.rmSync(temp, { force: true });
+    }
+  }
+  return fs.readFileSync(file, "utf8").trim();
 }
 
 let runtimeInstalled = false;
