@@ -60,7 +60,9 @@ export function explainStartFailure(error: unknown, where: StartFailureContext =
       names.map((name) => createSearchAttributeCommand(name, { namespace, address: where.address })).join(" ; ")
     );
   }
-  if (code === GRPC.NOT_FOUND && /namespace/i.test(everything)) {
+  // The SDK turns the server's NOT_FOUND into its own NamespaceNotFoundError, with no gRPC cause.
+  const namespaceMissing = links.some((e) => (e as { name?: string }).name === "NamespaceNotFoundError") || /namespace .*not found|namespace not found/i.test(everything);
+  if (namespaceMissing && (code === undefined || code === GRPC.NOT_FOUND)) {
     return (
       `Temporal${at} has no namespace "${namespace}" (${serverText}). Create it (\`temporal operator namespace create --namespace ${namespace}` +
       `${where.address ? ` --address ${where.address}` : ""}\`) or set TEMPORAL_NAMESPACE to an existing one.`
