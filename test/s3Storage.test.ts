@@ -108,6 +108,12 @@ describe("a companion photo stored in S3", () => {
     return running;
   }
 
+  /** The same signed URL, asked of another API process. */
+  const via = (url: string, api: string) => {
+    const u = new URL(url);
+    return `${api}${u.pathname}${u.search}`;
+  };
+
   test("the image lands in the bucket and is served with ETag and byte ranges, by either API", async () => {
     const reply = await stack.request("POST", "/v1/agents/sofia/replies", {
       userId: "s3-user",
@@ -159,7 +165,7 @@ describe("a companion photo stored in S3", () => {
 
     // A second API with its own, empty data folder serves the same image from the bucket.
     const second = await anotherApi();
-    const viaSecond = await fetch(image.url.replace(stack.api, second.apiUrl!));
+    const viaSecond = await fetch(via(image.url, second.apiUrl!));
     expect(viaSecond.status).toBe(200);
     expect(viaSecond.headers.get("etag")).toBe(etag);
     expect(Buffer.from(await viaSecond.arrayBuffer())).toEqual(inBucket!);
@@ -169,7 +175,7 @@ describe("a companion photo stored in S3", () => {
 
     // With S3_PRESIGN the API checks access, then redirects to the bucket.
     const presigning = await anotherApi({ S3_PRESIGN: "1" });
-    const redirect = await fetch(image.url.replace(stack.api, presigning.apiUrl!), { redirect: "manual" });
+    const redirect = await fetch(via(image.url, presigning.apiUrl!), { redirect: "manual" });
     expect(redirect.status).toBe(302);
     const location = redirect.headers.get("location")!;
     expect(location.startsWith(`${weed.endpoint}/${stack.s3!.bucket}/${stack.s3!.prefix}/`)).toBe(true);
@@ -177,7 +183,7 @@ describe("a companion photo stored in S3", () => {
     const direct = await fetch(location);
     expect(direct.status).toBe(200);
     expect(Buffer.from(await direct.arrayBuffer())).toEqual(inBucket!);
-    const forged = await fetch(image.url.replace(stack.api, presigning.apiUrl!).replace(/sig=[^&]+/, "sig=forged"), { redirect: "manual" });
+    const forged = await fetch(via(image.url, presigning.apiUrl!).replace(/sig=[^&]+/, "sig=forged"), { redirect: "manual" });
     expect(forged.status).toBe(401);
   });
 });

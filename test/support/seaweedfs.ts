@@ -74,13 +74,17 @@ export async function startSeaweedFs(): Promise<SeaweedFs> {
     "-master.volumeSizeLimitMB=64",
     `-volume.port=${volume}`,
     `-volume.port.grpc=${volumeGrpc}`,
-    "-volume.max=0",
+    "-volume.max=16",
     "-filer",
     `-filer.port=${filer}`,
     `-filer.port.grpc=${filerGrpc}`,
     "-s3",
     `-s3.port=${s3}`,
     `-s3.port.grpc=${s3Grpc}`,
+    // Side servers with fixed default ports that parallel runs would fight over; not needed here.
+    "-s3.port.iceberg=0",
+    "-s3.port.lance=0",
+    "-master.telemetry=false",
   ];
   const child = spawn(weed, args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
