@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { spawn, type ChildProcess } from "node:child_process";
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { start, type Running } from "../cli/runtime";
 import { loadConfig, parseStorage } from "../lib/config";
@@ -185,5 +186,48 @@ describe("a companion photo stored in S3", () => {
     expect(Buffer.from(await direct.arrayBuffer())).toEqual(inBucket!);
     const forged = await fetch(via(image.url, presigning.apiUrl!).replace(/sig=[^&]+/, "sig=forged"), { redirect: "manual" });
     expect(forged.status).toBe(401);
+  });
+});
+
+describe("workers on Node", () => {
+  let stack: Stack;
+  const children: ChildProcess[] = [];
+  beforeAll(async () => {
+    stack = await startStack({ instances: 1, storage: "s3", mainWorker: false });
+  });
+  afterAll(async () => {
+    for (const c of children) c.kill("SIGKILL");
+    await stack?.stop();
+  });
+
+  // The reason the store uses the AWS SDK rather than Bun's own client: the main worker, which writes
+  // the images, may run on Node.
+  test("a main worker running on Node writes the photo into the bucket", async () => {
+    const child = spawn("node", ["--import", "tsx", "cli/darkroom.ts", "worker"], {
+      cwd: path.resolve(import.meta.dir, ".."),
+      env: { ...process.env, ...stack.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    children.push(child);
+    let output = "";
+    child.stdout?.on("data", (d) => (output += d));
+    child.stderr?.on("data", (d) => (output += d));
+    const reply = await stack.request("POST", "/v1/agents/sofia/replies", {
+      userId: "node-s3",
+      text: "¡Va! [IMAGE: selfie en la montaña]",
+      persona: { name: "Sofia", personality: "alegre", language: "es" },
+    });
+    expect(reply.status).toBe(200);
+    const id = reply.body.generations[0].id;
+    const done = await eventually(async () => {
+      if (child.exitCode !== null) throw new Error(`the Node worker exited (${child.exitCode}):\n${output.slice(-3000)}`);
+      const g = (await stack.request("GET", `/v1/generations/${id}`)).body;
+      return ["completed", "failed"].includes(g?.status) ? g : undefined;
+    }, "the photo", 120_000);
+    expect({ status: done.status, error: done.errorMessage }).toEqual({ status: "completed", error: undefined });
+    const row = await stack.db.prisma.image.findUniqueOrThrow({ where: { id: done.images[0].id } });
+    const inBucket = await objectBytes(stack.s3!.bucket, `${stack.s3!.prefix}/${row.storageKey}`);
+    const served = await fetch(done.images[0].url);
+    expect(Buffer.from(await served.arrayBuffer())).toEqual(inBucket!);
   });
 });

@@ -25,6 +25,9 @@ GO="${GO:-$(command -v go || true)}"
   exit 1
 }
 
+# Debian's Go defaults to GOTOOLCHAIN=local; SeaweedFS may want a newer Go, which `auto` fetches.
+export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
+
 work="$(mktemp -d "${TMPDIR:-/tmp}/darkroom-weed-build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
