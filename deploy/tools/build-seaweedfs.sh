@@ -21,12 +21,25 @@ fi
 GO="${GO:-$(command -v go || true)}"
 [[ -n "$GO" ]] || { [[ -x /usr/local/go/bin/go ]] && GO=/usr/local/go/bin/go; }
 [[ -n "$GO" && -x "$GO" ]] || {
-  echo "seaweedfs: Go is needed to build it (https://go.dev/dl/, or Debian's golang-go if new enough); then rerun $0" >&2
+  echo "seaweedfs: Go is needed to build it (Debian: apt-get install golang-go; or https://go.dev/dl/); then rerun $0" >&2
   exit 1
 }
-
-# Debian's Go defaults to GOTOOLCHAIN=local; SeaweedFS may want a newer Go, which `auto` fetches.
+# Go 1.21+ fetches the newer toolchain SeaweedFS wants by itself (GOTOOLCHAIN=auto; Debian's Go
+# defaults to local). An older Go (Debian 12 ships 1.19) cannot, but can still download that
+# toolchain, which the module proxy serves as the module golang.org/toolchain.
 export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
+TOOLCHAIN="${SEAWEEDFS_GO_TOOLCHAIN:-go1.26.8}"
+go_minor="$("$GO" env GOVERSION | sed -nE 's/^go1\.([0-9]+).*/\1/p')"
+if [[ -z "$go_minor" || "$go_minor" -lt 21 ]]; then
+  echo "seaweedfs: $("$GO" version) is too old to switch toolchains; downloading $TOOLCHAIN from the module proxy"
+  arch="$("$GO" env GOARCH)"
+  dir="$(cd "${TMPDIR:-/tmp}" && GOFLAGS=-mod=mod "$GO" mod download -json "golang.org/toolchain@v0.0.1-$TOOLCHAIN.linux-$arch" | sed -nE 's/^\s*"Dir": "(.*)",?$/\1/p')"
+  [[ -n "$dir" && -f "$dir/bin/go" ]] || { echo "seaweedfs: could not download the $TOOLCHAIN toolchain" >&2; exit 1; }
+  # Module zips drop file modes; the toolchain's own unpacker restores them the same way.
+  chmod -R u+w "$dir" && chmod +x "$dir"/bin/* "$dir"/pkg/tool/*/*
+  GO="$dir/bin/go"
+  export GOTOOLCHAIN=local
+fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/darkroom-weed-build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -34,7 +47,7 @@ cd "$work"
 cat >go.mod <<MOD
 module darkroom.local/weedbuild
 
-go 1.26
+go 1.26.6
 
 require github.com/seaweedfs/seaweedfs $VERSION
 
