@@ -281,12 +281,8 @@ export function parseStorage(env: Record<string, string | undefined>, dataDir: s
   }
   const prefix = decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, "");
   const endpoint = (env.S3_ENDPOINT || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT)?.trim().replace(/\/+$/, "") || undefined;
-  if (endpoint) {
-    try {
-      new URL(endpoint);
-    } catch {
-      throw new Error(`S3_ENDPOINT must be a URL such as http://127.0.0.1:8333, got "${endpoint}"`);
-    }
+  if (endpoint && !/^https?:\/\/[^/]/i.test(endpoint)) {
+    throw new Error(`S3_ENDPOINT must be a URL such as http://127.0.0.1:8333, got "${endpoint}"`);
   }
   const accessKeyId = env.S3_ACCESS_KEY_ID || env.AWS_ACCESS_KEY_ID || undefined;
   const secretAccessKey = env.S3_SECRET_ACCESS_KEY || env.AWS_SECRET_ACCESS_KEY || undefined;
