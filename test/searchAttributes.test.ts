@@ -6,9 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { Client, Connection } from "@temporalio/client";
+import { Client, Connection, WithStartWorkflowOperation } from "@temporalio/client";
+import { defineUpdate } from "@temporalio/workflow";
 import { explainStartFailure } from "../lib/temporal/startFailure";
-import { DarkroomTenant, ensureSearchAttributes, searchAttributeNames } from "../lib/temporal/searchAttributes";
+import { DarkroomAgent, DarkroomTenant, ensureSearchAttributes, searchAttributeNames } from "../lib/temporal/searchAttributes";
 import { findTemporalCli, freePort, startDevServer, type DevServer } from "../lib/temporal/devServer";
 import { eventually, startStack, type Stack } from "./support/stack";
 
@@ -67,6 +68,25 @@ describe("a failed workflow start explained", () => {
     runAsOperator(command);
     const handle = await startIt();
     await handle.terminate("test done");
+  });
+
+  test("the same through Update-with-Start (how angle series start): the server's reason, not the wrapper's", async () => {
+    const namespace = "darkroom-refused";
+    const client = new Client({ connection, namespace });
+    const startWorkflowOperation = new WithStartWorkflowOperation("angleSeries", {
+      taskQueue: "nobody-polls-this",
+      workflowId: `explain-uws-${Math.random().toString(36).slice(2)}`,
+      workflowIdConflictPolicy: "USE_EXISTING",
+      typedSearchAttributes: [{ key: DarkroomAgent, value: "sofia" }],
+    });
+    const error = await client.workflow.executeUpdateWithStart(defineUpdate("seriesBegun"), { startWorkflowOperation }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const message = explainStartFailure(error, { namespace, address: server.address });
+    expect(message).toContain("DarkroomAgent");
+    expect(message).not.toContain("Update-with-Start could not be executed");
+    expect(message).toContain(`temporal operator search-attribute create --name DarkroomAgent --type Keyword --namespace ${namespace} --address ${server.address}`);
   });
 
   test("an unknown namespace: how to create it or which setting to fix", async () => {

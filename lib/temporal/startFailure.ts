@@ -51,11 +51,13 @@ export function explainStartFailure(error: unknown, where: StartFailureContext =
   // The server names the attribute ("search attribute DarkroomTenant is not defined" or "no mapping
   // defined for search attribute DarkroomTenant"), in one of several phrasings across versions.
   if (/search attribute/i.test(everything) && (code === GRPC.INVALID_ARGUMENT || code === undefined)) {
+    // Update-with-Start wraps the start's own error under a generic one: quote the one that says why.
+    const said = links.flatMap((e) => [e.details, e.message]).find((t) => t && /search attribute/i.test(t))?.trim() ?? serverText;
     const named = searchAttributeNames.filter((name) => everything.includes(name));
     const names = named.length ? named : [...searchAttributeNames];
     return (
       `Temporal${at} refused the workflow: namespace "${namespace}" lacks darkroom's search attribute${names.length > 1 ? "s" : ""} ` +
-      `${names.join(", ")} (${serverText}). Create ${names.length > 1 ? "them" : "it"} (darkroom does so at start when the server allows it; ` +
+      `${names.join(", ")} (${said}). Create ${names.length > 1 ? "them" : "it"} (darkroom does so at start when the server allows it; ` +
       `it also needs the other darkroom attributes, /readyz lists what is missing): ` +
       names.map((name) => createSearchAttributeCommand(name, { namespace, address: where.address })).join(" ; ")
     );
