@@ -26,7 +26,7 @@ import { openDatabase, type OpenedDatabase } from "../lib/db";
 import { EventHub } from "../lib/live/eventHub";
 import { createUrlSigner } from "../lib/signedUrls";
 import { temporalAnswers } from "../lib/temporal/health";
-import { ensureSearchAttributes, type SearchAttributeCheck } from "../lib/temporal/searchAttributes";
+import { describeSearchAttributeCheck, searchAttributeChecker } from "../lib/temporal/searchAttributes";
 
 export interface Roles {
   api?: boolean;
@@ -103,24 +103,14 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   // The API starts workflows with darkroom's search attributes and the main worker's workflows update
   // them: both check the namespace (registering what is missing when allowed) and say what to run.
-  let searchAttributes: SearchAttributeCheck | undefined;
-  const checkSearchAttributes = async () => {
-    if (searchAttributes?.ok) return searchAttributes;
-    searchAttributes = await ensureSearchAttributes(connection.operatorService, {
-      namespace: config.temporal.namespace,
-      address,
-      register: config.temporal.registerSearchAttributes,
-    });
-    return searchAttributes;
-  };
+  const searchAttributes = searchAttributeChecker(connection.operatorService, {
+    namespace: config.temporal.namespace,
+    address,
+    register: config.temporal.registerSearchAttributes,
+  });
   if (roles.api || roles.worker) {
-    const check = await checkSearchAttributes();
-    if (!check.ok) {
-      console.warn(
-        `Temporal namespace "${check.namespace}" lacks darkroom's search attributes (${[...check.missing, ...check.wrongType.map((w) => `${w.name} is ${w.type}`)].join(", ") || "unknown"})` +
-          `${check.error ? `: ${check.error}` : ""}. Workflow starts fail until an operator runs:\n  ${check.commands.join("\n  ")}`,
-      );
-    }
+    const check = await searchAttributes();
+    if (!check.ok) console.warn(describeSearchAttributeCheck(check));
   }
   // GPU workers hand pictures back through Temporal and never touch the store.
   let store: ImageStore | undefined;
@@ -199,7 +189,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       resolveTenant: tenantResolver(prisma),
       liveEvents,
       temporalReachable: () => temporalAnswers(connection),
-      searchAttributes: checkSearchAttributes,
+      searchAttributes,
     });
     server = app.listen({ port: config.port, hostname: "0.0.0.0" });
   }

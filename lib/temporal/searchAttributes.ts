@@ -1,7 +1,9 @@
 /**
  * darkroom's custom search attributes: operators find a user's generation in the Temporal Web UI
- * by these (e.g. `DarkroomTenant = "acme" AND DarkroomAgent = "sofia"`). The dev server registers
- * them at start; temporal-compose.yml registers them with `temporal operator search-attribute create`.
+ * by these (e.g. `DarkroomTenant = "acme" AND DarkroomAgent = "sofia"`). A namespace without them
+ * refuses every workflow start that sets them. The dev server registers them at start;
+ * temporal-compose.yml with `temporal operator search-attribute create`; and the API and main worker
+ * check them at start (below), registering what is missing where the server allows it.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from "@temporalio/common";
 
@@ -108,4 +110,28 @@ export async function ensureSearchAttributes(
   const now = result(defined, missing.filter((name) => defined[name] !== undefined));
   // Another process registering the same names at once makes our call fail, harmlessly.
   return now.ok ? now : { ...now, error: addError };
+}
+
+/**
+ * A check to call at start and from /readyz: runs `ensureSearchAttributes` until it once succeeds,
+ * then keeps that answer (attributes are not removed under a running deployment).
+ */
+export function searchAttributeChecker(
+  operator: SearchAttributeOperator,
+  opts: { namespace: string; address?: string; register: boolean },
+): () => Promise<SearchAttributeCheck> {
+  let last: SearchAttributeCheck | undefined;
+  return async () => {
+    if (last?.ok) return last;
+    last = await ensureSearchAttributes(operator, opts);
+    return last;
+  };
+}
+
+/** The log line for a failed check: what is missing, why, and the commands. */
+export function describeSearchAttributeCheck(check: SearchAttributeCheck): string {
+  if (check.ok) return `Temporal namespace "${check.namespace}" has darkroom's search attributes`;
+  const what = [...check.missing, ...check.wrongType.map((w) => `${w.name} is ${w.type}, not Keyword`)].join(", ") || "could not tell";
+  const fix = check.commands.length ? ` Workflow starts fail until an operator runs:\n  ${check.commands.join("\n  ")}` : "";
+  return `Temporal namespace "${check.namespace}" lacks darkroom's search attributes (${what})${check.error ? `: ${check.error}` : ""}.${fix}`;
 }
