@@ -15,6 +15,8 @@ import { searchAttributeNames } from "./searchAttributes";
 export interface DevServer {
   address: string;
   uiUrl?: string;
+  /** The server's process, when this process started it. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -84,6 +86,7 @@ export async function startDevServer(opts: {
   return {
     address,
     uiUrl: opts.headless ? undefined : `http://localhost:${uiPort}`,
+    pid: child.pid,
     stop: () => stopChild(child),
   };
 }
