@@ -1,6 +1,8 @@
 /**
  * Stored images. Reachable with the bearer key, or without it through the signed URL that messages
  * carry (so a chat can show the picture in a plain <img>). Immutable content: ETag is the hash.
+ * Single byte ranges are honoured (resumed downloads, media players); with S3_PRESIGN the API checks
+ * access and redirects to a short-lived bucket URL instead of passing the bytes through.
  */
 import { Elysia, t } from "elysia";
 import { bearerToken } from "./auth";
@@ -20,8 +22,27 @@ export function imageRoutes(ctx: ApiContext) {
       const image = await ctx.service.operations.image({ imageId: params.imageId, tenantId, variant });
       const cacheHeaders = { etag: image.etag, "cache-control": "private, max-age=31536000, immutable" };
       if (headers["if-none-match"] === image.etag) return new Response(null, { status: 304, headers: cacheHeaders });
+      const presigned = await image.presignedUrl();
+      if (presigned) {
+        // The target URL expires, so the redirect itself must not be cached past a short while.
+        return new Response(null, { status: 302, headers: { location: presigned, "cache-control": "private, max-age=60" } });
+      }
       const bytes = await image.read();
-      return new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { ...cacheHeaders, "content-type": image.contentType, "content-length": String(bytes.byteLength) } });
+      const headersOut = { ...cacheHeaders, "content-type": image.contentType, "accept-ranges": "bytes" };
+      // If-Range: the range only applies to the representation the client already has part of.
+      const rangeApplies = headers.range !== undefined && (headers["if-range"] === undefined || headers["if-range"] === image.etag);
+      const range = rangeApplies ? parseRange(headers.range!, bytes.byteLength) : undefined;
+      if (range === "unsatisfiable") {
+        return new Response(null, { status: 416, headers: { ...headersOut, "content-range": `bytes */${bytes.byteLength}` } });
+      }
+      if (range) {
+        const part = bytes.subarray(range.start, range.end + 1);
+        return new Response(part as Uint8Array<ArrayBuffer>, {
+          status: 206,
+          headers: { ...headersOut, "content-range": `bytes ${range.start}-${range.end}/${bytes.byteLength}`, "content-length": String(part.byteLength) },
+        });
+      }
+      return new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { ...headersOut, "content-length": String(bytes.byteLength) } });
     },
     {
       params: t.Object({ imageId: t.String({ minLength: 1, maxLength: 100, pattern: "^[A-Za-z0-9-]+$" }) }),
@@ -33,4 +54,24 @@ export function imageRoutes(ctx: ApiContext) {
       detail: { summary: "The stored WebP (or its thumbnail with ?variant=thumb)" },
     },
   );
+}
+
+/**
+ * One `bytes=` range (RFC 9110 §14.1.2): `a-b`, `a-` or `-n` (the last n bytes), clamped to the size.
+ * Anything else — several ranges, another unit, garbage — is ignored (undefined: send the whole
+ * image), as the RFC allows; a well-formed range that starts past the end is "unsatisfiable" (416).
+ */
+export function parseRange(header: string, size: number): { start: number; end: number } | "unsatisfiable" | undefined {
+  const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
+  if (!m || (m[1] === "" && m[2] === "")) return undefined;
+  if (m[1] === "") {
+    const suffix = Number(m[2]);
+    if (suffix === 0 || size === 0) return "unsatisfiable";
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === "" ? Infinity : Number(m[2]);
+  if (end < start) return undefined;
+  if (start >= size) return "unsatisfiable";
+  return { start, end: Math.min(end, size - 1) };
 }

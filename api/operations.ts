@@ -14,7 +14,7 @@ export function operationRoutes(ctx: ApiContext) {
         if (!ready) set.status = 503;
         return { status: ready ? "ready" : "not_ready", checks };
       },
-      { detail: { summary: "Ready to serve: the database and Temporal answer" } },
+      { detail: { summary: "Ready to serve: the database and Temporal answer, and the namespace has darkroom's search attributes" } },
     )
     .use(
       new Elysia({ prefix: "/v1" })

@@ -15,7 +15,7 @@ import { loadAndCheckPersonas } from "../activities/personas";
 import { createInstancePool } from "../activities/instancePool";
 import { llmAsker } from "../activities/imagePrompt";
 import { createLlmActivities } from "../activities/llm";
-import { LocalFolderStore } from "../lib/storage";
+import { openImageStore, type ImageStore } from "../lib/storage";
 import { createApi } from "../api/app";
 import { quietTemporalSdk } from "./quietTemporal";
 import { createSeriesActivities } from "../activities/db/series";
@@ -23,12 +23,14 @@ import { createTaskRecords } from "../activities/db/tasks";
 import { createGenerationService } from "../service";
 import { createGpuWorker } from "../workers/gpu";
 import { createMainWorker } from "../workers/main";
-import { registerApiKey, tenantResolver } from "../lib/apiKeys";
+import { registerApiKeys, tenantResolver } from "../lib/apiKeys";
 import type { Config } from "../lib/config";
 import { openDatabase, type OpenedDatabase } from "../lib/db";
 import { EventHub } from "../lib/live/eventHub";
 import { createUrlSigner } from "../lib/signedUrls";
 import { temporalAnswers } from "../lib/temporal/health";
+import { searchAttributeNames } from "../domain/searchAttributes";
+import { describeSearchAttributeCheck, searchAttributeChecker } from "../lib/temporal/searchAttributes";
 
 export interface Roles {
   api?: boolean;
@@ -46,15 +48,27 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** The URL-signing secret: configured, or made once and kept in the data folder. */
+/**
+ * The URL-signing secret: configured, or made once and kept in the data folder. Processes sharing the
+ * folder may start at the same moment: the file appears atomically (written aside, then hard-linked,
+ * which fails if another process got there first), and everyone reads whichever one won.
+ */
 export function urlSecret(config: Config): string {
   if (config.urlSigningSecret) return config.urlSigningSecret;
   const file = path.join(config.dataDir, "url-secret");
-  if (fs.existsSync(file)) return fs.readFileSync(file, "utf8").trim();
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  const secret = randomBytes(32).toString("base64url");
-  fs.writeFileSync(file, secret, { mode: 0o600 });
-  return secret;
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    fs.writeFileSync(temp, randomBytes(32).toString("base64url"), { mode: 0o600 });
+    try {
+      fs.linkSync(temp, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    } finally {
+      fs.rmSync(temp, { force: true });
+    }
+  }
+  return fs.readFileSync(file, "utf8").trim();
 }
 
 export async function start(config: Config, roles: Roles, opts: { db?: OpenedDatabase; temporalAddress?: string } = {}): Promise<Running> {
@@ -69,11 +83,34 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       : undefined;
   const db = opts.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const prisma = db.prisma;
-  for (const { tenant, key } of config.apiKeys) await registerApiKey(prisma, tenant, key);
+  // Only the API resolves keys; workers started alongside it have no use for them.
+  if (roles.api) await registerApiKeys(prisma, config.apiKeys);
 
   const connection = await Connection.connect({ address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const store = new LocalFolderStore(path.join(config.dataDir, "images"));
+  // The API starts workflows with darkroom's search attributes and the main worker's workflows update
+  // them: both check the namespace (registering what is missing when allowed) and say what to run.
+  const searchAttributes = searchAttributeChecker(connection.operatorService, {
+    names: searchAttributeNames,
+    namespace: config.temporal.namespace,
+    address,
+    register: config.temporal.registerSearchAttributes,
+  });
+  if (roles.api || roles.worker) {
+    const check = await searchAttributes();
+    if (!check.ok) console.warn(describeSearchAttributeCheck(check));
+  }
+  // GPU workers hand pictures back through Temporal and never touch the store.
+  let store: ImageStore | undefined;
+  if (roles.api || roles.worker) {
+    try {
+      store = await openImageStore(config.storage);
+    } catch (error) {
+      await connection.close();
+      if (!opts.db) await db.close();
+      throw error;
+    }
+  }
   const pool = createInstancePool(config.comfy.instances);
   const signer = createUrlSigner({ secret: urlSecret(config), publicUrl: config.publicUrl });
   const askLlm = config.llm ? llmAsker(config.llm) : undefined;
@@ -93,7 +130,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       config,
       personas,
       prisma,
-      store,
+      store: store!,
       pool,
       temporal,
       imageUrls,
@@ -135,7 +172,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       prisma,
       temporal,
       signer,
-      store,
+      store: store!,
       pool,
       personas: personas!,
       composeMessage: llm.composeMessage,
@@ -146,6 +183,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
         beginTask: createTaskRecords({ prisma, imageUrls }).beginTask,
       },
       temporalReachable: () => temporalAnswers(connection),
+      searchAttributes,
     });
     const app = createApi({ service, resolveTenant: tenantResolver(prisma), liveEvents });
     server = app.listen({ port: config.port, hostname: "0.0.0.0" });
@@ -164,6 +202,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       await Promise.allSettled(workerRuns);
       await nativeConnection?.close();
       await connection.close();
+      store?.close?.();
       if (!opts.db) await db.close();
     },
   };

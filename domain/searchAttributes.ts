@@ -1,7 +1,10 @@
 /**
  * darkroom's custom search attributes: operators find a user's generation in the Temporal Web UI
- * by these (e.g. `DarkroomTenant = "acme" AND DarkroomAgent = "sofia"`). The dev server registers
- * them at start; temporal-compose.yml registers them with `temporal operator search-attribute create`.
+ * by these (e.g. `DarkroomTenant = "acme" AND DarkroomAgent = "sofia"`). A namespace without them
+ * refuses every workflow start that sets them. The dev server registers them at start;
+ * temporal-compose.yml with `temporal operator search-attribute create`; and the API and main worker
+ * check them at start (lib/temporal/searchAttributes.ts), registering what is missing where the
+ * server allows it.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from "@temporalio/common";
 
@@ -15,11 +18,4 @@ export const DarkroomStatus = defineSearchAttributeKey("DarkroomStatus", SearchA
 /** Every one of them, for registering in a namespace. */
 export const SEARCH_ATTRIBUTES = [DarkroomTenant, DarkroomKind, DarkroomAgent, DarkroomUser, DarkroomDialog, DarkroomStatus];
 
-export const searchAttributeNames = [
-  "DarkroomTenant",
-  "DarkroomKind",
-  "DarkroomAgent",
-  "DarkroomUser",
-  "DarkroomDialog",
-  "DarkroomStatus",
-] as const;
+export const searchAttributeNames = SEARCH_ATTRIBUTES.map((key) => key.name);

@@ -12,18 +12,29 @@ export function newApiKey(): string {
 
 const TENANT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/;
 
-/** Ensures the tenant exists and the key maps to it; returns the tenant id. */
+/**
+ * Ensures the tenant exists and the key maps to it; returns the tenant id. Safe to run from many
+ * processes at the same moment: both rows are inserted with ON CONFLICT DO NOTHING, so a process that
+ * loses the race finds the winner's row instead of failing on a unique constraint (an upsert reads
+ * first and then inserts, which two starters can both do).
+ */
 export async function registerApiKey(prisma: PrismaClient, tenantName: string, key: string): Promise<string> {
   if (!TENANT_NAME.test(tenantName)) throw new Error(`Tenant name "${tenantName}" may use letters, digits, ".", "_" and "-" (max 63)`);
   if (key.length < 16) throw new Error(`The API key for tenant "${tenantName}" is too short: use at least 16 characters`);
-  const tenant = await prisma.tenant.upsert({ where: { name: tenantName }, create: { id: tenantName, name: tenantName }, update: {} });
+  await prisma.tenant.createMany({ data: [{ id: tenantName, name: tenantName }], skipDuplicates: true });
+  const tenant = await prisma.tenant.findUniqueOrThrow({ where: { name: tenantName } });
   const keyHash = hashApiKey(key);
-  await prisma.apiKey.upsert({
-    where: { keyHash },
-    create: { id: crypto.randomUUID(), tenantId: tenant.id, keyHash, prefix: key.slice(0, 7) },
-    update: {},
-  });
+  await prisma.apiKey.createMany({ data: [{ id: crypto.randomUUID(), tenantId: tenant.id, keyHash, prefix: key.slice(0, 7) }], skipDuplicates: true });
   return tenant.id;
+}
+
+/** The configured `tenant:key` pairs, checked all before any is written. */
+export async function registerApiKeys(prisma: PrismaClient, pairs: Array<{ tenant: string; key: string }>): Promise<void> {
+  for (const { tenant, key } of pairs) {
+    if (!TENANT_NAME.test(tenant)) throw new Error(`Tenant name "${tenant}" may use letters, digits, ".", "_" and "-" (max 63)`);
+    if (key.length < 16) throw new Error(`The API key for tenant "${tenant}" is too short: use at least 16 characters`);
+  }
+  for (const { tenant, key } of pairs) await registerApiKey(prisma, tenant, key);
 }
 
 export async function createApiKey(prisma: PrismaClient, tenantName: string): Promise<string> {

@@ -19,11 +19,37 @@ export interface LlmSettings {
   model: string;
 }
 
+/**
+ * Where finished images are kept. `local`: a folder (the default, `<data dir>/images`). `s3`: a bucket
+ * on any S3-compatible service, so API and worker processes on different machines share images.
+ */
+export type StorageSettings =
+  | { kind: "local"; dir: string }
+  | {
+      kind: "s3";
+      bucket: string;
+      /** Folder inside the bucket (no leading or trailing slash); "" for the bucket's root. */
+      prefix: string;
+      /** Unset means AWS S3 itself; set for MinIO, SeaweedFS, R2, etc. */
+      endpoint?: string;
+      region: string;
+      /** Both unset: the AWS SDK's default chain (instance roles, web identity, ~/.aws, …). */
+      accessKeyId?: string;
+      secretAccessKey?: string;
+      sessionToken?: string;
+      /** `bucket` in the path rather than the host name; what most S3-compatible servers need. */
+      forcePathStyle: boolean;
+      /** Serve images by redirecting to a presigned bucket URL instead of streaming them through the API. */
+      presign: boolean;
+      presignExpiresS: number;
+    };
+
 export interface Config {
   port: number;
   /** Base URL clients use to reach the API (for image URLs). */
   publicUrl: string;
   dataDir: string;
+  storage: StorageSettings;
   /** `tenant:key` pairs seeded at start. */
   apiKeys: Array<{ tenant: string; key: string }>;
   /** Secret for signed image URLs; derived from the data dir's secret file when unset. */
@@ -37,6 +63,8 @@ export interface Config {
     /** The main worker's queue: workflows and general activities. */
     taskQueue: string;
     uiPort: number;
+    /** Create darkroom's missing search attributes at start (servers that refuse leave /readyz at 503). */
+    registerSearchAttributes: boolean;
   };
   comfy: {
     /** Configured instances; empty means the dev command starts the simulator. */
@@ -143,6 +171,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port,
     publicUrl: (env.DARKROOM_PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ""),
     dataDir,
+    storage: parseStorage(env, dataDir),
     apiKeys: parseApiKeys(env.DARKROOM_API_KEYS),
     urlSigningSecret: env.DARKROOM_URL_SECRET || undefined,
     databaseUrl: env.DATABASE_URL || undefined,
@@ -152,6 +181,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       cliPath: env.TEMPORAL_CLI_PATH || undefined,
       taskQueue: env.DARKROOM_TASK_QUEUE || "darkroom",
       uiPort: int(env, "TEMPORAL_UI_PORT", 8233),
+      registerSearchAttributes: flag(env, "TEMPORAL_REGISTER_SEARCH_ATTRIBUTES", true),
     },
     comfy: {
       instances: parseComfyInstances(env.COMFYUI_INSTANCES),
@@ -212,3 +242,65 @@ export function parseInterval(raw: string | undefined): { min: number; max: numb
   return { min, max };
 }
 
+function flag(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === "") return fallback;
+  if (["1", "true", "yes", "on"].includes(raw)) return true;
+  if (["0", "false", "no", "off"].includes(raw)) return false;
+  throw new Error(`${name} must be true or false (or 1/0), got "${env[name]}"`);
+}
+
+/**
+ * `DARKROOM_STORAGE`: unset or `file:///abs/path` for a local folder, `s3://bucket/optional/prefix`
+ * for a bucket. S3 settings use the names Bun's and most S3 tools' `S3_*` variables use, falling back
+ * to the AWS ones (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, …) so an existing AWS environment just works.
+ */
+export function parseStorage(env: Record<string, string | undefined>, dataDir: string): StorageSettings {
+  const raw = env.DARKROOM_STORAGE?.trim();
+  if (!raw) return { kind: "local", dir: path.join(dataDir, "images") };
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`DARKROOM_STORAGE must be s3://bucket[/prefix] or file:///path, got "${raw}"`);
+  }
+  if (url.protocol === "file:") {
+    const dir = decodeURIComponent(url.pathname);
+    if (!dir || dir === "/") throw new Error(`DARKROOM_STORAGE: "${raw}" names no folder (use file:///abs/path)`);
+    return { kind: "local", dir: path.resolve(dir) };
+  }
+  if (url.protocol !== "s3:") throw new Error(`DARKROOM_STORAGE must start with s3:// or file://, got "${raw}"`);
+  const bucket = url.hostname;
+  // S3's bucket naming rules (lowercase, 3–63, no leading/trailing dot or dash): a bad name otherwise
+  // fails later with a vague signature or DNS error.
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new Error(`DARKROOM_STORAGE: "${bucket}" is not a valid bucket name (3–63 lowercase letters, digits, . and -)`);
+  }
+  if (url.username || url.password || url.port || url.search || url.hash) {
+    throw new Error(`DARKROOM_STORAGE: put credentials and the endpoint in S3_* variables, not in the URL ("${raw}")`);
+  }
+  const prefix = decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, "");
+  const endpoint = (env.S3_ENDPOINT || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT)?.trim().replace(/\/+$/, "") || undefined;
+  if (endpoint && !/^https?:\/\/[^/]/i.test(endpoint)) {
+    throw new Error(`S3_ENDPOINT must be a URL such as http://127.0.0.1:8333, got "${endpoint}"`);
+  }
+  const accessKeyId = env.S3_ACCESS_KEY_ID || env.AWS_ACCESS_KEY_ID || undefined;
+  const secretAccessKey = env.S3_SECRET_ACCESS_KEY || env.AWS_SECRET_ACCESS_KEY || undefined;
+  if (!accessKeyId !== !secretAccessKey) {
+    throw new Error("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS default credential chain");
+  }
+  return {
+    kind: "s3",
+    bucket,
+    prefix,
+    endpoint,
+    region: env.S3_REGION || env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
+    accessKeyId,
+    secretAccessKey,
+    sessionToken: env.S3_SESSION_TOKEN || env.AWS_SESSION_TOKEN || undefined,
+    forcePathStyle: flag(env, "S3_FORCE_PATH_STYLE", endpoint !== undefined),
+    presign: flag(env, "S3_PRESIGN", false),
+    // SigV4 presigned URLs are valid for at most 7 days.
+    presignExpiresS: Math.min(int(env, "S3_PRESIGN_EXPIRES_S", 3600, 1), 7 * 24 * 3600),
+  };
+}

@@ -7,6 +7,7 @@ import { isFinal, isReopenable, reopenedGeneration } from "../domain/generation"
 import { rerunWorkflow, waitUntilClosed } from "../lib/temporal/rerun";
 import type { ServiceDeps } from "./deps";
 import { notFound, ServiceRefusal } from "./errors";
+import { explainTemporalFailure } from "./startGeneration";
 import { generationView } from "./views";
 
 export function generationService(deps: ServiceDeps) {
@@ -43,7 +44,7 @@ export function generationService(deps: ServiceDeps) {
         await temporal.workflow.getHandle(g.workflowId).cancel();
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) {
-          throw new ServiceRefusal("unavailable", "orchestrator_unavailable", `Could not cancel the generation: ${(err as Error).message}`);
+          throw new ServiceRefusal("unavailable", "orchestrator_unavailable", `Could not cancel the generation: ${explainTemporalFailure(temporal, err)}`);
         }
         await deps.records.cancelGeneration({ generationId: g.id });
       }
@@ -68,7 +69,7 @@ export function generationService(deps: ServiceDeps) {
           where: { id: g.id },
           data: { status: g.status, errorMessage: g.errorMessage, completedMessageId: g.completedMessageId, completedAt: g.completedAt },
         });
-        throw new ServiceRefusal("unavailable", "orchestrator_unavailable", `Could not restart the generation: ${(err as Error).message}`);
+        throw new ServiceRefusal("unavailable", "orchestrator_unavailable", `Could not restart the generation: ${explainTemporalFailure(temporal, err)}`);
       }
       return { id: g.id, status: "pending" };
     },

@@ -9,13 +9,13 @@ import { companionPhotoService } from "./companionPhotos";
 import type { ServiceDeps } from "./deps";
 import { dialogService } from "./dialogs";
 import { generationService } from "./generations";
-import { operationsService } from "./operations";
+import { operationsService, type ReadinessProbes } from "./operations";
 import { taskService } from "./tasks";
 
 export type { ServiceDeps } from "./deps";
 export { notFound, ServiceRefusal, type RefusalReason } from "./errors";
 
-export function createGenerationService(deps: ServiceDeps & { temporalReachable(): Promise<boolean> }) {
+export function createGenerationService(deps: ServiceDeps & ReadinessProbes) {
   return {
     config: deps.config,
     signer: deps.signer,

@@ -16,7 +16,8 @@
 import type { Client, WorkflowStartOptions } from "@temporalio/client";
 import type { Workflow } from "@temporalio/common";
 import type { SearchAttributePair } from "@temporalio/common/lib/search-attributes";
-import { DarkroomKind, DarkroomStatus, DarkroomTenant } from "../domain/searchAttributes";
+import { DarkroomKind, DarkroomStatus, DarkroomTenant, searchAttributeNames } from "../domain/searchAttributes";
+import { explainStartFailure } from "../lib/temporal/startFailure";
 import type { GenerationKind } from "../domain/generation";
 import { ServiceRefusal } from "./errors";
 
@@ -31,6 +32,15 @@ export interface GenerationStart<W extends Workflow> {
   searchAttributes?: SearchAttributePair[];
   /** A second start of the same id: refuse it, or join the run already there. */
   onConflict: "fail" | "join";
+}
+
+/** What Temporal's refusal means for an operator (a missing search attribute names the command to run). */
+export function explainTemporalFailure(temporal: Client, err: unknown): string {
+  return explainStartFailure(err, {
+    namespace: temporal.options.namespace,
+    address: (temporal.connection as { options?: { address?: string } }).options?.address,
+    searchAttributes: searchAttributeNames,
+  });
 }
 
 export async function startGeneration<W extends Workflow, R>(temporal: Client, start: GenerationStart<W>, recordFirst: () => Promise<R>): Promise<R> {
@@ -49,7 +59,7 @@ export async function startGeneration<W extends Workflow, R>(temporal: Client, s
   try {
     await temporal.workflow.start(start.workflow, options);
   } catch (err) {
-    throw new ServiceRefusal("unavailable", "orchestrator_unavailable", `Could not start the ${start.kind.replace(/_/g, " ")}: ${(err as Error).message}`);
+    throw new ServiceRefusal("unavailable", "orchestrator_unavailable", `Could not start the ${start.kind.replace(/_/g, " ")}: ${explainTemporalFailure(temporal, err)}`);
   }
   return recordFirst();
 }

@@ -203,6 +203,16 @@ describe("temporal-compose.yml", () => {
     expect(Object.keys(compose.volumes ?? {})).toContain("darkroom-data");
   });
 
+  test("the API and the main worker pass the image storage settings through, and keep the volume by default", () => {
+    for (const name of ["darkroom-api", "darkroom-worker"]) {
+      const env = envOf(services[name]!);
+      for (const key of ["DARKROOM_STORAGE", "S3_ENDPOINT", "S3_REGION", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_PRESIGN"]) {
+        expect(Object.keys(env), `${name} passes ${key}`).toContain(key);
+      }
+      expect(loadConfig(env).storage, name).toEqual({ kind: "local", dir: "/data/images" });
+    }
+  });
+
   test("the setup job registers exactly darkroom's search attributes", async () => {
     const job = Object.entries(services).find(([, s]) => envOf(s).DARKROOM_SEARCH_ATTRIBUTES !== undefined);
     expect(job, "a service with DARKROOM_SEARCH_ATTRIBUTES").toBeDefined();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { parseStorage } from "../lib/config";
 import { imageKeys, InvalidStorageKeyError, LocalFolderStore } from "../lib/storage";
 
 let root: string;
@@ -91,5 +92,46 @@ describe("LocalFolderStore", () => {
     }
     await expect(store.put("../escape.webp", new Uint8Array([1]), "image/webp")).rejects.toThrow(/could leave the store/);
     expect(await readdir(path.dirname(root))).not.toContain("escape.webp");
+  });
+});
+
+describe("DARKROOM_STORAGE", () => {
+  test("unset or file:// is a local folder; s3:// a bucket and prefix with the S3_* settings", () => {
+    expect(parseStorage({}, "/srv/darkroom")).toEqual({ kind: "local", dir: "/srv/darkroom/images" });
+    expect(parseStorage({ DARKROOM_STORAGE: "file:///mnt/images" }, "/srv")).toEqual({ kind: "local", dir: "/mnt/images" });
+    expect(
+      parseStorage(
+        { DARKROOM_STORAGE: "s3://chat-images/prod/", S3_ENDPOINT: "http://minio:9000/", S3_ACCESS_KEY_ID: "id", S3_SECRET_ACCESS_KEY: "secret", S3_PRESIGN: "1" },
+        "/srv",
+      ),
+    ).toEqual({
+      kind: "s3",
+      bucket: "chat-images",
+      prefix: "prod",
+      endpoint: "http://minio:9000",
+      region: "us-east-1",
+      accessKeyId: "id",
+      secretAccessKey: "secret",
+      sessionToken: undefined,
+      forcePathStyle: true,
+      presign: true,
+      presignExpiresS: 3600,
+    });
+  });
+
+  test("an AWS environment works as it is: AWS_* names, virtual-hosted style, the default credential chain", () => {
+    const s3 = parseStorage({ DARKROOM_STORAGE: "s3://chat-images", AWS_REGION: "eu-west-1" }, "/srv");
+    expect(s3).toMatchObject({ kind: "s3", bucket: "chat-images", prefix: "", endpoint: undefined, region: "eu-west-1", forcePathStyle: false, presign: false });
+    expect(s3).toMatchObject({ accessKeyId: undefined, secretAccessKey: undefined });
+  });
+
+  test("mistakes are refused at start with what to write instead", () => {
+    const refuse = (env: Record<string, string>) => expect(() => parseStorage(env, "/srv"));
+    refuse({ DARKROOM_STORAGE: "gs://bucket" }).toThrow(/s3:\/\/ or file:\/\//);
+    refuse({ DARKROOM_STORAGE: "s3://Bad_Bucket" }).toThrow(/not a valid bucket name/);
+    refuse({ DARKROOM_STORAGE: "s3://user:pw@bucket" }).toThrow(/S3_\* variables/);
+    refuse({ DARKROOM_STORAGE: "s3://bucket", S3_ACCESS_KEY_ID: "only-the-id" }).toThrow(/go together/);
+    refuse({ DARKROOM_STORAGE: "s3://bucket", S3_ENDPOINT: "minio:9000" }).toThrow(/S3_ENDPOINT must be a URL/);
+    refuse({ DARKROOM_STORAGE: "s3://bucket", S3_PRESIGN: "maybe" }).toThrow(/S3_PRESIGN must be true or false/);
   });
 });

@@ -6,12 +6,34 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import path from "node:path";
+import type { StorageSettings } from "../config";
 
 export interface ImageStore {
   put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
   get(key: string): Promise<Uint8Array | null>;
   has(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
+  /** Set by stores whose objects clients can fetch directly (S3 with S3_PRESIGN): a short-lived URL. */
+  presignedUrl?: (key: string) => Promise<string>;
+  /** Releases connections (if any) when the process stops. */
+  close?(): void;
+}
+
+/**
+ * The store the configuration names: the local folder by default, or an S3-compatible bucket (created
+ * if missing). The S3 client is loaded only when used, so a local set-up never pays for it.
+ */
+export async function openImageStore(settings: StorageSettings): Promise<ImageStore> {
+  if (settings.kind === "local") return new LocalFolderStore(settings.dir);
+  const { S3Store } = await import("./s3");
+  const store = new S3Store(settings);
+  try {
+    await store.ensureBucket();
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  return store;
 }
 
 export class InvalidStorageKeyError extends Error {

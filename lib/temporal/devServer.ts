@@ -15,6 +15,8 @@ import type { SearchAttributeKey } from "@temporalio/common/lib/search-attribute
 export interface DevServer {
   address: string;
   uiUrl?: string;
+  /** The server's process, when this process started it. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -48,6 +50,8 @@ export async function startDevServer(opts: {
   uiPort?: number;
   headless?: boolean;
   namespace?: string;
+  /** More namespaces to create at start. */
+  extraNamespaces?: string[];
   /** Custom search attributes to register at start (the caller's vocabulary; this module has none). */
   searchAttributes?: SearchAttributeKey<SearchAttributeType>[];
   log?: (line: string) => void;
@@ -63,6 +67,7 @@ export async function startDevServer(opts: {
   if (opts.headless) args.push("--headless");
   else args.push("--ui-port", String(opts.uiPort ?? (await freePort())));
   if (opts.namespace && opts.namespace !== "default") args.push("--namespace", opts.namespace);
+  for (const namespace of opts.extraNamespaces ?? []) args.push("--namespace", namespace);
   for (const key of opts.searchAttributes ?? []) args.push("--search-attribute", `${key.name}=${CLI_TYPE_NAMES[key.type]}`);
   // Faster activity/workflow dispatch in dev; the defaults are tuned for clusters, not one box.
   args.push("--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true");
@@ -81,6 +86,7 @@ export async function startDevServer(opts: {
   return {
     address,
     uiUrl: opts.headless ? undefined : `http://localhost:${uiPort}`,
+    pid: child.pid,
     stop: () => stopChild(child),
   };
 }

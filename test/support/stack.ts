@@ -13,6 +13,7 @@ import { freePort } from "../../lib/temporal/devServer";
 import { startComfySimulator, type ComfySimulator } from "../../simulators/comfyui";
 import { freshPostgresUrl } from "./postgres";
 import { testTemporal } from "./temporal";
+import { testSeaweedFs, type SeaweedFs } from "./seaweedfs";
 
 export interface Stack {
   config: Config;
@@ -26,6 +27,8 @@ export interface Stack {
   db: OpenedDatabase;
   /** Instance names in simulator order (instance i is sim.instances[i]). */
   instanceNames: string[];
+  /** With `storage: "s3"`: the server, and the bucket and prefix images go to. */
+  s3?: { server: SeaweedFs; bucket: string; prefix: string };
   request(method: string, route: string, body?: unknown, key?: string): Promise<{ status: number; body: any; headers: Headers }>;
   stop(): Promise<void>;
 }
@@ -42,10 +45,14 @@ export interface StackOptions {
   /** Use the embedded PGlite database instead of PostgreSQL. */
   embeddedDb?: boolean;
   tenants?: Record<string, string>;
+  /** Keep images in a bucket on a real S3-compatible server (SeaweedFS) instead of the data folder. */
+  storage?: "local" | "s3";
+  /** Another Temporal server or namespace than the shared test server's default one. */
+  temporal?: { address: string; namespace?: string };
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const temporal = await testTemporal();
+  const temporal = opts.temporal ?? (await testTemporal());
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "darkroom-test-"));
   const sim = await startComfySimulator({
     instances: opts.instances ?? 2,
@@ -57,6 +64,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const instanceNames = sim.instances.map((_, i) => `t${tag}gpu${i}`);
   const tenants = opts.tenants ?? { acme: `key-acme-${tag}-0123456789` };
   const port = await freePort();
+  const s3 = opts.storage === "s3" ? { server: await testSeaweedFs(), bucket: `darkroom-${tag}`, prefix: "images" } : undefined;
   const env: Record<string, string> = {
     PORT: String(port),
     DARKROOM_DATA_DIR: dataDir,
@@ -70,6 +78,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     COMFYUI_HEARTBEAT_TIMEOUT_MS: "3000",
     IMAGE_MAX_EDGE: "512",
     ...(opts.embeddedDb ? {} : { DATABASE_URL: await freshPostgresUrl() }),
+    ...(opts.temporal?.namespace ? { TEMPORAL_NAMESPACE: opts.temporal.namespace } : {}),
+    ...(s3 ? s3.server.env(s3.bucket, s3.prefix) : {}),
     ...opts.env,
   };
   const config = loadConfig(env);
@@ -88,6 +98,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     running,
     db,
     instanceNames,
+    s3,
     async request(method, route, body, useKey = key) {
       const res = await fetch(api + route, {
         method,
