@@ -7,7 +7,8 @@
  *
  * How it decides:
  *  1. Scripts. Hangul is only Korean; Hiragana/Katakana only Japanese; Han without kana is Chinese
- *     (or Japanese when that is the fallback, since a kanji-only line is both); Cyrillic is Russian
+ *     (or Japanese when that is the fallback and nothing is Chinese-only, since a kanji-only line
+ *     can be either); Cyrillic is Russian
  *     or Ukrainian, told apart by the letters only one of them has.
  *  2. In Latin script, letters that give a language away (ß, ñ, ã, ł, ğ, œ…) and short frequent
  *     words. A word used by several languages is listed under each, so it never tips the balance.
@@ -32,6 +33,8 @@ const HANGUL = /\p{Script=Hangul}/gu;
 /** Hiragana and Katakana, plus the prolonged-sound mark that katakana words use ("ビーチ"). */
 const KANA = /[\p{Script=Hiragana}\p{Script=Katakana}ー]/gu;
 const HAN = /\p{Script=Han}/gu;
+/** Simplified characters and particles Chinese uses and Japanese does not: they settle a kana-less Han line. */
+const CHINESE_ONLY = /[这们吗呢吧么没给发说个还啦哦嗯哇很你她它哪谁]/gu;
 
 /**
  * Letters worth points for a language: 3 for marks (nearly) only it uses among ours, 1 for marks
@@ -83,36 +86,44 @@ const WORDS: Record<LatinLanguage, ReadonlySet<string>> = {
     que el la los las del y es por para con una un mi tu te se lo como pero muy hola gracias esta este eso esto ya sí si
     bueno claro dale vamos aquí ahora quiero puedes mira ti está estoy bien también mientras cuando ahorita listo lista
     enseguida momento todo nada algo mucho poco dónde qué cómo hay soy eres tengo tienes mando envío sigamos
+    voy vas va pude puedo viene camino perdona disculpa siento mande mandar quieres estás espera ratito rato momentito
+    llegará después luego pues nos vemos pronto amor vamos ha
   `),
   en: words(`
     the and you your is are to of my it this that with for what have here just can please picture thanks hey hi yes sure
     will be was i i'm it's don't i'll you're can't that's let's here's on photo come do
-    okay now soon right away moment wait while send sending ready done sorry again later hope like
+    okay now soon right away moment look how out get got give let one sec second minute but not all at wait while send sending ready done sorry again later hope like
   `),
   fr: words(`
     je j'ai j'espère c'est qu'il qu'on n'est s'il d'accord aujourd'hui tu ça une avec pour merci le la les des est et
     il elle on nous vous mais très bien oui non pas moi toi te tout sur dans qui que suis voilà attends envoie bisous coucou
     bonjour salut du un ma mon ton ta ce cette au aux hier photo je t'envoie t'aime peu petit encore bientôt
-    désolé désolée plaît voici arrive attendant prête prêt fais faire si moment
+    désolé désolée plaît voici arrive attendant prête prêt fais faire si moment va vais fait encore plus peux veux
+    seconde suite vite bisou mes tes ses sont ai as chéri chérie
   `),
   de: words(`
     ich du und nicht das mit bitte danke ist es ein eine einen ja auch noch gleich schon mal dir dich mich mir wie hier
     jetzt kurz gerne gern sofort sind habe hab kann schicke schick dein deine für auf zu den dem der sie wir aber oder sehr
-    gut schön warte klar um was will nie bild fertig leider tut mir sorry moment bisschen
+    gut schön warte klar um was will nie bild fertig leider tut mir sorry moment bisschen kommt bekommst nochmal etwas
+    doch dann nur einen im am vom beim bei hast bist geht klappt okay
   `),
   pt: words(`
     você não obrigado obrigada uma com para que os as um meu minha seu sua está estou aqui agora já muito sim tudo bem vou
     te isso isto essa esse então também ótimo beijo beijos oi olá se do ao pra enquanto foi ficou desculpa desculpe
-    logo daqui pouquinho deu certo e tu por como na momento
+    logo daqui pouquinho deu certo e tu por como na momento eu deixa estiver errado tentar mais algo vamos pouco ainda aí
+    né tá vocês fica chegou achou gente manda mandar mando quer quero posso vai sei depois amor pronto pronta quando
   `),
   it: words(`
     sono che per non una grazie ciao ecco il lo la gli le di del della un uno mi ti si ci è questo questa quello come ma anche
     molto bene sì più già adesso subito ora aspetta tuo tua mio mia vuoi voglio fatto bella bello amore sua essa esse
-    qui e i te tu momento scusa scusami mentre spero piaccia pronta pronto arrivo
+    qui e i te tu momento scusa scusami mentre spero piaccia pronta pronto arrivo sto sta stai stato tra intanto secondo
+    pochissimo poco appena quando ho hai ha sei fammi dammi dispiace dopo ancora niente tutto cosa perché davvero
+    mando vai
   `),
   pl: words(`
     jest nie się dziękuję proszę w z na że ale tak już teraz zaraz co jak mi ci cię ja ty mam masz bardzo dobrze tylko
-    jeszcze dla od po jestem czekaj chwila chwilę chwilkę wyślę to i do zdjęcie przepraszam niestety gotowe mam
+    jeszcze dla od po jestem czekaj chwila chwilę chwilkę wyślę to i do zdjęcie przepraszam niestety gotowe go je jej
+    mnie będzie robię zrobię daj dobra
   `),
   tr: words(`
     bir ve bu için teşekkürler teşekkür merhaba çok mi sen şu var yok evet hayır tamam şimdi hemen biraz fotoğraf sana bana
@@ -168,7 +179,7 @@ export function detectLanguage(text: string, fallback: Language = "en"): Languag
   if (cjk > 0 && cjk >= cyrillic && cjk >= latin) {
     if (hangul > 0 && hangul >= kana) return "ko";
     if (kana > 0) return "ja";
-    return fallback === "ja" ? "ja" : "zh";
+    return fallback === "ja" && count(text, CHINESE_ONLY) === 0 ? "ja" : "zh";
   }
 
   if (cyrillic > latin) {
