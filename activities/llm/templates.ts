@@ -672,6 +672,14 @@ const TONE_WORDS: Record<Exclude<Tone, "neutral">, readonly string[]> = {
     "cheerful", "happy", "bubbly", "playful", "upbeat", "outgoing", "energetic", "joyful", "fun", "funny", "optimistic", "extrovert", "sunny", "enthusiastic",
     // ru / uk
     "весел", "жизнерадост", "життєрадісн", "радост", "радісн", "энергичн", "енергійн", "оптимист", "оптиміст", "игрив", "грайлив", "позитивн",
+    // fr / de / pt / it
+    "joyeu", "enjoué", "pétillant", "gai", "gaie", "drôle", "souriant", "enthousias", "espiègle", "rigol",
+    "fröhlich", "lustig", "heiter", "verspielt", "aufgeweckt", "lebensfroh", "quirlig", "enthusiastisch",
+    "animad", "brincalh", "sorriden", "allegr", "solare", "vivace", "giocos", "scherzos", "spiritos", "simpatic", "estrovers",
+    // pl / tr
+    "wesoł", "radosn", "pogodn", "energiczn", "zabawn", "optymist", "neşel", "eğlenceli", "enerjik", "dışa dönük",
+    // ja / zh / ko
+    "明る", "元気", "陽気", "ポジティブ", "开朗", "活泼", "乐观", "爱笑", "밝은", "명랑", "쾌활", "활발", "긍정적",
   ],
   serious: [
     // es
@@ -680,6 +688,13 @@ const TONE_WORDS: Record<Exclude<Tone, "neutral">, readonly string[]> = {
     "serious", "formal", "professional", "strict", "stern", "stoic", "businesslike", "no-nonsense",
     // ru / uk
     "серьезн", "серйозн", "строг", "суров", "деловит", "діловит", "формальн", "стрима", "сдержанн",
+    // fr / de / pt / it
+    "sérieu", "formel", "sévère", "professionnel", "ernst", "streng", "sachlich", "förmlich", "professionell", "seriös",
+    "sério", "séria", "profissional", "rigoros", "sóbri", "severa", "severo",
+    // pl / tr
+    "poważn", "surow", "rzeczow", "formaln", "profesjonaln", "stanowcz", "ciddi", "resmi", "profesyonel",
+    // ja / zh / ko
+    "真面目", "まじめ", "クール", "厳し", "冷静", "严肃", "认真", "严格", "高冷", "진지", "엄격", "차분", "냉정",
   ],
   shy: [
     // es
@@ -688,11 +703,21 @@ const TONE_WORDS: Record<Exclude<Tone, "neutral">, readonly string[]> = {
     "shy", "timid", "bashful", "introvert", "reserved", "quiet", "awkward", "self-conscious",
     // ru / uk
     "застенчив", "стеснительн", "скромн", "робк", "сором'язлив", "сором’язлив", "соромлив", "несмел", "несміли", "тих", "інтроверт", "интроверт",
+    // fr / de / pt / it
+    "réserv", "discret", "discrète", "pudique", "schüchtern", "zurückhaltend", "verlegen", "scheu",
+    "envergonhad", "calad", "riservat", "introvers", "vergognos",
+    // pl / tr
+    "nieśmiał", "wstydliw", "cich", "skryt", "introwerty", "utangaç", "çekingen", "içe dönük", "sessiz",
+    // ja / zh / ko
+    "恥ずかしがり", "内気", "シャイ", "人見知り", "おとなしい", "害羞", "内向", "腼腆", "文静", "수줍", "내성적", "부끄럼", "조용",
   ],
 };
 
 /** Words that must match whole, because as word beginnings they would catch unrelated words. */
-const WHOLE_WORDS = new Set(["fun", "seca", "seco", "sunny", "quiet"]);
+const WHOLE_WORDS = new Set(["fun", "seca", "seco", "sunny", "quiet", "gai", "gaie", "solare", "severa", "severo", "discret", "discrète", "scheu", "resmi", "sério", "séria"]);
+
+/** Japanese, Chinese and Korean write without spaces (or glue particles on), so their words match anywhere. */
+const UNSPACED = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/gu, "\\$&");
@@ -702,11 +727,14 @@ const TONE_PATTERNS = Object.entries(TONE_WORDS).map(([tone, words]) => {
   const alternatives = words.map((w) => {
     const escaped = escapeRegExp(w);
     // "seri" must stay a stem for "seria/serio", but not match "series": require a vowel ending.
-    if (w === "seri") return "seri[oa]s?(?!\\p{L})";
-    if (w === "тих") return "тих(?:ий|ая|ое|ие|а|е|і)?(?!\\p{L})";
-    return WHOLE_WORDS.has(w) ? `${escaped}(?!\\p{L})` : escaped;
+    if (w === "seri") return "(?<!\\p{L})seri[oa]s?(?!\\p{L})";
+    if (w === "тих") return "(?<!\\p{L})тих(?:ий|ая|ое|ие|а|е|і)?(?!\\p{L})";
+    // German "streng" and its endings, but not English "strength".
+    if (w === "streng") return "(?<!\\p{L})streng(?:e|er|es|en)?(?!\\p{L})";
+    if (UNSPACED.test(w)) return `(?:${escaped})`;
+    return WHOLE_WORDS.has(w) ? `(?<!\\p{L})${escaped}(?!\\p{L})` : `(?<!\\p{L})${escaped}`;
   });
-  return { tone: tone as Tone, pattern: new RegExp(`(?<!\\p{L})(?:${alternatives.join("|")})`, "giu") };
+  return { tone: tone as Tone, pattern: new RegExp(alternatives.join("|"), "giu") };
 });
 
 /** The tone a personality description suggests; `neutral` when it says nothing we recognise. */
