@@ -238,7 +238,7 @@ const TEMPLATES: TemplateTable = {
       ],
       completed: ["La photo est prête.", "Voici la photo.", "C'est fait. Je t'envoie la photo."],
       failed: [
-        "La photo n'a pas fonctionné. Je réessaierai plus tard.",
+        "La photo n'a pas pu être réalisée. Je réessaierai plus tard.",
         "Je n'ai pas pu terminer la photo. Toutes mes excuses.",
         "Il y a eu un problème avec la photo. Je m'en excuse.",
       ],
