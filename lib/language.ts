@@ -8,8 +8,7 @@
  * How it decides:
  *  1. Scripts. Hangul is only Korean; Hiragana/Katakana only Japanese; Han without kana is Chinese
  *     (or Japanese when that is the fallback and nothing is Chinese-only, since a kanji-only line
- *     can be either); Cyrillic is Russian
- *     or Ukrainian, told apart by the letters only one of them has.
+ *     can be either); Cyrillic is Russian or Ukrainian, told apart by the letters only one has.
  *  2. In Latin script, letters that give a language away (ß, ñ, ã, ł, ğ, œ…) and short frequent
  *     words. A word used by several languages is listed under each, so it never tips the balance.
  *  3. The leader wins only with enough points and strictly more than every other language,
@@ -38,7 +37,9 @@ const CHINESE_ONLY = /[这们吗呢吧么没给发说个还啦哦嗯哇很你她
 
 /**
  * Letters worth points for a language: 3 for marks (nearly) only it uses among ours, 1 for marks
- * it shares with one or two others. Polish "ó" and Spanish/Portuguese "ó" cancel out, as they should.
+ * it shares with others, which then add to each alike ("ó" is Spanish, Portuguese and Polish). "é"
+ * is in too many of them to say anything and scores nowhere; "à" counts for Italian only, so a
+ * lone "Voilà", as English and German writers use it too, stays a tie.
  */
 const LETTERS: Record<LatinLanguage, ReadonlyArray<readonly [RegExp, number]>> = {
   es: [
@@ -67,8 +68,7 @@ const LETTERS: Record<LatinLanguage, ReadonlyArray<readonly [RegExp, number]>> =
     [/ó/giu, 1],
   ],
   tr: [
-    [/[ğışİ]/gu, 3],
-    [/[ĞŞ]/gu, 3],
+    [/[ğĞıİşŞ]/gu, 3],
     [/[çöü]/giu, 1],
   ],
 };

@@ -4,7 +4,7 @@
  * other languages, and never an unrelated language when the evidence is thin.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createLlmActivities, templateMessage } from "../activities/llm";
+import { createLlmActivities, inferTone, templateMessage } from "../activities/llm";
 import { buildMessagePrompt } from "../activities/llm/prompt";
 import { templateVariants, type MessageKind, type Tone } from "../activities/llm/templates";
 import { parseImageTags } from "../lib/imageTags";
@@ -112,6 +112,52 @@ describe("a chat in each new language", () => {
         expect(templateVariants(kind, language, "shy").some((v) => /\.\.\.|…/u.test(v))).toBe(true);
       }
     }
+  });
+
+  test("no message reads as a third language, whatever the conversation's fallback", () => {
+    // The check an LLM answer goes through: a template must never look foreign to it. A short
+    // Ukrainian line without Ukrainian-only letters reads as Russian outside a Ukrainian chat, by design.
+    for (const language of LANGUAGES) {
+      for (const tone of TONES) {
+        for (const kind of KINDS) {
+          for (const variant of templateVariants(kind, language, tone)) {
+            for (const fallback of LANGUAGES) {
+              const read = detectLanguage(variant, fallback);
+              const fine = read === language || read === fallback || (language === "uk" && read === "ru");
+              expect({ variant, fallback, read, fine }).toEqual({ variant, fallback, read, fine: true });
+            }
+          }
+        }
+      }
+    }
+  });
+
+  test("the persona's tone is read from personalities written in the new languages", () => {
+    const cases: Array<[string, Tone]> = [
+      ["Joyeuse et pétillante", "cheerful"],
+      ["Sérieuse et professionnelle", "serious"],
+      ["Timide et réservée", "shy"],
+      ["Aime les séries et les chats", "neutral"],
+      ["Fröhlich und verspielt", "cheerful"],
+      ["Ernst und sachlich", "serious"],
+      ["Schüchtern, etwas zurückhaltend", "shy"],
+      ["Loves strength training", "neutral"],
+      ["Alegre e animada", "cheerful"],
+      ["Tímida e calada", "shy"],
+      ["Allegra e solare", "cheerful"],
+      ["Seria e professionale", "serious"],
+      ["Wesoła i pogodna", "cheerful"],
+      ["Nieśmiała i cicha", "shy"],
+      ["Ciddi ve profesyonel", "serious"],
+      ["Utangaç ve sessiz", "shy"],
+      ["明るくて元気な女の子", "cheerful"],
+      ["恥ずかしがり屋で内気", "shy"],
+      ["严肃认真", "serious"],
+      ["开朗活泼", "cheerful"],
+      ["수줍음이 많고 내성적", "shy"],
+      ["밝고 명랑한 성격", "cheerful"],
+    ];
+    for (const [personality, tone] of cases) expect({ personality, tone: inferTone(personality) }).toEqual({ personality, tone });
   });
 
   test("the message a French persona gets is French for every kind, as composed without an LLM", async () => {
