@@ -1,6 +1,6 @@
 /** The companion photo as a task: an in-character waiting message now, the picture later. */
 import { t } from "elysia";
-import { detectLanguage, normalizeLanguage } from "../lib/language";
+import { chooseLanguage } from "../lib/language";
 import { defineFlow } from "./flow";
 
 const Id = (what: string) => t.String({ minLength: 1, maxLength: 200, pattern: "^[A-Za-z0-9._:@-]+$", description: what });
@@ -32,7 +32,8 @@ export const companionPhotoFlow = defineFlow({
       conversationId: inputs.conversationId,
       description: inputs.description,
       persona,
-      language: normalizeLanguage(persona.language) ?? detectLanguage(inputs.description),
+      // Declared, else what the description is written in, else English (this input names no persona file).
+      language: chooseLanguage({ declared: persona.language, text: inputs.description }),
     });
     return { taskId: generationId };
   },

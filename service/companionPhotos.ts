@@ -13,7 +13,7 @@ import type { ChatMessage, Persona } from "../domain/messages";
 import { DarkroomAgent, DarkroomUser } from "../domain/searchAttributes";
 import type { Config } from "../lib/config";
 import { parseImageTags } from "../lib/imageTags";
-import { detectLanguage, normalizeLanguage } from "../lib/language";
+import { chooseLanguage } from "../lib/language";
 import { companionPhoto } from "../workflows/companionPhoto";
 import type { ServiceDeps } from "./deps";
 import { startGeneration } from "./startGeneration";
@@ -91,7 +91,12 @@ export function companionPhotoService(deps: ServiceDeps) {
       if (parsed.tags.length === 0) return { text: r.text, messages: textMessage, generations: [] };
 
       const persona = { ...(r.persona ?? { name: r.agentId, personality: "" }) };
-      const language = normalizeLanguage(persona.language) ?? detectLanguage(`${parsed.text} ${parsed.tags.map((tag) => tag.description).join(" ")}`);
+      // Declared, else what the reply itself is written in, else the persona file's own language, else English.
+      const language = chooseLanguage({
+        declared: persona.language,
+        text: `${parsed.text} ${parsed.tags.map((tag) => tag.description).join(" ")}`,
+        persona: persona.id ? deps.personas.find(persona.id)?.language : undefined,
+      });
       const started = await Promise.all(
         parsed.tags.map(async (tag) => {
           const generationId = crypto.randomUUID();

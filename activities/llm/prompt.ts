@@ -20,11 +20,21 @@ export interface PromptInput {
   errorHint?: string;
 }
 
+/** English names, with the script where a language has more than one, so the model cannot guess wrong. */
 const LANGUAGE_NAMES: Record<Language, string> = {
   es: "Spanish",
   en: "English",
   ru: "Russian",
   uk: "Ukrainian",
+  fr: "French",
+  de: "German",
+  pt: "Portuguese",
+  it: "Italian",
+  pl: "Polish",
+  tr: "Turkish",
+  ja: "Japanese",
+  zh: "Chinese (Simplified)",
+  ko: "Korean",
 };
 
 /** Long descriptions add cost and latency without helping a two-sentence reply. */
