@@ -71,7 +71,7 @@ describe("a failed workflow start explained", () => {
     await handle.terminate("test done");
   });
 
-  test("the same through Update-with-Start (how angle series start): the server's reason, not the wrapper's", async () => {
+  test("the same through Update-with-Start (as clients of the waiting-message update start): the server's reason, not the wrapper's", async () => {
     const namespace = "darkroom-refused";
     const client = new Client({ connection, namespace });
     const startWorkflowOperation = new WithStartWorkflowOperation("angleSeries", {

@@ -1,7 +1,7 @@
 /**
  * A consistent angle series: one car, several angles, the same car in every picture.
  *
- * The API computes the session id and the per-angle seeds from a stable hash (domain/seriesIdentity.ts),
+ * The generation service computes the session id and the per-angle seeds from a stable hash (domain/seriesIdentity.ts),
  * so they are inputs here and a replay never recomputes them. The parent writes the series and one
  * generation per angle, then runs every angle as its own child workflow, all at once: each angle
  * picks its own instance, so the angles run in parallel across the pool (and queue on an instance
@@ -47,7 +47,7 @@ export async function angleSeries(input: AngleSeriesInput): Promise<AngleSeriesR
     return begun!;
   });
 
-  // A local activity: the API's Update-with-Start answers right after this write.
+  // A local activity: a client that started with Update-with-Start gets its answer right after this write.
   begun = await fast.beginAngleSeries(angleSeriesRecord(input));
   upsertSearchAttributes([{ key: DarkroomStatus, value: "generating" }]);
 
