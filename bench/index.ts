@@ -9,9 +9,12 @@
  * - orchestrationOverheadMs: one image at a time, request to stored image minus the simulated GPU
  *   time (ComfyUI's execution_start → execution_success); queueing at a busy GPU is not overhead.
  * - throughput: a burst of images at once, until every one is stored.
+ * - baselines: a thin pass-through to the same instance and a bare Temporal start, measured in the
+ *   same run, with darkroom's figures as ratios of them.
  */
 import { startStack, eventually } from "../test/support/stack";
 import { benchAngleSeries } from "./angleSeries";
+import { bareStartLatencies, passThroughOverheads } from "./baselines";
 import { benchEvents } from "./events";
 
 const REPLIES = Number(process.env.BENCH_REPLIES ?? 120);
@@ -82,6 +85,10 @@ try {
     overhead.push(total - (row.gpuMs ?? 0));
   }
 
+  // Baselines in the same run: the same graph straight to the same instance, and bare starts.
+  const passThrough = await passThroughOverheads(stack.sim.instances[0]!.url, SEQUENTIAL_IMAGES);
+  const bareStarts = await bareStartLatencies(stack.running.temporal, SEQUENTIAL_IMAGES);
+
   // 3. Sustained throughput: a burst at once, until every image is stored.
   since = new Date();
   const burst = performance.now();
@@ -96,6 +103,12 @@ try {
     machine: { cpus: navigator.hardwareConcurrency, runtime: `bun ${Bun.version}` },
     repliesMs: { ratePerSecond: REPLY_RATE_PER_S, ...stats(latencies) },
     orchestrationOverheadMs: stats(overhead),
+    baselines: {
+      passThroughOverheadMs: stats(passThrough),
+      bareTemporalStartMs: stats(bareStarts),
+      overheadToPassThroughP50: round(quantile(overhead, 0.5) / quantile(passThrough, 0.5)),
+      repliesToBareStartP50: round(quantile(latencies, 0.5) / quantile(bareStarts, 0.5)),
+    },
     endToEndMs: stats(endToEnd),
     throughput: { images: THROUGHPUT_IMAGES, seconds: round(seconds), imagesPerSecond: round(THROUGHPUT_IMAGES / seconds) },
     angleSeries,
