@@ -8,7 +8,7 @@
  * CORS open) so the dev demo page can show the persona dialog's Telegram side. Only this stand-in
  * has those routes; the real Bot API is never asked for them.
  */
-import type { Server } from "bun";
+import { restartableServer } from "./restartableServer";
 
 export interface SentPhoto {
   chatId: string;
@@ -42,9 +42,7 @@ export interface TelegramSimulator {
 }
 
 export async function startTelegramSimulator(opts: { token: string; port?: number; host?: string }): Promise<TelegramSimulator> {
-  const host = opts.host ?? "127.0.0.1";
-  let port = opts.port ?? 0;
-  let server: Server<undefined> | undefined;
+  const server = restartableServer({ host: opts.host, port: opts.port, fetch: (req) => handle(req) });
   let nextMessageId = 1;
   let rateLimited: number[] = [];
   const unknownChats = new Set<string>();
@@ -60,17 +58,12 @@ export async function startTelegramSimulator(opts: { token: string; port?: numbe
     forgetChat(chatId) {
       unknownChats.add(chatId);
     },
-    async down() {
-      await server?.stop(true);
-      server = undefined;
-    },
+    down: () => server.down(),
     async up() {
-      if (server) return;
-      server = Bun.serve({ hostname: host, port, fetch: handle });
-      port = server.port!;
-      sim.url = `http://${host}:${port}`;
+      await server.up();
+      sim.url = server.origin;
     },
-    stop: () => sim.down(),
+    stop: () => server.down(),
   };
 
   const answer = (status: number, body: unknown) => Response.json(body, { status });

@@ -2,7 +2,7 @@
  * A webhook receiver for tests and dev: verifies each POST's Standard Webhooks signature, records
  * what arrived, and can answer 500 for a while or be down (connection refused, same port when back).
  */
-import type { Server } from "bun";
+import { restartableServer } from "./restartableServer";
 import { verifyWebhook } from "../lib/standardWebhooks";
 
 export interface ReceivedWebhook {
@@ -27,10 +27,8 @@ export interface WebhookReceiver {
 }
 
 export async function startWebhookReceiver(opts: { secret: string; port?: number; host?: string; path?: string }): Promise<WebhookReceiver> {
-  const host = opts.host ?? "127.0.0.1";
   const hookPath = opts.path ?? "/hooks/darkroom";
-  let port = opts.port ?? 0;
-  let server: Server<undefined> | undefined;
+  const server = restartableServer({ host: opts.host, port: opts.port, fetch: (req) => handle(req) });
   let failures: number[] = [];
   const receiver: WebhookReceiver = {
     url: "",
@@ -38,17 +36,12 @@ export async function startWebhookReceiver(opts: { secret: string; port?: number
     failNext(count, status = 500) {
       failures = failures.concat(Array.from({ length: count }, () => status));
     },
-    async down() {
-      await server?.stop(true);
-      server = undefined;
-    },
+    down: () => server.down(),
     async up() {
-      if (server) return;
-      server = Bun.serve({ hostname: host, port, fetch: handle });
-      port = server.port!;
-      receiver.url = `http://${host}:${port}${hookPath}`;
+      await server.up();
+      receiver.url = `${server.origin}${hookPath}`;
     },
-    stop: () => receiver.down(),
+    stop: () => server.down(),
   };
 
   async function handle(req: Request): Promise<Response> {
