@@ -10,6 +10,7 @@ import { Client, Connection } from "@temporalio/client";
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from "@temporalio/worker";
 import { createGeneralActivities } from "../activities";
 import { createGenerationActivities, recordProgress } from "../activities/db/generations";
+import { createGpuStopGate } from "../activities/comfyui/interrupt";
 import { loadTemplate } from "../activities/comfyui/template";
 import { loadAndCheckPersonas } from "../activities/personas";
 import { createInstancePool } from "../activities/instancePool";
@@ -129,6 +130,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
           connection: nativeConnection!,
           namespace: config.temporal.namespace,
           instance,
+          stopGate: createGpuStopGate(prisma),
           onProgress: (p) =>
             recordProgress(prisma, { generationId: p.generationId, percent: p.percent, step: p.step, of: p.of, queuePosition: p.queuePosition, promptId: p.promptId })
               .catch((err) => console.warn(`progress for ${p.generationId} not recorded: ${(err as Error).message}`)),
