@@ -112,7 +112,7 @@ describe("cancel frees the GPU", () => {
       await cancel(second);
       const third = await requestPhoto("slot-user", "tercera foto");
       await completed(first);
-      const thirdPrompt = (await completed(third)).requestId;
+      const thirdPrompt = (await completed(third)).requestId!;
       await gpuIdle();
       expect((await row(second)).requestId).toBeNull();
       expect(since(mark)).toEqual({ submitted: [firstPrompt, thirdPrompt], ran: [firstPrompt, thirdPrompt] });
@@ -134,7 +134,7 @@ describe("cancel frees the GPU", () => {
       await cancel(id);
       await startGpuWorker();
       const next = await requestPhoto("picked-next");
-      const nextPrompt = (await completed(next)).requestId;
+      const nextPrompt = (await completed(next)).requestId!;
       await gpuIdle();
       expect((await row(id)).requestId).toBeNull();
       expect(since(mark)).toEqual({ submitted: [nextPrompt], ran: [nextPrompt] });
@@ -154,7 +154,7 @@ describe("cancel frees the GPU", () => {
       await cancel(cancelled);
       const next = await requestPhoto("queued-c");
       await completed(first);
-      const nextPrompt = (await completed(next)).requestId;
+      const nextPrompt = (await completed(next)).requestId!;
       await gpuIdle();
       expect(since(mark)).toEqual({ submitted: [firstPrompt, cancelledPrompt, nextPrompt], ran: [firstPrompt, nextPrompt] });
     } finally {
@@ -171,7 +171,7 @@ describe("cancel frees the GPU", () => {
       const next = await requestPhoto("running-b");
       const nextQueued = await queuedOnInstance(next);
       await cancel(id);
-      const nextPrompt = (await completed(next)).requestId;
+      const nextPrompt = (await completed(next)).requestId!;
       expect(nextPrompt).toBe(nextQueued);
       await gpuIdle();
       expect(since(mark)).toEqual({ submitted: [prompt, nextPrompt], ran: [prompt, nextPrompt] });
@@ -200,7 +200,7 @@ describe("cancel frees the GPU", () => {
       const next = await requestPhoto("restart-c");
       // The running photo's retry re-attaches to its prompt: finished once, not run again.
       expect((await completed(first)).requestId).toBe(firstPrompt);
-      const nextPrompt = (await completed(next)).requestId;
+      const nextPrompt = (await completed(next)).requestId!;
       await gpuIdle();
       expect(since(mark)).toEqual({ submitted: [firstPrompt, cancelledPrompt, nextPrompt], ran: [firstPrompt, nextPrompt] });
       expect(sim().runs.find((r) => r.promptId === firstPrompt)!.outcome).toBe("success");
