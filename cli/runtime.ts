@@ -79,10 +79,17 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
   if (!address) throw new Error("TEMPORAL_ADDRESS is not set (./darkroom dev starts an embedded Temporal server)");
   // A broken template should stop the process at start, naming the file and node, not fail every photo.
   if (roles.api || roles.worker || roles.gpu?.length) await loadTemplate(config.comfy.defaultTemplate);
-  // Likewise every persona file and template, checked against a live instance's nodes when one answers.
+  // Likewise every persona file and template. A persona whose checkpoint, LoRA or node no instance
+  // offers does not stop the start: it is listed unavailable until an instance offers it.
   const personas =
     roles.api || roles.worker
-      ? (await loadAndCheckPersonas(config.chatImages.personasDir, config.comfy.instances.map((i) => i.url))).catalog
+      ? (
+          await loadAndCheckPersonas(config.chatImages.personasDir, config.comfy.instances.map((i) => i.url), {
+            recheckMs: 30_000,
+            onChange: (p, now) =>
+              console.warn(now.available ? `persona ${p.id} is available again` : `persona ${p.id} is unavailable: ${now.unavailableReason}`),
+          })
+        ).catalog
       : undefined;
   const db = opts.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const prisma = db.prisma;
@@ -177,6 +184,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
     async stop() {
       await server?.stop(true);
       liveEvents?.stop();
+      personas?.stop();
       for (const w of workers) if (w.getState() === "RUNNING") w.shutdown();
       await Promise.allSettled(workerRuns);
       await nativeConnection?.close();

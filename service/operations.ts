@@ -2,6 +2,7 @@
 import { comfyTaskQueue } from "../domain/taskQueues";
 import type { ServiceDeps } from "./deps";
 import { notFound, ServiceRefusal } from "./errors";
+import { unavailablePersonas } from "./personaAvailability";
 
 async function within<T>(ms: number, work: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -27,7 +28,10 @@ export function operationsService(deps: ServiceDeps & { temporalReachable(): Pro
           (e: Error) => ({ ok: false, error: e.message }),
         ),
       ]);
-      return { ready: database.ok && temporal.ok, checks: { database, temporal } };
+      // Personas the pool cannot serve are named, but they do not make the service unready: every
+      // other persona and flow works.
+      const personas = { ok: true, unavailable: deps.personas ? unavailablePersonas(deps.personas) : [] };
+      return { ready: database.ok && temporal.ok, checks: { database, temporal, personas } };
     },
 
     /** The ComfyUI pool: health, in flight, queued. */

@@ -43,6 +43,7 @@ describe("the shipped personas", () => {
     const { catalog, checkedAgainst } = await loadAndCheckPersonas(shippedDir, ["http://127.0.0.1:1", sim.instances[0]!.url]);
     expect(checkedAgainst).toBe(sim.instances[0]!.url);
     expect(catalog.list()).toHaveLength(8);
+    expect(catalog.list().filter((p) => !catalog.availability(p.id).available)).toEqual([]);
   });
 
   test("an unknown node class or checkpoint is named with its file and node", async () => {
@@ -54,7 +55,11 @@ describe("the shipped personas", () => {
     const info = await (await fetch(`${sim.instances[0]!.url}/object_info`)).json();
     const problems = checkAgainstObjectInfo(loadPersonas(dir), info as Record<string, unknown>);
     expect(problems).toEqual([`Template ${workflow}: node 3 uses class "KSamplerTurbo", which the instance does not have`]);
-    await expect(loadAndCheckPersonas(dir, [sim.instances[0]!.url])).rejects.toThrow(/node 3 uses class "KSamplerTurbo"/);
+    // What the pool lacks does not stop the start: the persona is unavailable, with the reason.
+    const { catalog, unavailable } = await loadAndCheckPersonas(dir, [sim.instances[0]!.url]);
+    expect(unavailable).toEqual([{ id: "LINA", available: false, unavailableReason: 'no instance has node class "KSamplerTurbo"', missing: ['node class "KSamplerTurbo"'] }]);
+    expect(catalog.availability("lina").available).toBe(false);
+    catalog.stop();
   });
 });
 
