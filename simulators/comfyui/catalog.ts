@@ -49,11 +49,16 @@ const cfg: InputSpec = ["FLOAT", { default: 8.0, min: 0.0, max: 100.0, step: 0.1
 const strength: InputSpec = ["FLOAT", { default: 1.0, min: -100.0, max: 100.0, step: 0.01 }];
 const dimension: InputSpec = ["INT", { default: 512, min: 16, max: MAX_RESOLUTION, step: 8 }];
 
-/** The catalog depends on which files sit in the input folder, like ComfyUI's LoadImage list. */
-export function nodeCatalog(inputImages: string[]): Record<string, NodeClass> {
+/**
+ * The catalog depends on which files sit in the input folder, like ComfyUI's LoadImage list, and on
+ * the models installed besides the built-in ones.
+ */
+export function nodeCatalog(inputImages: string[], installed: { checkpoints?: string[]; loras?: string[] } = {}): Record<string, NodeClass> {
+  const checkpoints = [...new Set([...CHECKPOINTS, ...(installed.checkpoints ?? [])])];
+  const loras = [...new Set([...LORAS, ...(installed.loras ?? [])])];
   return {
     CheckpointLoaderSimple: {
-      required: { ckpt_name: [CHECKPOINTS, { tooltip: "The name of the checkpoint (model) to load." }] },
+      required: { ckpt_name: [checkpoints, { tooltip: "The name of the checkpoint (model) to load." }] },
       outputs: ["MODEL", "CLIP", "VAE"],
       outputNode: false,
       displayName: "Load Checkpoint",
@@ -64,7 +69,7 @@ export function nodeCatalog(inputImages: string[]): Record<string, NodeClass> {
       required: {
         model: ["MODEL"],
         clip: ["CLIP"],
-        lora_name: [LORAS],
+        lora_name: [loras],
         strength_model: strength,
         strength_clip: strength,
       },
