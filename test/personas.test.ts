@@ -9,6 +9,7 @@ import path from "node:path";
 import { loadConfig } from "../lib/config";
 import { checkAgainstObjectInfo, loadAndCheckPersonas, loadPersonas, PersonaInvalid } from "../activities/personas";
 import { startComfySimulator, type ComfySimulator } from "../simulators/comfyui";
+import { start } from "../cli/runtime";
 
 const SHIPPED = ["ASH", "JULIE", "LINA", "MARRIANA", "MAY", "STACY", "TAYA", "UNA"];
 const shippedDir = loadConfig({}).chatImages.personasDir;
@@ -80,6 +81,17 @@ describe("broken persona files", () => {
     const workflow = path.join(dir, "workflows/MAY.json");
     fs.writeFileSync(workflow, fs.readFileSync(workflow, "utf8").replace('"{{width}}"', "512"));
     expectBroken(dir, new RegExp(`Template ${escape(workflow)}: no node uses \\{\\{width\\}\\}`));
+  });
+
+  test("a template broken in itself still stops the start, naming the file and node", async () => {
+    const dir = copyOf("MAY");
+    const workflow = path.join(dir, "workflows/MAY.json");
+    const graph = JSON.parse(fs.readFileSync(workflow, "utf8"));
+    graph["8"].inputs.samples = ["42", 0];
+    fs.writeFileSync(workflow, JSON.stringify(graph));
+    // Refused before anything is opened: no database, Temporal or instance is needed to see it.
+    const config = loadConfig({ PERSONAS_DIR: dir, TEMPORAL_ADDRESS: "127.0.0.1:1", DARKROOM_DATA_DIR: dir });
+    await expect(start(config, { api: true, worker: true })).rejects.toThrow(/MAY\.json: node 8 \(VAEDecode\) input "samples" links to node 42/);
   });
 
   test("a link to a missing node names the node and input", () => {
