@@ -12,6 +12,9 @@ import { eventually, startStack, type Stack } from "./support/stack";
 // Real servers (Temporal, PostgreSQL, simulators) start cold; `bun test` alone defaults to 5 s.
 setDefaultTimeout(180_000);
 
+// Step times below are long enough that the photo ahead is still on the GPU when the cancel lands
+// (a slow machine only makes the tests slower); each test sets them back to 5 ms.
+
 const persona = { name: "Sofia", personality: "alegre", language: "es" };
 let stack: Stack;
 /** The instance's GPU worker, as its own role so a test can stop and restart it. */
@@ -102,7 +105,7 @@ const markNow = () => ({ submitted: sim().submitted.length, runs: sim().runs.len
 
 describe("cancel frees the GPU", () => {
   test("while waiting for the user's slot: never sent; the user's next photo runs when the slot frees", async () => {
-    sim().setStepMs(400);
+    sim().setStepMs(1000);
     try {
       const mark = markNow();
       const first = await requestPhoto("slot-user", "primera foto");
@@ -110,6 +113,7 @@ describe("cancel frees the GPU", () => {
       const second = await requestPhoto("slot-user", "segunda foto");
       await eventually(async () => ((await row(second)).queuePosition === 1 ? true : undefined), "the second photo to wait for the slot");
       await cancel(second);
+      sim().setStepMs(5);
       const third = await requestPhoto("slot-user", "tercera foto");
       await completed(first);
       const thirdPrompt = (await completed(third)).requestId!;
@@ -144,7 +148,7 @@ describe("cancel frees the GPU", () => {
   });
 
   test("queued on the instance: deleted, never sent again, and the photo behind it runs next", async () => {
-    sim().setStepMs(600);
+    sim().setStepMs(1500);
     try {
       const first = await requestPhoto("queued-a");
       const firstPrompt = await running(first);
@@ -152,6 +156,7 @@ describe("cancel frees the GPU", () => {
       const cancelled = await requestPhoto("queued-b");
       const cancelledPrompt = await queuedOnInstance(cancelled);
       await cancel(cancelled);
+      sim().setStepMs(5);
       const next = await requestPhoto("queued-c");
       await completed(first);
       const nextPrompt = (await completed(next)).requestId!;
@@ -163,7 +168,7 @@ describe("cancel frees the GPU", () => {
   });
 
   test("running: only that prompt is interrupted, it is not sent again, and the queued photo behind it starts", async () => {
-    sim().setStepMs(600);
+    sim().setStepMs(1500);
     try {
       const id = await requestPhoto("running-a");
       const prompt = await running(id);
@@ -171,6 +176,7 @@ describe("cancel frees the GPU", () => {
       const next = await requestPhoto("running-b");
       const nextQueued = await queuedOnInstance(next);
       await cancel(id);
+      sim().setStepMs(5);
       const nextPrompt = (await completed(next)).requestId!;
       expect(nextPrompt).toBe(nextQueued);
       await gpuIdle();
@@ -185,7 +191,7 @@ describe("cancel frees the GPU", () => {
   });
 
   test("a GPU worker restart neither undoes a cancel nor stops the photo that kept running", async () => {
-    sim().setStepMs(1500);
+    sim().setStepMs(2500);
     try {
       const first = await requestPhoto("restart-a");
       const firstPrompt = await running(first);
