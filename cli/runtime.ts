@@ -85,7 +85,8 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
     roles.api || roles.worker
       ? (
           await loadAndCheckPersonas(config.chatImages.personasDir, config.comfy.instances.map((i) => i.url), {
-            recheckMs: 30_000,
+            // The API refuses and lists by availability; a worker only needs the files.
+            recheckMs: roles.api ? 30_000 : 0,
             onChange: (p, now) =>
               console.warn(now.available ? `persona ${p.id} is available again` : `persona ${p.id} is unavailable: ${now.unavailableReason}`),
           })
