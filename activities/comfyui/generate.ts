@@ -9,7 +9,7 @@
  * submit and resubmit the activity asks the stop gate (see interrupt.ts).
  */
 import { Context } from "@temporalio/activity";
-import { ApplicationFailure } from "@temporalio/common";
+import { ApplicationFailure, ApplicationFailureCategory } from "@temporalio/common";
 import type { ComfyInstance } from "../../lib/config";
 import { getComfyClient, readOutput, type ComfyPromptEvent } from "./client";
 import { ComfyExecutionFailed, ComfyInstanceUnavailable, ComfyPromptRejected } from "./errors";
@@ -56,7 +56,13 @@ export interface ComfyActivityHooks {
 export const GPU_WORK_STOPPED = "GpuWorkStopped";
 
 function stoppedFailure(generationId: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`Generation ${generationId} was cancelled; its prompt is not sent to the GPU`, GPU_WORK_STOPPED);
+  // Benign: the expected end of a cancelled generation's GPU attempt, not worth a warning in the logs.
+  return ApplicationFailure.create({
+    message: `Generation ${generationId} was cancelled; its prompt is not sent to the GPU`,
+    type: GPU_WORK_STOPPED,
+    nonRetryable: true,
+    category: ApplicationFailureCategory.BENIGN,
+  });
 }
 
 /**
@@ -125,8 +131,8 @@ export function createComfyActivities(instance: ComfyInstance, hooks: ComfyActiv
 
         const earlier = previousPromptId(ctx.info.heartbeatDetails);
         // A retry (after a worker crash or restart) of a cancelled generation: make sure its prompt is
-        // gone, and send nothing.
-        if (await isStopped()) {
+        // gone, and send nothing. (A first attempt is stopped by the claim before its submit.)
+        if ((earlier || ctx.info.attempt > 1) && (await isStopped())) {
           if (earlier) await withdraw(earlier);
           throw stoppedFailure(input.generationId);
         }

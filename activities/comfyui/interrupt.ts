@@ -48,18 +48,20 @@ export interface GpuStopGate {
 }
 
 export function createGpuStopGate(prisma: PrismaClient): GpuStopGate {
-  const open = (generationId: string) => ({ id: generationId, gpuStoppedAt: null, status: { notIn: [...FINAL_STATUSES] } });
+  const stopped = (g: { status: string; gpuStoppedAt: Date | null }) => g.gpuStoppedAt !== null || (FINAL_STATUSES as readonly string[]).includes(g.status);
   return {
     async claim(generationId, promptId) {
-      // A generation with no record (a GPU job started by hand) has nobody to stop it here.
-      if (!(await prisma.generation.findUnique({ where: { id: generationId }, select: { id: true } }))) return true;
-      const claimed = await prisma.generation.updateMany({ where: open(generationId), data: { requestId: promptId } });
-      return claimed.count > 0;
+      const claimed = await prisma.generation.updateMany({
+        where: { id: generationId, gpuStoppedAt: null, status: { notIn: [...FINAL_STATUSES] } },
+        data: { requestId: promptId },
+      });
+      if (claimed.count > 0) return true;
+      // A GPU job with no record (started by hand) has nobody to stop it here.
+      return !(await prisma.generation.findUnique({ where: { id: generationId }, select: { id: true } }));
     },
     async stopped(generationId) {
-      const g = await prisma.generation.findUnique({ where: { id: generationId }, select: { id: true } });
-      if (!g) return false;
-      return (await prisma.generation.count({ where: open(generationId) })) === 0;
+      const g = await prisma.generation.findUnique({ where: { id: generationId }, select: { status: true, gpuStoppedAt: true } });
+      return g ? stopped(g) : false;
     },
   };
 }
