@@ -3,6 +3,11 @@
  * ComfyUI workflow template (API format). Files are validated when loaded, and every problem names
  * the file (and, for templates, the node), so a broken persona stops the process at start instead
  * of failing pictures one by one.
+ *
+ * What the pool offers is another matter: a persona whose checkpoint, LoRA or node class no
+ * answering instance has is *unavailable* — listed with the reason, refused when asked for — while
+ * every other persona keeps working, and it comes back by itself once an instance offers the file
+ * (the instances' `/object_info` is read again periodically, and on demand when it is stale).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -36,12 +41,30 @@ export class PersonaInvalid extends Error {
   override readonly name = "PersonaInvalid";
 }
 
+/** Whether the pool can make a persona's pictures now. */
+export interface PersonaAvailability {
+  available: boolean;
+  /** e.g. `no instance has checkpoint "x.safetensors"`. */
+  unavailableReason?: string;
+  /** What no instance offers, e.g. `checkpoint "x.safetensors"`, `LoRA "y.safetensors"`, `node class "Z"`. */
+  missing?: string[];
+}
+
 export interface PersonaCatalog {
   dir: string;
   list(): PersonaDefinition[];
   /** Case-insensitive: "lina" finds LINA. */
   find(id: string): PersonaDefinition | undefined;
   ids(): string[];
+  /**
+   * What the last look at the pool said. Until an instance has answered, every persona counts as
+   * available (an unreachable pool is the pool's problem, reported as such).
+   */
+  availability(id: string): PersonaAvailability;
+  /** Looks at the instances' `/object_info` again, unless the last look is younger than `maxAgeMs`. */
+  refresh(maxAgeMs?: number): Promise<void>;
+  /** Ends the periodic re-check. */
+  stop(): void;
 }
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -66,6 +89,9 @@ export function loadPersonas(dir: string): PersonaCatalog {
     list: () => personas,
     find: (id) => byId.get(id.toUpperCase()),
     ids: () => personas.map((p) => p.id),
+    availability: () => ({ available: true }),
+    refresh: async () => {},
+    stop: () => {},
   };
 }
 
@@ -146,47 +172,176 @@ function loadPersonaTemplate(file: string, checkpoint: string): ComfyTemplate {
   return template;
 }
 
+/** One thing a template needs that an instance does not offer. */
+interface Shortfall {
+  /** What is missing, in a person's words: `checkpoint "x.safetensors"`, `node class "Z"`. */
+  what: string;
+  /** The same, with the file and node, for operators. */
+  detail: string;
+}
+
+const CHOICE_NOUNS: Record<string, string> = {
+  ckpt_name: "checkpoint",
+  lora_name: "LoRA",
+  vae_name: "VAE",
+  control_net_name: "ControlNet",
+  upscale_model_name: "upscale model",
+  sampler_name: "sampler",
+  scheduler: "scheduler",
+};
+
+/** What one persona's template needs that the instance (`/object_info`) lacks; empty when nothing. */
+function shortfalls(persona: PersonaDefinition, objectInfo: Record<string, unknown>): Shortfall[] {
+  const out: Shortfall[] = [];
+  for (const [nodeId, node] of Object.entries(persona.template.graph)) {
+    const info = objectInfo[node.class_type] as { input?: { required?: Record<string, unknown>; optional?: Record<string, unknown> } } | undefined;
+    if (!info) {
+      out.push({
+        what: `node class "${node.class_type}"`,
+        detail: `Template ${persona.templatePath}: node ${nodeId} uses class "${node.class_type}", which the instance does not have`,
+      });
+      continue;
+    }
+    const specs = { ...(info.input?.required ?? {}), ...(info.input?.optional ?? {}) };
+    for (const [input, value] of Object.entries(node.inputs)) {
+      const spec = specs[input];
+      // Both forms of a choice input: `[[...options]]` and the newer `["COMBO", { options }]`.
+      const options = Array.isArray(spec)
+        ? Array.isArray(spec[0])
+          ? (spec[0] as unknown[])
+          : spec[0] === "COMBO" && isRecord(spec[1]) && Array.isArray(spec[1].options)
+            ? (spec[1].options as unknown[])
+            : undefined
+        : undefined;
+      if (options && typeof value === "string" && !value.includes("{{") && !options.includes(value)) {
+        out.push({
+          what: `${CHOICE_NOUNS[input] ?? `${node.class_type} ${input}`} "${value}"`,
+          detail: `Template ${persona.templatePath}: node ${nodeId} (${node.class_type}) input "${input}" is "${value}", which the instance does not offer`,
+        });
+      }
+    }
+  }
+  return out;
+}
+
 /**
  * Checks the templates against what a live ComfyUI instance offers (`/object_info`): every node
  * class must exist there, and every choice input (checkpoint, LoRA, sampler…) must be one of its
  * options. Returns the problems, each naming the file and the node; empty when all is well.
  */
 export function checkAgainstObjectInfo(catalog: PersonaCatalog, objectInfo: Record<string, unknown>): string[] {
-  const problems: string[] = [];
-  for (const persona of catalog.list()) {
-    for (const [nodeId, node] of Object.entries(persona.template.graph)) {
-      const info = objectInfo[node.class_type] as { input?: { required?: Record<string, unknown>; optional?: Record<string, unknown> } } | undefined;
-      if (!info) {
-        problems.push(`Template ${persona.templatePath}: node ${nodeId} uses class "${node.class_type}", which the instance does not have`);
-        continue;
-      }
-      const specs = { ...(info.input?.required ?? {}), ...(info.input?.optional ?? {}) };
-      for (const [input, value] of Object.entries(node.inputs)) {
-        const spec = specs[input];
-        const options = Array.isArray(spec) && Array.isArray(spec[0]) ? (spec[0] as unknown[]) : undefined;
-        if (options && typeof value === "string" && !value.includes("{{") && !options.includes(value)) {
-          problems.push(`Template ${persona.templatePath}: node ${nodeId} (${node.class_type}) input "${input}" is "${value}", which the instance does not offer`);
-        }
-      }
-    }
-  }
-  return problems;
+  return catalog.list().flatMap((persona) => shortfalls(persona, objectInfo).map((s) => s.detail));
 }
 
 /**
- * Loads the personas and, when one of `instanceUrls` answers `/object_info`, checks the templates
- * against it. Throws PersonaInvalid listing every problem; an unreachable pool only skips the check.
+ * A persona is available when at least one answering instance offers everything its template needs
+ * (that is where its pictures can be made). Otherwise the reason names what no instance has.
  */
-export async function loadAndCheckPersonas(dir: string, instanceUrls: string[], timeoutMs = 3000): Promise<{ catalog: PersonaCatalog; checkedAgainst?: string }> {
-  const catalog = loadPersonas(dir);
-  for (const url of instanceUrls) {
-    const info = await fetch(`${url.replace(/\/+$/, "")}/object_info`, { signal: AbortSignal.timeout(timeoutMs) })
-      .then((r) => (r.ok ? (r.json() as Promise<Record<string, unknown>>) : undefined))
-      .catch(() => undefined);
-    if (!info) continue;
-    const problems = checkAgainstObjectInfo(catalog, info);
-    if (problems.length) throw new PersonaInvalid(problems.join("\n"));
-    return { catalog, checkedAgainst: url };
+export function availabilityAgainst(persona: PersonaDefinition, objectInfos: Record<string, unknown>[]): PersonaAvailability {
+  const perInstance = objectInfos.map((info) => shortfalls(persona, info));
+  if (perInstance.length === 0 || perInstance.some((s) => s.length === 0)) return { available: true };
+  const everywhere = [...new Set(perInstance[0]!.map((s) => s.what))].filter((what) => perInstance.every((s) => s.some((x) => x.what === what)));
+  if (everywhere.length) {
+    return { available: false, unavailableReason: everywhere.map((what) => `no instance has ${what}`).join("; "), missing: everywhere };
   }
-  return { catalog };
+  // Each requirement is offered somewhere, but never all of them on one instance.
+  const closest = perInstance.reduce((a, b) => (b.length < a.length ? b : a));
+  const missing = [...new Set(closest.map((s) => s.what))];
+  return { available: false, unavailableReason: `no instance has all it needs (the closest lacks ${missing.join(", ")})`, missing };
+}
+
+export interface PersonaWatchOptions {
+  /** Per `/object_info` request. */
+  timeoutMs?: number;
+  /** How often the pool is looked at again; 0 = only on demand. */
+  recheckMs?: number;
+  /** Told when a persona turns unavailable or available again. */
+  onChange?(persona: PersonaDefinition, now: PersonaAvailability): void;
+}
+
+/**
+ * Loads the personas (a file or template broken in itself throws PersonaInvalid, naming the file and
+ * node) and works out which ones the pool can serve, from the `/object_info` of every instance
+ * that answers; then keeps that up to date. A persona the pool cannot serve does not stop anything.
+ */
+export async function loadAndCheckPersonas(
+  dir: string,
+  instanceUrls: string[],
+  opts: PersonaWatchOptions = {},
+): Promise<{ catalog: PersonaCatalog; checkedAgainst?: string; unavailable: Array<{ id: string } & PersonaAvailability> }> {
+  const loaded = loadPersonas(dir);
+  const timeoutMs = opts.timeoutMs ?? 3000;
+  const state = new Map<string, PersonaAvailability>();
+  let lastLook = 0;
+  let inFlight: Promise<void> | undefined;
+  let checkedAgainst: string | undefined;
+
+  const look = async () => {
+    const answers = await Promise.all(
+      instanceUrls.map((url) =>
+        fetch(`${url.replace(/\/+$/, "")}/object_info`, { signal: AbortSignal.timeout(timeoutMs) })
+          .then((r) => (r.ok ? (r.json() as Promise<Record<string, unknown>>) : undefined))
+          .then((info) => (isRecord(info) ? { url, info } : undefined))
+          .catch(() => undefined),
+      ),
+    );
+    const infos = answers.filter((a): a is { url: string; info: Record<string, unknown> } => a !== undefined);
+    lastLook = Date.now();
+    // Nobody answered: keep what was known (the pool's health reports the outage).
+    if (infos.length === 0) return;
+    checkedAgainst = infos[0]!.url;
+    for (const persona of loaded.list()) {
+      const now = availabilityAgainst(persona, infos.map((a) => a.info));
+      const before = state.get(persona.id);
+      state.set(persona.id, now);
+      if ((before?.available ?? true) !== now.available || (before && before.unavailableReason !== now.unavailableReason)) opts.onChange?.(persona, now);
+    }
+  };
+  const refresh = (maxAgeMs = 0): Promise<void> => {
+    if (inFlight) return inFlight;
+    if (lastLook && Date.now() - lastLook < maxAgeMs) return Promise.resolve();
+    inFlight = look().finally(() => (inFlight = undefined));
+    return inFlight;
+  };
+
+  await refresh();
+  const timer = opts.recheckMs ? setInterval(() => void refresh(opts.recheckMs! / 2).catch(() => undefined), opts.recheckMs) : undefined;
+  timer?.unref?.();
+
+  const catalog: PersonaCatalog = {
+    ...loaded,
+    availability: (id) => {
+      const persona = loaded.find(id);
+      return (persona && state.get(persona.id)) ?? { available: true };
+    },
+    refresh,
+    stop: () => clearInterval(timer),
+  };
+  const unavailable = loaded
+    .list()
+    .map((p) => ({ id: p.id, ...catalog.availability(p.id) }))
+    .filter((a) => !a.available);
+  return { catalog, checkedAgainst, unavailable };
+}
+
+/** A request needs a persona the pool cannot serve now. */
+export class PersonaUnavailable extends Error {
+  override readonly name = "PersonaUnavailable";
+  constructor(
+    readonly personaId: string,
+    readonly availability: PersonaAvailability,
+  ) {
+    super(`Persona "${personaId}" is unavailable: ${availability.unavailableReason ?? "the pool cannot make its pictures"}`);
+  }
+}
+
+/**
+ * Refuses a persona the pool cannot serve; a stale "unavailable" is looked at again first, so a
+ * persona whose file was just installed works on the next request.
+ */
+export async function requireAvailable(catalog: PersonaCatalog, persona: PersonaDefinition, maxAgeMs = 2000): Promise<void> {
+  if (catalog.availability(persona.id).available) return;
+  await catalog.refresh(maxAgeMs);
+  const now = catalog.availability(persona.id);
+  if (!now.available) throw new PersonaUnavailable(persona.id, now);
 }

@@ -18,7 +18,7 @@ export function dialogRoutes(ctx: ApiContext) {
   const { dialogs, generations } = ctx.service;
   return new Elysia({ tags: ["Dialogs"] })
     .use(authPlugin(ctx.resolveTenant))
-    .get("/v1/personas", () => ({ personas: dialogs.personas() }), {
+    .get("/v1/personas", async () => ({ personas: await dialogs.personas() }), {
       detail: { summary: "The personas and their ComfyUI workflow templates (API format)" },
     })
     .post(

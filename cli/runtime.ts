@@ -10,6 +10,7 @@ import { Client, Connection } from "@temporalio/client";
 import { NativeConnection, type Worker } from "@temporalio/worker";
 import { createGeneralActivities } from "../activities";
 import { createGenerationActivities, recordProgress } from "../activities/db/generations";
+import { createGpuStopGate } from "../activities/comfyui/interrupt";
 import { loadTemplate } from "../activities/comfyui/template";
 import { loadAndCheckPersonas } from "../activities/personas";
 import { createInstancePool } from "../activities/instancePool";
@@ -76,10 +77,18 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
   if (!address) throw new Error("TEMPORAL_ADDRESS is not set (./darkroom dev starts an embedded Temporal server)");
   // A broken template should stop the process at start, naming the file and node, not fail every photo.
   if (roles.api || roles.worker || roles.gpu?.length) await loadTemplate(config.comfy.defaultTemplate);
-  // Likewise every persona file and template, checked against a live instance's nodes when one answers.
+  // Likewise every persona file and template. A persona whose checkpoint, LoRA or node no instance
+  // offers does not stop the start: it is listed unavailable until an instance offers it.
   const personas =
     roles.api || roles.worker
-      ? (await loadAndCheckPersonas(config.chatImages.personasDir, config.comfy.instances.map((i) => i.url))).catalog
+      ? (
+          await loadAndCheckPersonas(config.chatImages.personasDir, config.comfy.instances.map((i) => i.url), {
+            // The API refuses and lists by availability; a worker only needs the files.
+            recheckMs: roles.api ? 30_000 : 0,
+            onChange: (p, now) =>
+              console.warn(now.available ? `persona ${p.id} is available again` : `persona ${p.id} is unavailable: ${now.unavailableReason}`),
+          })
+        ).catalog
       : undefined;
   const db = opts.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const prisma = db.prisma;
@@ -151,6 +160,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
           connection: nativeConnection!,
           namespace: config.temporal.namespace,
           instance,
+          stopGate: createGpuStopGate(prisma),
           onProgress: (p) =>
             recordProgress(prisma, { generationId: p.generationId, percent: p.percent, step: p.step, of: p.of, queuePosition: p.queuePosition, promptId: p.promptId })
               .catch((err) => console.warn(`progress for ${p.generationId} not recorded: ${(err as Error).message}`)),
@@ -198,6 +208,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
     async stop() {
       await server?.stop(true);
       liveEvents?.stop();
+      personas?.stop();
       for (const w of workers) if (w.getState() === "RUNNING") w.shutdown();
       await Promise.allSettled(workerRuns);
       await nativeConnection?.close();

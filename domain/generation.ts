@@ -57,6 +57,7 @@ export function reopenedGeneration() {
     progressOf: null,
     instance: null,
     requestId: null,
+    gpuStoppedAt: null,
   };
 }
 

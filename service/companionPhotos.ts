@@ -16,6 +16,7 @@ import { parseImageTags } from "../lib/imageTags";
 import { chooseLanguage } from "../lib/language";
 import { companionPhoto } from "../workflows/companionPhoto";
 import type { ServiceDeps } from "./deps";
+import { personaAvailableOrRefuse } from "./personaAvailability";
 import { startGeneration } from "./startGeneration";
 import { generationView, messageView } from "./views";
 
@@ -49,8 +50,15 @@ export function companionPhotoInput(config: Config, personas: ServiceDeps["perso
 }
 
 export function companionPhotoService(deps: ServiceDeps) {
+  /** A persona file named by the request must be one the GPU pool can serve now. */
+  async function checkPersona(persona: CompanionPhotoRequest["persona"]): Promise<void> {
+    const file = persona.id ? deps.personas.find(persona.id) : undefined;
+    if (file) await personaAvailableOrRefuse(deps.personas, file);
+  }
+
   /** Starts one photo and returns its waiting message. */
   async function start(r: CompanionPhotoRequest): Promise<ChatMessage> {
+    await checkPersona(r.persona);
     const composed = await deps.composeMessage({
       kind: "waiting",
       persona: r.persona,
@@ -91,6 +99,8 @@ export function companionPhotoService(deps: ServiceDeps) {
       if (parsed.tags.length === 0) return { text: r.text, messages: textMessage, generations: [] };
 
       const persona = { ...(r.persona ?? { name: r.agentId, personality: "" }) };
+      // Before any photo of the reply starts: all of them or none.
+      await checkPersona(persona);
       // Declared, else what the reply itself is written in, else the persona file's own language, else English.
       const language = chooseLanguage({
         declared: persona.language,

@@ -10,7 +10,8 @@
  * counts a trigger whose picture was not started.
  */
 import { writeChatImageRecord } from "../activities/db/chatImages";
-import type { PersonaDefinition } from "../activities/personas";
+import type { PersonaAvailability, PersonaDefinition } from "../activities/personas";
+import { personaAvailableOrRefuse } from "./personaAvailability";
 import { chatImageRecord, chatImageWorkflowId, type ChatImageInput } from "../domain/chatImage";
 import { drawInterval, imageSeed } from "../domain/dialogCadence";
 import { DarkroomDialog } from "../domain/searchAttributes";
@@ -69,6 +70,10 @@ export function chatImageInput(
   };
 }
 
+function availabilityView(a: PersonaAvailability) {
+  return a.available ? { available: true } : { available: false, unavailableReason: a.unavailableReason ?? "unavailable" };
+}
+
 export function dialogService(deps: ServiceDeps) {
   const { prisma, config, personas } = deps;
 
@@ -100,8 +105,11 @@ export function dialogService(deps: ServiceDeps) {
   }
 
   return {
-    personas() {
+    /** Every persona, with whether the GPU pool can make its pictures now (and why not). */
+    async personas() {
+      await personas.refresh(2000).catch(() => undefined);
       return personas.list().map((p) => ({
+        ...availabilityView(personas.availability(p.id)),
         id: p.id,
         name: p.name,
         language: p.language,
@@ -119,6 +127,7 @@ export function dialogService(deps: ServiceDeps) {
     /** Counts a dialog message; when the cadence says so, starts the persona picture. */
     async post(m: PostedMessage): Promise<PostedMessageResult> {
       const persona = personaOrRefuse(m.persona);
+      await personaAvailableOrRefuse(personas, persona);
       const newDelivery = m.delivery ? await checkDelivery(m.delivery) : undefined;
       const every = config.chatImages.every;
       return prisma.$transaction(

@@ -3,6 +3,7 @@ import { comfyTaskQueue } from "../domain/taskQueues";
 import type { SearchAttributeCheck } from "../lib/temporal/searchAttributes";
 import type { ServiceDeps } from "./deps";
 import { notFound, ServiceRefusal } from "./errors";
+import { unavailablePersonas } from "./personaAvailability";
 
 async function within<T>(ms: number, work: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -45,7 +46,10 @@ export function operationsService(deps: ServiceDeps & ReadinessProbes) {
             )
           : { ok: true },
       ]);
-      return { ready: database.ok && temporal.ok && searchAttributes.ok, checks: { database, temporal, searchAttributes } };
+      // Personas the pool cannot serve are named, but they do not make the service unready: every
+      // other persona and flow works.
+      const personas = { ok: true, unavailable: deps.personas ? unavailablePersonas(deps.personas) : [] };
+      return { ready: database.ok && temporal.ok && searchAttributes.ok, checks: { database, temporal, searchAttributes, personas } };
     },
 
     /** The ComfyUI pool: health, in flight, queued. */

@@ -14,6 +14,7 @@ import type { ComfyInstance } from "../lib/config";
 import { closeComfyClients, getComfyClient, type ComfyClient } from "../activities/comfyui/client";
 import { createComfyActivities, fetchComfyOutput, type ComfyProgress, type GenerateOnComfyInput, type GenerateOnComfyResult } from "../activities/comfyui/generate";
 import { probeInstance } from "../activities/comfyui/health";
+import type { GpuStopGate } from "../activities/comfyui/interrupt";
 import { BUILTIN_TEMPLATE, loadTemplate, renderTemplate } from "../activities/comfyui/template";
 import { startComfySimulator } from "../simulators/comfyui";
 
@@ -49,12 +50,12 @@ afterAll(async () => {
 });
 
 /** Runs the activity in a mock activity context, recording heartbeats and progress. */
-function runActivity(generation: GenerateOnComfyInput, heartbeatDetails?: unknown) {
+function runActivity(generation: GenerateOnComfyInput, heartbeatDetails?: unknown, stopGate?: GpuStopGate) {
   const env = new MockActivityEnvironment(heartbeatDetails === undefined ? {} : { heartbeatDetails }, { logger: quietLogger });
   const heartbeats: Array<{ promptId: string; percent: number }> = [];
   const progress: ComfyProgress[] = [];
   env.on("heartbeat", (d) => heartbeats.push(d));
-  const { generateOnComfy } = createComfyActivities(instance, { onProgress: (p) => void progress.push(p) });
+  const { generateOnComfy } = createComfyActivities(instance, { onProgress: (p) => void progress.push(p), stopGate });
   const result = env.run(generateOnComfy, generation) as Promise<GenerateOnComfyResult>;
   result.catch(() => undefined);
   return { env, result, heartbeats, progress };
@@ -195,6 +196,20 @@ describe("generateOnComfy", () => {
     expect(runsOf(queued.promptId)).toHaveLength(0);
   });
 
+  test("a shutting-down worker leaves its prompt on the GPU for the next attempt to re-attach to", async () => {
+    const gpu = sim.instances[0]!;
+    gpu.setStepMs(100);
+    const { env, result, progress } = runActivity(input("gen-shutdown"));
+    const running = await until("running", () => progress.find((p) => p.phase === "running"));
+    env.cancel("WORKER_SHUTDOWN");
+    expect(await result.catch((e: unknown) => e)).toBeInstanceOf(CancelledFailure);
+    gpu.setStepMs(5);
+    const retry = runActivity(input("gen-shutdown"), { promptId: running.promptId, percent: 0 });
+    const done = await retry.result;
+    expect(done).toMatchObject({ promptId: running.promptId, reattached: true });
+    expect(runsOf(running.promptId).map((r) => r.outcome)).toEqual(["success"]);
+  });
+
   test("an unreachable instance fails as ComfyInstanceUnavailable and probes unhealthy", async () => {
     const gpu = sim.instances[0]!;
     expect((await probeInstance(instance)).healthy).toBe(true);
@@ -258,5 +273,87 @@ describe("templates", () => {
     delete noOutput["9"];
     const noOutputFile = await templateFile("no-output.json", noOutput);
     await expect(loadTemplate(noOutputFile)).rejects.toThrow(new RegExp(`${escape(noOutputFile)}.*no output node.*node 8 \\(VAEDecode\\)`));
+  });
+});
+
+/**
+ * The races a cancel can lose without the stop gate: the gate here is the database's stand-in (the
+ * whole-stack cancel tests use the real one); the instance is the simulator.
+ */
+describe("a stopped (cancelled) generation is never sent to the GPU", () => {
+  function gate(initiallyStopped = false) {
+    const state = { stopped: initiallyStopped, claimed: [] as string[], onClaim: () => {} };
+    const g: GpuStopGate = {
+      async claim(_generationId, promptId) {
+        if (state.stopped) return false;
+        state.claimed.push(promptId);
+        state.onClaim();
+        return true;
+      },
+      async stopped() {
+        return state.stopped;
+      },
+    };
+    return { state, g };
+  }
+
+  test("stopped before the submit: nothing is sent", async () => {
+    const gpu = sim.instances[0]!;
+    const before = gpu.submitted.length;
+    const { g } = gate(true);
+    const failure = await failureOf(runActivity(input("gen-stopped-early"), undefined, g).result);
+    expect(failure.type).toBe("GpuWorkStopped");
+    expect(failure.nonRetryable).toBe(true);
+    expect(gpu.submitted.length).toBe(before);
+  });
+
+  test("stopped between the claim and the submit (the stop found nothing on the instance): the prompt is taken back before it runs", async () => {
+    const gpu = sim.instances[0]!;
+    gpu.setStepMs(100);
+    const blocker = await client.submit(renderTemplate(await loadTemplate(), { ...params, seed: 11 }));
+    const { state, g } = gate();
+    state.onClaim = () => void (state.stopped = true);
+    const failure = await failureOf(runActivity(input("gen-stopped-late"), undefined, g).result);
+    expect(failure.type).toBe("GpuWorkStopped");
+    const sent = state.claimed[0]!;
+    expect(gpu.submitted).toContain(sent);
+    expect((await client.locate(sent)).state).toBe("missing");
+    await client.cancel(blocker.promptId);
+    await until("the blocker to end", async () => ["finished", "missing"].includes((await client.locate(blocker.promptId)).state));
+    expect(runsOf(sent)).toHaveLength(0);
+  });
+
+  test("deleted from the queue by a cancel: not taken for a lost prompt, not sent again", async () => {
+    const gpu = sim.instances[0]!;
+    gpu.setStepMs(100);
+    const blocker = await client.submit(renderTemplate(await loadTemplate(), { ...params, seed: 12 }));
+    const { state, g } = gate();
+    const { result, progress } = runActivity(input("gen-deleted"), undefined, g);
+    const queued = await until("queued", () => progress.find((p) => p.phase === "queued"));
+    const submittedBefore = gpu.submitted.length;
+    // What the workflow's stop does: write the stop, then delete the queued prompt.
+    state.stopped = true;
+    expect(await client.cancel(queued.promptId)).toBe("deleted");
+    expect((await failureOf(result)).type).toBe("GpuWorkStopped");
+    expect(gpu.submitted.length).toBe(submittedBefore);
+    await client.cancel(blocker.promptId);
+    await until("the blocker to end", async () => ["finished", "missing"].includes((await client.locate(blocker.promptId)).state));
+    expect(runsOf(queued.promptId)).toHaveLength(0);
+  });
+
+  test("a retry after a worker crash withdraws the earlier attempt's prompt and sends nothing", async () => {
+    const gpu = sim.instances[0]!;
+    gpu.setStepMs(100);
+    const blocker = await client.submit(renderTemplate(await loadTemplate(), { ...params, seed: 13 }));
+    const earlier = await client.submit(renderTemplate(await loadTemplate(), { ...params, seed: 14 }));
+    const submittedBefore = gpu.submitted.length;
+    const { g } = gate(true);
+    const failure = await failureOf(runActivity(input("gen-retry-stopped"), { promptId: earlier.promptId, percent: 0 }, g).result);
+    expect(failure.type).toBe("GpuWorkStopped");
+    expect(gpu.submitted.length).toBe(submittedBefore);
+    expect((await client.locate(earlier.promptId)).state).toBe("missing");
+    await client.cancel(blocker.promptId);
+    await until("the blocker to end", async () => ["finished", "missing"].includes((await client.locate(blocker.promptId)).state));
+    expect(runsOf(earlier.promptId)).toHaveLength(0);
   });
 });

@@ -9,6 +9,7 @@ import path from "node:path";
 import { loadConfig } from "../lib/config";
 import { checkAgainstObjectInfo, loadAndCheckPersonas, loadPersonas, PersonaInvalid } from "../activities/personas";
 import { startComfySimulator, type ComfySimulator } from "../simulators/comfyui";
+import { start } from "../cli/runtime";
 
 const SHIPPED = ["ASH", "JULIE", "LINA", "MARRIANA", "MAY", "STACY", "TAYA", "UNA"];
 const shippedDir = loadConfig({}).chatImages.personasDir;
@@ -43,6 +44,7 @@ describe("the shipped personas", () => {
     const { catalog, checkedAgainst } = await loadAndCheckPersonas(shippedDir, ["http://127.0.0.1:1", sim.instances[0]!.url]);
     expect(checkedAgainst).toBe(sim.instances[0]!.url);
     expect(catalog.list()).toHaveLength(8);
+    expect(catalog.list().filter((p) => !catalog.availability(p.id).available)).toEqual([]);
   });
 
   test("an unknown node class or checkpoint is named with its file and node", async () => {
@@ -54,7 +56,11 @@ describe("the shipped personas", () => {
     const info = await (await fetch(`${sim.instances[0]!.url}/object_info`)).json();
     const problems = checkAgainstObjectInfo(loadPersonas(dir), info as Record<string, unknown>);
     expect(problems).toEqual([`Template ${workflow}: node 3 uses class "KSamplerTurbo", which the instance does not have`]);
-    await expect(loadAndCheckPersonas(dir, [sim.instances[0]!.url])).rejects.toThrow(/node 3 uses class "KSamplerTurbo"/);
+    // What the pool lacks does not stop the start: the persona is unavailable, with the reason.
+    const { catalog, unavailable } = await loadAndCheckPersonas(dir, [sim.instances[0]!.url]);
+    expect(unavailable).toEqual([{ id: "LINA", available: false, unavailableReason: 'no instance has node class "KSamplerTurbo"', missing: ['node class "KSamplerTurbo"'] }]);
+    expect(catalog.availability("lina").available).toBe(false);
+    catalog.stop();
   });
 });
 
@@ -75,6 +81,17 @@ describe("broken persona files", () => {
     const workflow = path.join(dir, "workflows/MAY.json");
     fs.writeFileSync(workflow, fs.readFileSync(workflow, "utf8").replace('"{{width}}"', "512"));
     expectBroken(dir, new RegExp(`Template ${escape(workflow)}: no node uses \\{\\{width\\}\\}`));
+  });
+
+  test("a template broken in itself still stops the start, naming the file and node", async () => {
+    const dir = copyOf("MAY");
+    const workflow = path.join(dir, "workflows/MAY.json");
+    const graph = JSON.parse(fs.readFileSync(workflow, "utf8"));
+    graph["8"].inputs.samples = ["42", 0];
+    fs.writeFileSync(workflow, JSON.stringify(graph));
+    // Refused before anything is opened: no database, Temporal or instance is needed to see it.
+    const config = loadConfig({ PERSONAS_DIR: dir, TEMPORAL_ADDRESS: "127.0.0.1:1", DARKROOM_DATA_DIR: dir });
+    await expect(start(config, { api: true, worker: true })).rejects.toThrow(/MAY\.json: node 8 \(VAEDecode\) input "samples" links to node 42/);
   });
 
   test("a link to a missing node names the node and input", () => {

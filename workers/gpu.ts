@@ -6,6 +6,7 @@
  */
 import { NativeConnection, Worker } from "@temporalio/worker";
 import { createComfyActivities, type ComfyProgress } from "../activities/comfyui/generate";
+import type { GpuStopGate } from "../activities/comfyui/interrupt";
 import type { ComfyInstance } from "../lib/config";
 import { comfyTaskQueue } from "../domain/taskQueues";
 
@@ -14,12 +15,14 @@ export async function createGpuWorker(opts: {
   namespace: string;
   instance: ComfyInstance;
   onProgress?: (p: ComfyProgress) => Promise<void> | void;
+  /** Keeps a cancelled generation's prompt off the GPU (checked before every submit). */
+  stopGate?: GpuStopGate;
 }): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: comfyTaskQueue(opts.instance.name),
-    activities: createComfyActivities(opts.instance, { onProgress: opts.onProgress }),
+    activities: createComfyActivities(opts.instance, { onProgress: opts.onProgress, stopGate: opts.stopGate }),
     maxConcurrentActivityTaskExecutions: opts.instance.concurrency,
     // A short graceful shutdown: on restart, in-flight jobs are re-attached by the next worker.
     shutdownGraceTime: "2 seconds",

@@ -4,15 +4,18 @@
  * The prompt id is heartbeated before and right after submitting, so when the worker dies
  * mid-job and Temporal retries the activity, the next attempt re-attaches to the prompt already
  * on the GPU instead of paying for it twice. Only a prompt the instance has lost (a restart
- * empties its queue and history) is submitted again.
+ * empties its queue and history) is submitted again — and never one whose generation was cancelled:
+ * a cancelled prompt deleted from the instance's queue looks exactly like a lost one, so before every
+ * submit and resubmit the activity asks the stop gate (see interrupt.ts).
  */
 import { Context } from "@temporalio/activity";
-import { ApplicationFailure } from "@temporalio/common";
+import { ApplicationFailure, ApplicationFailureCategory } from "@temporalio/common";
 import type { ComfyInstance } from "../../lib/config";
 import { getComfyClient, readOutput, type ComfyPromptEvent } from "./client";
 import { ComfyExecutionFailed, ComfyInstanceUnavailable, ComfyPromptRejected } from "./errors";
 import { ComfyHttp } from "./http";
 import type { ComfyOutputRef } from "./protocol";
+import type { GpuStopGate } from "./interrupt";
 import { ProgressReporter, type ComfyProgress } from "./progress";
 import { ComfyTemplateInvalid, InvalidGenerationParams, loadTemplate, renderTemplate, type TemplateParams } from "./template";
 
@@ -45,7 +48,28 @@ export interface ComfyHeartbeat {
 
 export interface ComfyActivityHooks {
   onProgress?: (progress: ComfyProgress) => Promise<void> | void;
+  /** Whether the generation's GPU work was stopped (cancelled); without one, nothing is ever stopped. */
+  stopGate?: GpuStopGate;
 }
+
+/** The failure type of a GPU attempt that found its generation's GPU work stopped. */
+export const GPU_WORK_STOPPED = "GpuWorkStopped";
+
+function stoppedFailure(generationId: string): ApplicationFailure {
+  // Benign: the expected end of a cancelled generation's GPU attempt, not worth a warning in the logs.
+  return ApplicationFailure.create({
+    message: `Generation ${generationId} was cancelled; its prompt is not sent to the GPU`,
+    type: GPU_WORK_STOPPED,
+    nonRetryable: true,
+    category: ApplicationFailureCategory.BENIGN,
+  });
+}
+
+/**
+ * Cancellation reasons after which the prompt is left on the instance: a worker shutting down or an
+ * attempt the server gave up on is followed by a retry that re-attaches to it.
+ */
+const REATTACHABLE_CANCELS = new Set(["WORKER_SHUTDOWN", "TIMED_OUT"]);
 
 /** An instance that keeps losing the prompt is treated as unavailable after this many resubmissions. */
 const MAX_RESUBMISSIONS = 3;
@@ -91,6 +115,14 @@ export function createComfyActivities(instance: ComfyInstance, hooks: ComfyActiv
         heartbeat();
       };
 
+      const gate = hooks.stopGate;
+      const isStopped = async () => (gate ? gate.stopped(input.generationId) : false);
+      /** The stop reached the instance before our prompt did (or raced it): take the prompt back ourselves. */
+      const withdraw = async (id: string) => {
+        const outcome = await client.cancel(id).catch((cancelErr: unknown) => `failed: ${String(cancelErr)}`);
+        ctx.log.info("prompt of a cancelled generation withdrawn", { generationId: input.generationId, promptId: id, outcome });
+      };
+
       try {
         const graph = renderTemplate(await loadTemplate(input.template), input.params);
         const startedAt = Date.now();
@@ -98,6 +130,12 @@ export function createComfyActivities(instance: ComfyInstance, hooks: ComfyActiv
         let reattached = false;
 
         const earlier = previousPromptId(ctx.info.heartbeatDetails);
+        // A retry (after a worker crash or restart) of a cancelled generation: make sure its prompt is
+        // gone, and send nothing. (A first attempt is stopped by the claim before its submit.)
+        if ((earlier || ctx.info.attempt > 1) && (await isStopped())) {
+          if (earlier) await withdraw(earlier);
+          throw stoppedFailure(input.generationId);
+        }
         if (earlier) {
           const where = await client.locate(earlier, { signal });
           if (where.state === "missing") {
@@ -114,7 +152,15 @@ export function createComfyActivities(instance: ComfyInstance, hooks: ComfyActiv
             // leaves the next attempt an id to look for.
             promptId = crypto.randomUUID();
             heartbeat();
+            // Recorded on the generation only while it is not stopped: a cancel that came first
+            // wins and nothing is sent; one that comes later finds this id to delete or interrupt.
+            if (gate && !(await gate.claim(input.generationId, promptId))) throw stoppedFailure(input.generationId);
             promptId = (await client.submit(graph, { promptId, signal })).promptId;
+            // The stop may have reached the instance before this prompt did and found nothing there.
+            if (await isStopped()) {
+              await withdraw(promptId);
+              throw stoppedFailure(input.generationId);
+            }
           }
           heartbeat();
           const outcome = await client.follow(promptId, onEvent, { signal });
@@ -137,6 +183,8 @@ export function createComfyActivities(instance: ComfyInstance, hooks: ComfyActiv
               { instance: instance.name, url: instance.url, cause: "prompt lost repeatedly" },
             );
           }
+          // A prompt deleted by a cancel is missing from the instance just like a lost one.
+          if (await isStopped()) throw stoppedFailure(input.generationId);
           ctx.log.warn("ComfyUI lost the prompt (restarted?); submitting it again", { generationId: input.generationId, promptId });
           resubmissions++;
           promptId = undefined;
@@ -144,12 +192,19 @@ export function createComfyActivities(instance: ComfyInstance, hooks: ComfyActiv
         }
       } catch (err) {
         if (cancellation !== undefined) {
-          if (promptId) {
+          const reason = (cancellation as { message?: string } | undefined)?.message ?? "";
+          // A shutting-down worker leaves its prompt running for the next attempt to re-attach to;
+          // a cancelled generation's prompt goes.
+          const reattachable = REATTACHABLE_CANCELS.has(reason) && !(await isStopped().catch(() => false));
+          if (promptId && !reattachable) {
             const outcome = await client.cancel(promptId).catch((cancelErr: unknown) => `failed: ${String(cancelErr)}`);
-            ctx.log.info("generation cancelled", { generationId: input.generationId, promptId, outcome });
+            ctx.log.info("generation cancelled", { generationId: input.generationId, promptId, outcome, reason });
           }
           throw cancellation;
         }
+        if (err instanceof ApplicationFailure && err.type === GPU_WORK_STOPPED) throw err;
+        // The interrupt of a cancel ends the prompt as "interrupted": report the cancel, not a failure.
+        if (err instanceof ComfyExecutionFailed && (await isStopped().catch(() => false))) throw stoppedFailure(input.generationId);
         throw toFailure(err);
       } finally {
         await reporter.settled();

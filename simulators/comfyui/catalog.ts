@@ -35,9 +35,15 @@ export const VAES = ["sdxl_vae.safetensors", "taesd", "pixel_space"];
 export const SAMPLER_CLASSES = new Set(["KSampler", "KSamplerAdvanced"]);
 
 /** Which input of which class lists files of this instance. */
-const FILE_LISTS: Record<string, Record<string, (inputImages: string[]) => string[]>> = {
-  CheckpointLoaderSimple: { ckpt_name: () => CHECKPOINTS },
-  LoraLoader: { lora_name: () => LORAS },
+/** Models installed besides the built-in ones (files written into the instance's models folder). */
+export interface InstalledModels {
+  checkpoints?: string[];
+  loras?: string[];
+}
+
+const FILE_LISTS: Record<string, Record<string, (inputImages: string[], installed: InstalledModels) => string[]>> = {
+  CheckpointLoaderSimple: { ckpt_name: (_, installed) => [...new Set([...CHECKPOINTS, ...(installed.checkpoints ?? [])])] },
+  LoraLoader: { lora_name: (_, installed) => [...new Set([...LORAS, ...(installed.loras ?? [])])] },
   UNETLoader: { unet_name: () => DIFFUSION_MODELS },
   VAELoader: { vae_name: () => VAES },
   LoadImage: { image: (inputImages) => inputImages },
@@ -47,13 +53,16 @@ function withList(spec: InputSpec, list: string[]): InputSpec {
   return spec.length === 2 ? [list, spec[1]] : [list];
 }
 
-/** The catalog depends on which files sit in the input folder, like ComfyUI's LoadImage list. */
-export function nodeCatalog(inputImages: string[]): Record<string, NodeClass> {
+/**
+ * The catalog depends on which files sit in the input folder, like ComfyUI's LoadImage list, and on
+ * the models installed besides the built-in ones.
+ */
+export function nodeCatalog(inputImages: string[], installed: InstalledModels = {}): Record<string, NodeClass> {
   const out: Record<string, NodeClass> = {};
   for (const [name, entry] of Object.entries(OBJECT_INFO_0_3_64)) {
     const lists = FILE_LISTS[name] ?? {};
     const required = Object.fromEntries(
-      Object.entries(entry.input.required).map(([input, spec]) => [input, lists[input] ? withList(spec, lists[input](inputImages)) : spec]),
+      Object.entries(entry.input.required).map(([input, spec]) => [input, lists[input] ? withList(spec, lists[input](inputImages, installed)) : spec]),
     );
     const info: ObjectInfoEntry = { ...entry, input: { ...entry.input, required } };
     out[name] = { required, optional: entry.input.optional, hidden: entry.input.hidden, outputs: entry.output, outputNode: entry.output_node, info };

@@ -41,7 +41,8 @@ export class ComfyProcess {
   }
 
   catalog(): Record<string, NodeClass> {
-    return nodeCatalog(this.settings.folders.inputImages());
+    const { folders } = this.settings;
+    return nodeCatalog(folders.inputImages(), { checkpoints: folders.modelFiles("checkpoints"), loras: folders.modelFiles("loras") });
   }
 
   takeNumber(): number {

@@ -16,12 +16,24 @@ export class ComfyFolders {
   readonly output: string;
   readonly temp: string;
   readonly input: string;
+  /** ComfyUI's models folder: files in `checkpoints/` and `loras/` are offered besides the built-in ones. */
+  readonly models: string;
 
   constructor(root: string) {
     const base = path.resolve(root);
     this.output = path.join(base, "output");
     this.temp = path.join(base, "temp");
     this.input = path.join(base, "input");
+    this.models = path.join(base, "models");
+  }
+
+  /** Files installed in `models/<kind>` (ComfyUI rescans the folder on every /object_info). */
+  modelFiles(kind: "checkpoints" | "loras"): string[] {
+    const dir = path.join(this.models, kind);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((name) => /\.(safetensors|ckpt|pt|pth|bin)$/i.test(name) && statSync(path.join(dir, name)).isFile())
+      .sort();
   }
 
   /** ComfyUI empties its temp folder at start-up; output and input persist across restarts. */

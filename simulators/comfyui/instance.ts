@@ -39,6 +39,10 @@ export class SimulatedComfyInstance implements SimInstance {
     this.folders = new ComfyFolders(settings.root);
   }
 
+  get modelsDir(): string {
+    return this.folders.models;
+  }
+
   get url(): string {
     return `http://${this.settings.host}:${this.port}`;
   }

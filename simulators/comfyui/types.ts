@@ -46,6 +46,11 @@ export interface SimInstance {
   runs: SimRun[];
   /** Prompt ids accepted by POST /prompt, in order. */
   submitted: string[];
+  /**
+   * The install's models folder: a file written into `checkpoints/` or `loras/` here is offered by
+   * /object_info (and accepted in prompts) from then on, as when a model is installed on ComfyUI.
+   */
+  readonly modelsDir: string;
   failNext(count: number, error?: InjectedFailure): void;
   setStepMs(ms: number): void;
   /** Keep sockets open but silently stop sending frames, as real ComfyUI sockets sometimes do for hours. */
