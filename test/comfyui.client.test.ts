@@ -161,6 +161,46 @@ describe("generateOnComfy", () => {
     expect(failure.message).toContain("not_installed.safetensors");
   });
 
+  test("a node class the instance lacks is named, as 0.3.64 words it (invalid_prompt, not missing_node_type)", async () => {
+    const graph = { ...structuredClone((await loadTemplate()).graph), "90": { class_type: "NoSuchNode", inputs: {} } };
+    const rejected = await client.submit(graph).then(
+      () => undefined,
+      (err: Error) => err,
+    );
+    expect(rejected?.name).toBe("ComfyPromptRejected");
+    expect(rejected?.message).toContain("Node 90 (NoSuchNode)");
+    expect(rejected?.message).toContain("not installed");
+  });
+
+  test("a graph accepted with node errors fails the job with the errors named, and is withdrawn from the instance", async () => {
+    // ComfyUI answers 200 and would run only the valid outputs: here node 1's picture would be missing.
+    const graph = {
+      "1": { class_type: "EmptyImage", inputs: { width: "abc", height: 512, batch_size: 1, color: 16744448 } },
+      "2": { class_type: "SaveImage", inputs: { images: ["1", 0], filename_prefix: "partly_valid" } },
+      "3": { class_type: "SaveImage", inputs: { images: ["4", 0], filename_prefix: "partly_valid_ok" } },
+      "4": { class_type: "EmptyImage", inputs: { width: 64, height: 64, batch_size: 1, color: 255 } },
+    };
+    const instance = sim.instances[0]!;
+    const before = instance.submitted.length;
+    const rejected = await client.submit(graph).then(
+      () => undefined,
+      (err: Error) => err,
+    );
+    // Without this the job would "succeed" with node 1's picture missing.
+    expect(rejected?.name).toBe("ComfyPromptRejected");
+    expect(rejected?.message).toContain("Node 1 (EmptyImage)");
+    expect(rejected?.message).toContain("width");
+    const promptId = instance.submitted.at(-1)!;
+    expect(instance.submitted.length).toBe(before + 1);
+    // Withdrawn: deleted from the queue, or interrupted if the idle instance had already started it
+    // (a graph this small may even finish first; the job fails with the errors all the same).
+    for (;;) {
+      const queue = (await (await fetch(`${instance.url}/queue`)).json()) as { queue_running: unknown[][]; queue_pending: unknown[][] };
+      if (![...queue.queue_running, ...queue.queue_pending].some((entry) => entry[1] === promptId)) break;
+      await Bun.sleep(10);
+    }
+  });
+
   test("an execution error fails as ComfyExecutionFailed with the exception", async () => {
     sim.instances[0]!.failNext(1, { message: "CUDA out of memory" });
     const failure = await failureOf(runActivity(input("gen-exec-error")).result);

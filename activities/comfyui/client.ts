@@ -97,7 +97,14 @@ export class ComfyClient implements FollowedInstance {
       if (res.status === 400) throw promptRejection(this.name, body);
       const rec = isRecord(body) ? body : {};
       // Builds that predate client-chosen ids pick their own; theirs is the one that counts.
-      return { promptId: typeof rec.prompt_id === "string" ? rec.prompt_id : promptId, number: Number(rec.number ?? -1) };
+      const queued = { promptId: typeof rec.prompt_id === "string" ? rec.prompt_id : promptId, number: Number(rec.number ?? -1) };
+      if (isRecord(rec.node_errors) && Object.keys(rec.node_errors).length > 0) {
+        // Accepted with errors: ComfyUI would run only the outputs whose nodes are valid, and the
+        // picture could silently be missing. Take it back before it spends a GPU step, and say why.
+        await this.cancel(queued.promptId, opts).catch(() => undefined);
+        throw promptRejection(this.name, body);
+      }
+      return queued;
     }
     throw this.http.unavailable(last?.message ?? "no answer", attempts);
   }

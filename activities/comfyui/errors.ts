@@ -116,9 +116,11 @@ export function promptRejection(instance: string, body: unknown): ComfyPromptRej
       }
     }
   }
-  // missing_node_type carries no node_errors; newer builds name the node in extra_info, older
-  // ones only in the text ("Cannot execute because node X does not exist.", "Node ID '#10'").
-  if (nodes.length === 0 && top.type === "missing_node_type") {
+  // An unknown node class carries no node_errors. Newer builds say missing_node_type and name the
+  // node in extra_info; 0.3.64 says invalid_prompt and names it only in the text ("Cannot execute
+  // because node X does not exist.", "Node ID '#10'").
+  const unknownClass = top.type === "missing_node_type" || (top.type === "invalid_prompt" && / does not exist\.?$/.test(top.message));
+  if (nodes.length === 0 && unknownClass) {
     const extra = top.extra_info ?? {};
     const nodeId = extra.node_id !== undefined ? String(extra.node_id) : /#([^']+)'/.exec(top.details ?? "")?.[1];
     const classType = typeof extra.class_type === "string" ? extra.class_type : /node (\S+) does not exist/.exec(top.message)?.[1];
