@@ -397,3 +397,55 @@ describe("a stopped (cancelled) generation is never sent to the GPU", () => {
     expect(runsOf(earlier.promptId)).toHaveLength(0);
   });
 });
+
+describe("locating prompts: the job API where an instance has it, /queue and /history where not", () => {
+  /** A client of its own on a fresh instance, recording every path it asks for. */
+  async function clientOn(jobsApi: boolean) {
+    const own = await startComfySimulator({ instances: 1, stepMs: 40, steps: 4, outputDir: path.join(dir, `jobs-${jobsApi}`), jobsApi });
+    const paths: string[] = [];
+    const recording = (url: string | URL | Request, init?: RequestInit) => {
+      paths.push(new URL(String(url)).pathname);
+      return fetch(url, init);
+    };
+    const located = getComfyClient({ name: `jobs-${jobsApi}`, url: own.instances[0]!.url, concurrency: 2 }, { fetch: recording });
+    return { own, located, paths };
+  }
+
+  for (const jobsApi of [true, false]) {
+    test(`${jobsApi ? "with" : "without"} the job API: running, pending, finished and missing are told apart`, async () => {
+      const { own, located, paths } = await clientOn(jobsApi);
+      try {
+        const graph = (seed: number) => renderTemplate({ source: BUILTIN_TEMPLATE, graph: structuredClone(baseGraph) }, { ...params, seed });
+        const first = await located.submit(graph(1));
+        const second = await located.submit(graph(2));
+        await until("the first prompt to run", async () => ((await located.locate(first.promptId)).state === "running" ? true : undefined));
+        const waiting = await located.locate(second.promptId);
+        expect(waiting).toMatchObject({ state: "pending", position: 1 });
+        await until("the first prompt to finish", async () => ((await located.locate(first.promptId)).state === "finished" ? true : undefined));
+        const finished = await located.locate(first.promptId);
+        expect(finished.state === "finished" && Object.keys(finished.entry.outputs).length).toBeGreaterThan(0);
+        expect((await located.locate(crypto.randomUUID())).state).toBe("missing");
+
+        const jobReads = paths.filter((p) => p.startsWith("/api/jobs/")).length;
+        const historyReads = paths.filter((p) => p.startsWith("/history/")).length;
+        if (jobsApi) {
+          // Read through the job API; /history is never needed.
+          expect(historyReads).toBe(0);
+          expect(jobReads).toBeGreaterThan(3);
+        } else {
+          // Asked once, then never again: the older way from then on.
+          expect(jobReads).toBe(1);
+          expect(historyReads).toBeGreaterThan(0);
+        }
+      } finally {
+        located.close();
+        await own.stop();
+      }
+    });
+  }
+
+  let baseGraph: Awaited<ReturnType<typeof loadTemplate>>["graph"];
+  beforeAll(async () => {
+    baseGraph = (await loadTemplate()).graph;
+  });
+});

@@ -49,6 +49,8 @@ export class ComfyClient implements FollowedInstance {
   readonly unavailableAfterMs: number;
   readonly historyGraceMs: number;
   private readonly http: ComfyHttp;
+  /** Whether the instance serves the job API; unknown until first asked. */
+  private jobsApi: boolean | undefined;
 
   constructor(instance: ComfyInstance, opts: ComfyClientOptions = {}) {
     this.name = instance.name;
@@ -119,11 +121,58 @@ export class ComfyClient implements FollowedInstance {
   }
 
   /**
-   * Where a prompt is now. /queue is read before /history: ComfyUI moves a prompt from the
-   * running list into history under one lock, so a prompt absent from the earlier /queue read
-   * and from the later /history read is truly gone (the instance restarted and lost it).
+   * Where a prompt is now. Instances that serve ComfyUI's job API (upstream since late 2025) are
+   * asked with one `GET /api/jobs/{id}`; older ones answer that route 404 with no JSON, and are then
+   * read through /queue and /history for good.
    */
   async locate(promptId: string, opts: CallOptions & { attempts?: number } = {}): Promise<PromptLocation> {
+    if (this.jobsApi !== false) {
+      const viaJobs = await this.locateByJob(promptId, opts);
+      if (viaJobs) {
+        // The job route reads the history, then the queue: a prompt finishing in between is seen in
+        // neither. A second look finds it in the history, so "missing" is only said once it is sure.
+        if (viaJobs.state !== "missing") return viaJobs;
+        return (await this.locateByJob(promptId, opts)) ?? this.locateByQueue(promptId, opts);
+      }
+    }
+    return this.locateByQueue(promptId, opts);
+  }
+
+  /** Undefined when the instance has no job API (remembered, so it is asked once). */
+  private async locateByJob(promptId: string, opts: CallOptions & { attempts?: number }): Promise<PromptLocation | undefined> {
+    const reply = await this.http.request(`/api/jobs/${encodeURIComponent(promptId)}`, { ...opts, acceptStatuses: [404] });
+    const body = reply.json();
+    if (reply.status === 404) {
+      // A known job API says which job it lacks; an instance without the route sends no JSON error.
+      if (isRecord(body) && typeof body.error === "string") return { state: "missing" };
+      this.jobsApi = false;
+      return undefined;
+    }
+    this.jobsApi = true;
+    const job = isRecord(body) ? body : {};
+    const number = Number(job.priority ?? -1);
+    switch (job.status) {
+      case "in_progress":
+        return { state: "running", number };
+      case "pending": {
+        // The position needs the queue itself: the job API has no "ahead of me" count.
+        const queue = await this.queue(opts);
+        const ahead = queue.pending.filter((item) => item.number < number).length;
+        return { state: "pending", number, position: queue.running.length + ahead };
+      }
+      default: {
+        const entry = readHistoryEntry({ [promptId]: { outputs: job.outputs, status: job.execution_status } }, promptId);
+        return entry ? { state: "finished", entry } : { state: "missing" };
+      }
+    }
+  }
+
+  /**
+   * /queue is read before /history: ComfyUI moves a prompt from the running list into history under
+   * one lock, so a prompt absent from the earlier /queue read and from the later /history read is
+   * truly gone (the instance restarted and lost it).
+   */
+  private async locateByQueue(promptId: string, opts: CallOptions & { attempts?: number }): Promise<PromptLocation> {
     const queue = await this.queue(opts);
     const running = queue.running.find((item) => item.promptId === promptId);
     if (running) return { state: "running", number: running.number };
