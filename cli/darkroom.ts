@@ -319,6 +319,7 @@ async function devStart(config: Config, cleanup: Cleanup) {
       steps: config.simulator.steps,
       stepMs: config.simulator.stepMs,
       outputDir: path.join(config.dataDir, "simulator"),
+      jobsApi: config.simulator.jobsApi,
     });
     await cleanup.add("ComfyUI simulator", sim.stop);
     config.comfy.instances = sim.instances.map((i, n) => ({ name: `gpu${n}`, url: i.url, concurrency: 4 }));

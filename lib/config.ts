@@ -76,7 +76,8 @@ export interface Config {
     heartbeatTimeoutMs: number;
   };
   /** The built-in ComfyUI simulator; `host` is 0.0.0.0 inside containers. */
-  simulator: { instances: number; steps?: number; stepMs: number; port: number; host: string };
+  /** The built-in ComfyUI simulator; `host` is 0.0.0.0 inside containers; `jobsApi` imitates builds with the job API. */
+  simulator: { instances: number; steps?: number; stepMs: number; port: number; host: string; jobsApi: boolean };
   horde: { url?: string; apiKey?: string };
   llm?: LlmSettings;
   /** The chat never waits on the LLM longer than this; templates answer instead. */
@@ -195,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       stepMs: int(env, "COMFYUI_SIM_STEP_MS", 150),
       port: int(env, "COMFYUI_SIM_PORT", 8188, 1),
       host: env.COMFYUI_SIM_HOST || "127.0.0.1",
+      jobsApi: env.COMFYUI_SIM_JOBS_API === "1" || env.COMFYUI_SIM_JOBS_API === "true",
     },
     horde: { url: env.AI_HORDE_URL || undefined, apiKey: env.AI_HORDE_API_KEY || undefined },
     llm: env.LLM_BASE_URL

@@ -12,9 +12,9 @@ const simulator = await startComfySimulator({
   stepMs: config.simulator.stepMs,
   outputDir: path.join(config.dataDir, "simulator"),
   // COMFYUI_SIM_JOBS_API=1 imitates a build with the job API (GET /api/jobs, /api/jobs/{id}, cancel).
-  jobsApi: process.env.COMFYUI_SIM_JOBS_API === "1",
+  jobsApi: config.simulator.jobsApi,
 });
-for (const instance of simulator.instances) console.log(`ComfyUI simulator ${instance.index}: ${instance.url}${process.env.COMFYUI_SIM_JOBS_API === "1" ? " (job API on)" : ""}`);
+for (const instance of simulator.instances) console.log(`ComfyUI simulator ${instance.index}: ${instance.url}${config.simulator.jobsApi ? " (job API on)" : ""}`);
 
 let stopping = false;
 const stop = async () => {
