@@ -22,11 +22,15 @@ interface Sink {
   end(): void;
 }
 
+/** What a stream sends when its process shuts down: reconnect soon, from the last event id. */
+const RESTARTING = ": darkroom is restarting; reconnect with Last-Event-ID\nretry: 1000\n\n";
+
 /** A streaming SSE response; `open` starts feeding the sink and returns how to stop. */
-function sseResponse(open: (sink: Sink) => Promise<Following>, opts: { preamble?: string; signal?: AbortSignal }): Response {
+function sseResponse(open: (sink: Sink) => Promise<Following>, opts: { hub: EventHub; preamble?: string; signal?: AbortSignal }): Response {
   const encoder = new TextEncoder();
   let closed = false;
   let following: Following | undefined;
+  let forgetGoodbye: (() => void) | undefined;
   let keepalive: ReturnType<typeof setInterval> | undefined;
   let lastWrite = performance.now();
   const stream = new ReadableStream<Uint8Array>(
@@ -36,6 +40,7 @@ function sseResponse(open: (sink: Sink) => Promise<Following>, opts: { preamble?
           if (closed) return;
           closed = true;
           following?.stop();
+          forgetGoodbye?.();
           clearInterval(keepalive);
           try {
             controller.close();
@@ -53,6 +58,10 @@ function sseResponse(open: (sink: Sink) => Promise<Following>, opts: { preamble?
           end,
         };
         opts.signal?.addEventListener("abort", end);
+        forgetGoodbye = opts.hub.onShutdown(() => {
+          sink.send(RESTARTING);
+          end();
+        });
         if (opts.preamble) sink.send(opts.preamble);
         keepalive = setInterval(() => {
           if (performance.now() - lastWrite >= KEEPALIVE_MS) sink.send(": keepalive\n\n");
@@ -69,6 +78,7 @@ function sseResponse(open: (sink: Sink) => Promise<Following>, opts: { preamble?
       cancel() {
         closed = true;
         following?.stop();
+        forgetGoodbye?.();
         clearInterval(keepalive);
       },
     },
@@ -105,7 +115,7 @@ export function eventStream(opts: GenerationStreamOptions): Response {
           if (opts.isTerminal(e.type)) sink.end();
         },
       }),
-    { preamble: ": darkroom event stream\nretry: 1000\n\n", signal: opts.signal },
+    { hub: opts.hub, preamble: ": darkroom event stream\nretry: 1000\n\n", signal: opts.signal },
   );
 }
 
@@ -135,7 +145,7 @@ export function taskEventStream(opts: Omit<GenerationStreamOptions, "isTerminal"
       if (TERMINAL_TASK_STATES.has(fold.snapshot().state)) sink.end();
       return following;
     },
-    { signal: opts.signal },
+    { hub: opts.hub, signal: opts.signal },
   );
 }
 

@@ -72,6 +72,9 @@ export function urlSecret(config: Config): string {
   return fs.readFileSync(file, "utf8").trim();
 }
 
+/** How long requests in flight may take to finish once a stop begins. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
 export async function start(config: Config, roles: Roles, opts: { db?: OpenedDatabase; temporalAddress?: string } = {}): Promise<Running> {
   const address = opts.temporalAddress ?? config.temporal.address;
   if (!address) throw new Error("TEMPORAL_ADDRESS is not set (./darkroom dev starts an embedded Temporal server)");
@@ -206,7 +209,15 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
     apiUrl: server?.server ? `http://127.0.0.1:${server.server.port}` : undefined,
     workers,
     async stop() {
-      await server?.stop(true);
+      // Live clients first, each told to reconnect and resume; then the server stops taking
+      // requests and lets the ones in flight finish.
+      liveEvents?.closeClients();
+      if (server) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([server.stop(false), new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
+        clearTimeout(timer);
+        await server.stop(true);
+      }
       liveEvents?.stop();
       personas?.stop();
       for (const w of workers) if (w.getState() === "RUNNING") w.shutdown();

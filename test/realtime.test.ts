@@ -135,6 +135,44 @@ describe("realtime WebSocket", () => {
     task.close();
   });
 
+  test("an API process shutting down mid-generation: SSE and sockets are told to reconnect, and resume elsewhere losing nothing", async () => {
+    // A third API process, the one that goes away (a deploy's SIGTERM calls the same stop()).
+    const leaving = await start(loadConfig({ ...stack.env, PORT: String(await freePort()) }), { api: true });
+    const socket = await Client.open(leaving.apiUrl!, stack.key, ["user:u-deploy"]);
+    const started = await reply("u-deploy");
+    const generationId = started.body.generations[0].id as string;
+    const sse = await fetch(`${leaving.apiUrl}/v1/generations/${generationId}/events`, { headers: { authorization: `Bearer ${stack.key}` } });
+    const sseText = sse.text();
+    await socket.until((m) => m.type === "image:progress", "progress before the shutdown");
+
+    await leaving.stop();
+
+    // Sockets close with 1012 (service restart) and a resume hint; SSE streams end with a retry hint.
+    await eventually(async () => socket.closed, "the socket to be closed");
+    expect(socket.closed!.code).toBe(1012);
+    expect(socket.closed!.reason).toContain("resume");
+    const frames = await sseText;
+    expect(frames).toContain(": darkroom is restarting; reconnect with Last-Event-ID\nretry: 1000\n\n");
+    const sseIds = [...frames.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(sseIds.length).toBeGreaterThan(0);
+
+    // Both come back on another process from where they were, and see the rest exactly once.
+    const lastSeen = Math.max(...socket.messages.filter((m) => typeof m.eventId === "number").map((m) => m.eventId!));
+    const resumed = await Client.open(stack.api, stack.key, ["user:u-deploy"], lastSeen);
+    await resumed.until(finished, "completion after the resume");
+    const seen = [...socket.events(), ...resumed.events()];
+    const reference = await Client.open(stack.api, stack.key, ["user:u-deploy"], 0);
+    await reference.until(finished, "the whole log");
+    expect(seen).toEqual(reference.events());
+    const rest = await fetch(`${stack.api}/v1/generations/${generationId}/events`, {
+      headers: { authorization: `Bearer ${stack.key}`, "last-event-id": String(sseIds.at(-1)) },
+    }).then((r) => r.text());
+    const restIds = [...rest.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    expect([...sseIds, ...restIds]).toEqual(reference.messages.filter((m) => typeof m.eventId === "number").map((m) => m.eventId!));
+    resumed.close();
+    reference.close();
+  });
+
   test("many sockets at once all get every event; another tenant gets none", async () => {
     const clients = await Promise.all(Array.from({ length: 150 }, () => Client.open(stack.api, stack.key, ["user:u-many"])));
     const outsider = await Client.open(stack.api, otherKey, ["user:u-many"]);

@@ -42,5 +42,8 @@ export async function createMainWorker(opts: {
     activities: opts.activities,
     maxConcurrentActivityTaskExecutions: 50,
     maxConcurrentLocalActivityExecutions: 50,
+    // On SIGTERM: stop polling, let running steps (storing a picture, a delivery) finish; whatever
+    // is cut off is retried by the next worker, idempotently.
+    shutdownGraceTime: "10 seconds",
   });
 }

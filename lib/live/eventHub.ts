@@ -40,6 +40,7 @@ export interface EventHubOptions {
 
 export class EventHub {
   private readonly listeners = new Set<EventListener>();
+  private readonly goodbyes = new Set<() => void>();
   private delivered = 0n;
   private started: Promise<void> | undefined;
   private reading = false;
@@ -74,6 +75,31 @@ export class EventHub {
   }
 
   /** Listeners run synchronously in id order; they must not block (queue and return). */
+  /**
+   * Registers what a live client does when this process shuts down (say goodbye with a reconnect
+   * hint); returns how to take it back when the client leaves first.
+   */
+  onShutdown(goodbye: () => void): () => void {
+    this.goodbyes.add(goodbye);
+    return () => this.goodbyes.delete(goodbye);
+  }
+
+  /**
+   * Ends every live client with its goodbye: SSE streams with a `retry:` hint, sockets with 1012.
+   * They reconnect (to this process after a restart, or another behind the load balancer) and
+   * resume from their last event id, so a deploy loses nothing.
+   */
+  closeClients(): void {
+    for (const goodbye of [...this.goodbyes]) {
+      try {
+        goodbye();
+      } catch {
+        // One client's failure must not keep the others open.
+      }
+    }
+    this.goodbyes.clear();
+  }
+
   subscribe(listener: EventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -84,6 +110,7 @@ export class EventHub {
   }
 
   stop(): void {
+    this.closeClients();
     this.stopped = true;
     this.stopSignals?.();
     clearInterval(this.poll);

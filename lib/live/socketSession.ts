@@ -41,7 +41,7 @@ const DEFAULT_LIMITS: SessionLimits = { maxBufferedBytes: 1 << 20, maxPendingEve
 const REMEMBERED_IDS = 20_000;
 
 /** WebSocket close codes of this API (4000–4999 is the application range). */
-export const CLOSE = { unauthorized: 4401, tooSlow: 4408, protocol: 4400 } as const;
+export const CLOSE = { unauthorized: 4401, tooSlow: 4408, protocol: 4400, restarting: 1012 } as const;
 
 interface FoldState {
   fold: TaskFold;
@@ -139,7 +139,13 @@ export class SocketSession {
       this.tenantId = tenantId;
       await this.deps.hub.start();
       if (this.closed) return;
-      this.unsubscribe = this.deps.hub.subscribe((e) => this.onLive(e));
+      const unsubscribe = this.deps.hub.subscribe((e) => this.onLive(e));
+      // 1012 is WebSocket's "service restart": come back and resume, nothing was lost.
+      const forget = this.deps.hub.onShutdown(() => this.close(CLOSE.restarting, "darkroom is restarting; reconnect and resume from your last eventId"));
+      this.unsubscribe = () => {
+        unsubscribe();
+        forget();
+      };
     }
     this.reply({ type: "auth:ok" });
   }
