@@ -11,10 +11,34 @@ import { imageRoutes } from "./images";
 import { liveRoutes } from "./live";
 import { metricsRoutes } from "./metrics";
 import { operationRoutes } from "./operations";
+import { models } from "./schemas";
+
+/**
+ * The WebSocket, which OpenAPI cannot express as an operation: its messages, for people and for
+ * client generators that read extensions.
+ */
+const WEBSOCKET = {
+  path: "/v1/ws",
+  description:
+    "Authenticate with `?token=<api key>`, an `Authorization: Bearer` header, or a first message `{type:'auth', token}`. " +
+    "Then subscribe to topics (`agent:<id>`, `user:<id>`, `dialog:<id>`, `generation:<id>`, `task:<id>`) and receive every event of them.",
+  clientMessages: {
+    auth: { token: "string" },
+    subscribe: { topics: "string[]" },
+    resume: { since: "eventId: events after it are replayed" },
+    ping: { timestamp: "number" },
+    "generation:cancel": { id: "string" },
+  },
+  serverMessages: {
+    "image:queued | image:progress | image:completed | image:failed | image:cancelled | message:new": { $ref: "#/components/schemas/GenerationEvent" },
+    "task:update": { task_id: "string", state: "PENDING | PROGRESS | SUCCESS | FAILURE", details: { $ref: "#/components/schemas/TaskState/properties/details" } },
+  },
+};
 
 export function createApi(ctx: ApiContext) {
   return new Elysia()
     .use(errorHandling)
+    .use(models)
     .use(
       openapi({
         path: "/openapi",
@@ -24,9 +48,20 @@ export function createApi(ctx: ApiContext) {
             version: "0.1.0",
             description: "Slow AI images in live conversations: an in-character waiting message now, the picture when it is ready.",
           },
+          tags: [
+            { name: "Companion photos", description: "An agent's reply with [IMAGE: …] tags: the waiting message now, the photo later" },
+            { name: "Generations", description: "Any generation, whatever its kind: status, cancel, retry, live events (SSE)" },
+            { name: "Images", description: "The stored WebP images" },
+            { name: "Angle series", description: "One car, several angles, the same car in each" },
+            { name: "Dialogs", description: "Chat-triggered persona pictures delivered to Telegram or a webhook" },
+            { name: "Tasks", description: "The flow registry and generic tasks with live progress (SSE)" },
+            { name: "Operations", description: "Health, readiness, metrics and the GPU pool" },
+            { name: "Demo", description: "The demo console" },
+          ],
           components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
           security: [{ bearer: [] }],
-        },
+          "x-websocket": WEBSOCKET,
+        } as never,
       }),
     )
     .use(operationRoutes(ctx))

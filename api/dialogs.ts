@@ -5,21 +5,31 @@
  */
 import { Elysia, t } from "elysia";
 import { authPlugin } from "./auth";
+import type { DeliveryTargets } from "../lib/deliveryTargets";
 import type { ApiContext } from "./context";
+import { errors, Int, models } from "./schemas";
 
 const DialogId = t.Object({ dialogId: t.String({ minLength: 1, maxLength: 200, pattern: "^[A-Za-z0-9._:@-]+$", description: "Your dialog id" }) });
 
 const DeliverySchema = t.Object({
-  telegram: t.Optional(t.Object({ chatId: t.Union([t.String({ maxLength: 64 }), t.Integer()], { description: "Integer chat id or @channelusername" }) })),
-  webhook: t.Optional(t.Object({ url: t.String({ maxLength: 2000, description: "Receives Standard-Webhooks-signed POSTs" }) })),
+  telegram: t.Optional(
+    t.Object({
+      chatId: t.Union([t.String({ maxLength: 64, pattern: "^\\s*(-?[1-9][0-9]{0,15}|@[A-Za-z][A-Za-z0-9_]{3,31})\\s*$" }), Int({ minimum: -(10 ** 16) + 1, maximum: 10 ** 16 - 1 })], {
+        description: "Integer chat id or @channelusername",
+      }),
+    }),
+  ),
+  webhook: t.Optional(t.Object({ url: t.String({ maxLength: 2000, format: "uri", description: "Receives Standard-Webhooks-signed POSTs; a public http(s) host" }) })),
 });
 
 export function dialogRoutes(ctx: ApiContext) {
   const { dialogs, generations } = ctx.service;
   return new Elysia({ tags: ["Dialogs"] })
+    .use(models)
     .use(authPlugin(ctx.resolveTenant))
     .get("/v1/personas", () => ({ personas: dialogs.personas() }), {
-      detail: { summary: "The personas and their ComfyUI workflow templates (API format)" },
+      response: { 200: "Personas", ...errors(401) },
+      detail: { operationId: "listPersonas", summary: "The personas and their ComfyUI workflow templates (API format)" },
     })
     .post(
       "/v1/dialogs/:dialogId/messages",
@@ -34,6 +44,8 @@ export function dialogRoutes(ctx: ApiContext) {
       },
       {
         params: DialogId,
+        parse: "json",
+        response: { 200: "DialogMessageResult", ...errors(400, 401, 503) },
         body: t.Object({
           role: t.Union([t.Literal("user"), t.Literal("assistant")]),
           text: t.String({ minLength: 1, maxLength: 20_000 }),
@@ -41,14 +53,19 @@ export function dialogRoutes(ctx: ApiContext) {
           delivery: t.Optional(DeliverySchema),
         }),
         detail: {
+          operationId: "postDialogMessage",
           summary: "Count a dialog message; every 3–5 messages a persona picture is made and delivered",
           description: "The delivery targets given here replace the dialog's earlier ones.",
         },
       },
     )
-    .get("/v1/dialogs/:dialogId", ({ params, tenantId }) => dialogs.get(tenantId, params.dialogId), {
+    .get("/v1/dialogs/:dialogId", async ({ params, tenantId }) => {
+      const dialog = await dialogs.get(tenantId, params.dialogId);
+      return { ...dialog, delivery: dialog.delivery as DeliveryTargets };
+    }, {
       params: DialogId,
-      detail: { summary: "A dialog's message count and picture cadence" },
+      response: { 200: "Dialog", ...errors(400, 401, 404) },
+      detail: { operationId: "getDialog", summary: "A dialog's message count and picture cadence" },
     })
     .delete(
       "/v1/dialogs/:dialogId",
@@ -57,10 +74,15 @@ export function dialogRoutes(ctx: ApiContext) {
         await dialogs.reset(tenantId, params.dialogId);
         set.status = 204;
       },
-      { params: DialogId, detail: { summary: "Reset a dialog: its messages and cadence start again" } },
+      {
+        params: DialogId,
+        response: { 204: t.Void({ description: "Reset" }), ...errors(400, 401, 404) },
+        detail: { operationId: "resetDialog", summary: "Reset a dialog: its messages and cadence start again" },
+      },
     )
     .get("/v1/generations/:id/deliveries", ({ params, tenantId }) => generations.deliveries(tenantId, params.id), {
       params: t.Object({ id: t.String({ minLength: 1, maxLength: 100, pattern: "^[A-Za-z0-9-]+$" }) }),
-      detail: { summary: "Where a generation was delivered (Telegram, webhook), with attempts and errors" },
+      response: { 200: "Deliveries", ...errors(400, 401, 404) },
+      detail: { operationId: "listDeliveries", summary: "Where a generation was delivered (Telegram, webhook), with attempts and errors" },
     });
 }

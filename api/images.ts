@@ -6,6 +6,7 @@ import { Elysia, t } from "elysia";
 import { bearerToken } from "./auth";
 import type { ApiContext } from "./context";
 import { HttpError } from "./errors";
+import { documentedErrors } from "./schemas";
 
 export function imageRoutes(ctx: ApiContext) {
   return new Elysia({ prefix: "/v1/images", tags: ["Images"] }).get(
@@ -30,7 +31,17 @@ export function imageRoutes(ctx: ApiContext) {
         exp: t.Optional(t.String({ maxLength: 20 })),
         sig: t.Optional(t.String({ maxLength: 100 })),
       }),
-      detail: { summary: "The stored WebP (or its thumbnail with ?variant=thumb)" },
+      detail: {
+        operationId: "getImage",
+        summary: "The stored WebP (or its thumbnail with ?variant=thumb)",
+        description: "With the bearer key, or without it through the signed URL (exp, sig) that messages carry.",
+        security: [{ bearer: [] }, {}],
+        responses: {
+          "200": { description: "The image", content: { "image/webp": { schema: { type: "string", format: "binary" } } } },
+          "304": { description: "Not modified (If-None-Match matched the ETag)" },
+          ...documentedErrors(400, 401, 404, 410),
+        },
+      },
     },
   );
 }
