@@ -5,21 +5,17 @@
  * fields they do not name, so a field added to a view must be added here too (the API tests and the
  * schemathesis run in CI fail when the two drift apart).
  */
+import { Type } from "@sinclair/typebox";
 import { Elysia, t } from "elysia";
 import { ANGLES } from "../domain/angles";
 import { DELIVERY_STATUSES, FINAL_EVENT_TYPES, GENERATION_KINDS, GENERATION_STATUSES, SERIES_STATUSES } from "../domain/generation";
 
 /**
  * A whole number. Elysia's `t.Integer` also accepts numeric strings and is documented as an
- * `anyOf` of a string and an integer, which generated clients turn into a union; a number with
- * `multipleOf: 1` validates the same JSON, and the schema's `type` is set to "integer" so the
- * document says what it is (TypeBox checks numbers by value, not by that keyword).
+ * `anyOf` of a string and an integer, which generated clients turn into a union; TypeBox's own
+ * integer (Elysia's peer dependency) validates JSON numbers only and documents `type: integer`.
  */
-export function Int(options: Parameters<typeof t.Number>[0] = {}): ReturnType<typeof t.Number> {
-  const schema = t.Number({ ...options, multipleOf: 1 });
-  (schema as { type: string }).type = "integer";
-  return schema;
-}
+export const Int = (options: Parameters<typeof Type.Integer>[0] = {}) => Type.Integer(options);
 
 const DateTime = (description?: string) => t.String({ format: "date-time", ...(description ? { description } : {}) });
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T, description?: string) => t.UnionEnum(values, description ? { description } : {});

@@ -16,6 +16,7 @@ import { SEARCH_ATTRIBUTES } from "../domain/searchAttributes";
 import { startDevServer } from "../lib/temporal/devServer";
 import { describeHolder, portHolder } from "./ports";
 import { quietTemporalSdk } from "./quietTemporal";
+import { CLIENT_COMMANDS } from "./clientCommands";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -32,6 +33,8 @@ interface Command {
   options?: Options;
   /** One line per option, and per positional word where there are any. */
   help?: Record<string, string>;
+  /** Takes positional words (an action, a prompt, an id). */
+  positionals?: boolean;
   /** Everything after the command goes to another program (bun test, the benchmarks). */
   passthrough?: string;
   run(values: Record<string, string | boolean | undefined>, positionals: string[], rest: string[]): Promise<unknown> | unknown;
@@ -82,6 +85,19 @@ const COMMANDS: Record<string, Command> = {
     summary: "the ComfyUI simulator alone (COMFYUI_SIM_* settings)",
     run: () => import("../simulators/comfyui/main"),
   },
+  openapi: {
+    summary: "print the OpenAPI document clients are generated from (no server needed)",
+    usage: "[--out FILE]",
+    options: { out: { type: "string" } },
+    help: { "--out FILE": "write it to FILE instead of standard output" },
+    run: async (values) => {
+      const { openapiDocument } = await import("./openapiDocument");
+      const text = JSON.stringify(await openapiDocument(), null, 2) + "\n";
+      if (values.out) fs.writeFileSync(values.out as string, text);
+      else process.stdout.write(text);
+    },
+  },
+  ...CLIENT_COMMANDS,
 };
 
 /** A command used wrongly (missing option or action): exit code 2 with a pointer to --help. */
@@ -143,7 +159,7 @@ async function main() {
     parsed = parseArgs({
       args,
       options: { ...command.options, help: { type: "boolean", short: "h" } },
-      allowPositionals: name === "keys",
+      allowPositionals: name === "keys" || !!command.positionals,
       strict: true,
     }) as typeof parsed;
   } catch (err) {
