@@ -7,7 +7,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawn } from "node:child_process";
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseArgs } from "node:util";
+import type { Command } from "./command";
 import { createApiKey, registerApiKey, newApiKey } from "../lib/apiKeys";
 import { loadConfig, type Config } from "../lib/config";
 import { openDatabase } from "../lib/db";
@@ -22,23 +23,6 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 // ---------------------------------------------------------------------------------------------
 // Commands and options
-
-type Options = NonNullable<ParseArgsConfig["options"]>;
-
-interface Command {
-  /** One line for the command list. */
-  summary: string;
-  /** Usage after `./darkroom <name>`. */
-  usage?: string;
-  options?: Options;
-  /** One line per option, and per positional word where there are any. */
-  help?: Record<string, string>;
-  /** Takes positional words (an action, a prompt, an id). */
-  positionals?: boolean;
-  /** Everything after the command goes to another program (bun test, the benchmarks). */
-  passthrough?: string;
-  run(values: Record<string, string | boolean | undefined>, positionals: string[], rest: string[]): Promise<unknown> | unknown;
-}
 
 const COMMANDS: Record<string, Command> = {
   dev: {
@@ -112,6 +96,7 @@ function commandHelp(name: string): string {
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) lines.push(`  ${k.padEnd(width)}  ${v}`);
   if (c.passthrough) lines.push("", `  ${c.passthrough}`);
+  if (c.footer) lines.push("", `  ${c.footer}`);
   return lines.join("\n");
 }
 
