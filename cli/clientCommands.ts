@@ -285,7 +285,7 @@ const EXIT_HELP = "exit status: 0 done, 1 failed, 130 cancelled (Ctrl-C cancels 
 export const CLIENT_COMMANDS: Record<string, Command> = {
   generate: {
     summary: "make one image with a running API, with live progress; saves the WebP",
-    usage: '"DESCRIPTION" [--persona ID] [--out FILE] [--url URL] [--key KEY]',
+    usage: '"DESCRIPTION" [options]',
     positionals: true,
     options: { ...CONNECTION_OPTIONS, persona: { type: "string" }, out: { type: "string" }, agent: { type: "string" }, user: { type: "string" } },
     help: {
@@ -300,7 +300,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
   },
   series: {
     summary: "make a consistent multi-angle series of one car, one progress bar per angle",
-    usage: "--brand BRAND --model MODEL [--year --color --body-type --angles --out-dir --reference]",
+    usage: "--brand BRAND --model MODEL [options]",
     options: {
       ...CONNECTION_OPTIONS,
       brand: { type: "string" },
@@ -326,7 +326,7 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
   },
   watch: {
     summary: "follow one generation to its end with live progress",
-    usage: "GENERATION_ID [--out FILE] [--url URL] [--key KEY]",
+    usage: "GENERATION_ID [options]",
     positionals: true,
     options: { ...CONNECTION_OPTIONS, out: { type: "string" } },
     help: { GENERATION_ID: "the generation to follow", "--out FILE": "save its image there when it completes", ...CONNECTION_HELP },
