@@ -6,6 +6,7 @@ import { companionPhotoRoutes } from "./companionPhotos";
 import type { ApiContext } from "./context";
 import { dialogRoutes } from "./dialogs";
 import { errorHandling } from "./errors";
+import { methodNotAllowed, refuseNul } from "./guards";
 import { generationRoutes } from "./generations";
 import { imageRoutes } from "./images";
 import { liveRoutes } from "./live";
@@ -36,8 +37,13 @@ const WEBSOCKET = {
 };
 
 export function createApi(ctx: ApiContext) {
-  return new Elysia()
+  // TypeBox's own cleaning of bodies and answers: Elysia's default normaliser turns an array sent
+  // where an object belongs into `{}`, so an invalid request would pass validation.
+  const app: Elysia = new Elysia({ normalize: "typebox" });
+  return app
+    .use(methodNotAllowed(() => app.routes))
     .use(errorHandling)
+    .use(refuseNul)
     .use(models)
     .use(
       openapi({

@@ -7,14 +7,14 @@ import { Elysia, t } from "elysia";
 import { authPlugin } from "./auth";
 import type { DeliveryTargets } from "../lib/deliveryTargets";
 import type { ApiContext } from "./context";
-import { errors, Int, models } from "./schemas";
+import { documentedErrors, errors, Int, models } from "./schemas";
 
 const DialogId = t.Object({ dialogId: t.String({ minLength: 1, maxLength: 200, pattern: "^[A-Za-z0-9._:@-]+$", description: "Your dialog id" }) });
 
 const DeliverySchema = t.Object({
   telegram: t.Optional(
     t.Object({
-      chatId: t.Union([t.String({ maxLength: 64, pattern: "^\\s*(-?[1-9][0-9]{0,15}|@[A-Za-z][A-Za-z0-9_]{3,31})\\s*$" }), Int({ minimum: -(10 ** 16) + 1, maximum: 10 ** 16 - 1 })], {
+      chatId: t.Union([t.String({ maxLength: 64, pattern: "^\\s*(-?[1-9][0-9]{0,15}|@[A-Za-z][A-Za-z0-9_]{3,31})\\s*$" }), Int({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER })], {
         description: "Integer chat id or @channelusername",
       }),
     }),
@@ -22,8 +22,25 @@ const DeliverySchema = t.Object({
   webhook: t.Optional(t.Object({ url: t.String({ maxLength: 2000, format: "uri", description: "Receives Standard-Webhooks-signed POSTs; a public http(s) host" }) })),
 });
 
+/** A regular expression matching any of the words in any letter case (JSON Schema has no flags). */
+function caseInsensitiveChoice(words: string[]): string {
+  const letters = (w: string) => [...w].map((c) => (c.toLowerCase() !== c.toUpperCase() ? `[${c.toUpperCase()}${c.toLowerCase()}]` : c.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&"))).join("");
+  return `^(${words.map(letters).join("|")})$`;
+}
+
+/** The persona ids this server has, for the document; none when only the document is built. */
+function knownPersonas(dialogs: ApiContext["service"]["dialogs"]): string[] {
+  try {
+    return dialogs.personas().map((p) => p.id);
+  } catch {
+    return [];
+  }
+}
+
 export function dialogRoutes(ctx: ApiContext) {
   const { dialogs, generations } = ctx.service;
+  const personaIds = knownPersonas(dialogs);
+  const personaDescription = "A persona id from GET /v1/personas, e.g. LINA (case-insensitive)";
   return new Elysia({ tags: ["Dialogs"] })
     .use(models)
     .use(authPlugin(ctx.resolveTenant))
@@ -49,7 +66,10 @@ export function dialogRoutes(ctx: ApiContext) {
         body: t.Object({
           role: t.Union([t.Literal("user"), t.Literal("assistant")]),
           text: t.String({ minLength: 1, maxLength: 20_000 }),
-          persona: t.String({ minLength: 1, maxLength: 64, description: "A persona id from GET /v1/personas, e.g. LINA (case-insensitive)" }),
+          persona:
+            personaIds.length > 0
+              ? t.String({ maxLength: 64, description: personaDescription, examples: personaIds, pattern: caseInsensitiveChoice(personaIds) })
+              : t.String({ minLength: 1, maxLength: 64, description: personaDescription }),
           delivery: t.Optional(DeliverySchema),
         }),
         detail: {
@@ -76,8 +96,12 @@ export function dialogRoutes(ctx: ApiContext) {
       },
       {
         params: DialogId,
-        response: { 204: t.Void({ description: "Reset" }), ...errors(400, 401, 404) },
-        detail: { operationId: "resetDialog", summary: "Reset a dialog: its messages and cadence start again" },
+        // Documented by hand: the OpenAPI plugin renders a body-less 204 schema as a broken media type.
+        detail: {
+          operationId: "resetDialog",
+          summary: "Reset a dialog: its messages and cadence start again",
+          responses: { "204": { description: "Reset; the next message is number 1" }, ...documentedErrors(400, 401, 404) },
+        },
       },
     )
     .get("/v1/generations/:id/deliveries", ({ params, tenantId }) => generations.deliveries(tenantId, params.id), {

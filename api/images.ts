@@ -28,8 +28,8 @@ export function imageRoutes(ctx: ApiContext) {
       params: t.Object({ imageId: t.String({ minLength: 1, maxLength: 100, pattern: "^[A-Za-z0-9-]+$" }) }),
       query: t.Object({
         variant: t.Optional(t.Union([t.Literal("full"), t.Literal("thumb")])),
-        exp: t.Optional(t.String({ maxLength: 20 })),
-        sig: t.Optional(t.String({ maxLength: 100 })),
+        exp: t.Optional(t.String({ pattern: "^[0-9]{1,20}$", description: "Signed URLs: expiry (Unix seconds)" })),
+        sig: t.Optional(t.String({ pattern: "^[A-Za-z0-9_-]{1,100}$", description: "Signed URLs: signature" })),
       }),
       detail: {
         operationId: "getImage",

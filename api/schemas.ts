@@ -5,7 +5,7 @@
  * fields they do not name, so a field added to a view must be added here too (the API tests and the
  * schemathesis run in CI fail when the two drift apart).
  */
-import { Type } from "@sinclair/typebox";
+import { CloneType, Type } from "@sinclair/typebox";
 import { Elysia, t } from "elysia";
 import { ANGLES } from "../domain/angles";
 import { DELIVERY_STATUSES, FINAL_EVENT_TYPES, GENERATION_KINDS, GENERATION_STATUSES, SERIES_STATUSES } from "../domain/generation";
@@ -245,8 +245,12 @@ export const ResumeHeaders = t.Object({
   "last-event-id": t.Optional(t.String({ maxLength: 40, description: "Resume after this eventId (Last-Event-ID)" })),
 });
 
-/** Every named schema; `.use(models)` makes them referable by name and lists them in the document. */
-export const models = new Elysia({ name: "darkroom/models" }).model({
+/**
+ * Every named schema; `.use(models)` makes them referable by name and lists them in the document.
+ * Elysia stamps an `$id` on each registered schema, so copies are registered: the originals stay
+ * clean where they are nested in other schemas (an `$id` there is not a valid OpenAPI schema).
+ */
+const named = {
   Error: ErrorBody,
   Message,
   Generation,
@@ -265,7 +269,10 @@ export const models = new Elysia({ name: "darkroom/models" }).model({
   Readiness,
   Instances,
   GenerationEvent,
-});
+};
+export const models = new Elysia({ name: "darkroom/models" }).model(
+  Object.fromEntries(Object.entries(named).map(([name, schema]) => [name, CloneType(schema)])) as typeof named,
+);
 
 /** Error statuses each kind of route can answer, all with the `Error` body. */
 export const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, "Error" as const])) as Record<number, "Error">;
@@ -273,13 +280,25 @@ export const errors = (...statuses: number[]) => Object.fromEntries(statuses.map
 /** Routes that need no key say so; the document's default is the bearer key. */
 export const PUBLIC = { security: [] as never[] };
 
-/** A `text/event-stream` answer, documented with its event names and payload. */
-export function sseResponse(description: string, events: Record<string, string>, payloadRef: string) {
+/**
+ * A `text/event-stream` answer: the schema describes one event (`id`, `event`, `data` holding the
+ * JSON payload), and `x-events` names each event with what it means.
+ */
+export function sseResponse(description: string, events: Record<string, string>, payloadRef: string, named = true) {
+  const names = Object.keys(events);
   return {
     description,
     content: {
       "text/event-stream": {
-        schema: { type: "string" as const, description: "Frames `id: <eventId>\\nevent: <name>\\ndata: <JSON>\\n\\n`" },
+        schema: {
+          type: "object" as const,
+          required: ["data"],
+          properties: {
+            id: { type: "string" as const, pattern: "^[0-9]+$", description: "The eventId; send the last one as Last-Event-ID to resume" },
+            ...(named ? { event: { type: "string" as const, enum: names } } : {}),
+            data: { type: "string" as const, contentMediaType: "application/json", contentSchema: { $ref: `#/components/schemas/${payloadRef}` } },
+          },
+        },
         "x-events": Object.fromEntries(Object.entries(events).map(([name, what]) => [name, { description: what, payload: { $ref: `#/components/schemas/${payloadRef}` } }])),
       },
     },

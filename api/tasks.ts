@@ -114,7 +114,7 @@ export function taskRoutes(ctx: ApiContext, flows: readonly Flow[] = FLOWS) {
           operationId: "streamTaskEvents",
           summary: "SSE: `data: {\"state\": …, \"details\": {…}}` per update; honours Last-Event-ID; ends after SUCCESS or FAILURE",
           responses: {
-            "200": sseResponse("One unnamed frame (`id:` and `data:`) per update, the data a TaskState; ends after SUCCESS or FAILURE", { message: "The task's state after this update" }, "TaskState"),
+            "200": sseResponse("One unnamed frame (`id:` and `data:`) per update, the data a TaskState; ends after SUCCESS or FAILURE", { message: "The task's state after this update" }, "TaskState", false),
             ...documentedErrors(400, 401, 404),
           },
         },

@@ -1205,7 +1205,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": {
+                        /** @description The eventId; send the last one as Last-Event-ID to resume */
+                        id?: string;
+                        /** @enum {string} */
+                        event?: "image:queued" | "image:progress" | "message:new" | "image:completed" | "image:failed" | "image:cancelled";
+                        data: string;
+                    };
                 };
             };
             /** @description Invalid request */
@@ -1420,7 +1426,7 @@ export interface operations {
                         count?: number;
                         width?: number;
                         height?: number;
-                    };
+                    } & (unknown | unknown);
                 };
             };
         };
@@ -1549,7 +1555,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": {
+                        /** @description The eventId; send the last one as Last-Event-ID to resume */
+                        id?: string;
+                        data: string;
+                    };
                 };
             };
             /** @description Invalid request */
@@ -1762,17 +1772,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Reset */
+            /** @description Reset; the next message is number 1 */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    type: unknown;
-                    description: unknown;
-                };
+                content?: never;
             };
-            /** @description Every error the API answers has this shape */
+            /** @description Invalid request */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1781,7 +1788,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Every error the API answers has this shape */
+            /** @description Missing or unknown API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1790,7 +1797,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Every error the API answers has this shape */
+            /** @description Not found (another tenant's id reads the same) */
             404: {
                 headers: {
                     [name: string]: unknown;
