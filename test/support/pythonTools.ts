@@ -25,3 +25,6 @@ export function pythonTools(): string {
   fs.writeFileSync(STAMP, PINNED.join("\n"));
   return bin;
 }
+
+// `bun test/support/pythonTools.ts` installs them ahead of the suite (CI does).
+if (import.meta.main) console.log(`python tools in ${pythonTools()}`);
