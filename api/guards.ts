@@ -46,11 +46,23 @@ export function methodNotAllowed(routes: () => RouteLike[]) {
   });
 }
 
-const hasNul = (value: unknown): boolean =>
-  typeof value === "string" ? value.includes("\u0000") : Array.isArray(value) ? value.some(hasNul) : value !== null && typeof value === "object" ? Object.entries(value).some(([k, v]) => k.includes("\u0000") || hasNul(v)) : false;
+/** Where U+0000 occurs in a parsed body or query (`persona.name`, `angles.2`), if anywhere. */
+function nulAt(value: unknown, where: string): string | undefined {
+  if (typeof value === "string") return value.includes("\u0000") ? where : undefined;
+  if (value === null || typeof value !== "object") return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const field = where ? `${where}.${k}` : k;
+    if (k.includes("\u0000")) return field;
+    const found = nulAt(v, field);
+    if (found) return found;
+  }
+  return undefined;
+}
 
 export const refuseNul = new Elysia({ name: "darkroom/refuse-nul" }).onTransform({ as: "global" }, ({ body, query }) => {
-  if (hasNul(body) || hasNul(query)) {
-    throw new HttpError(400, "invalid_request", "Text may not contain the NUL character (U+0000)", [{ field: "request", problem: "contains U+0000" }]);
+  const field = nulAt(body, "") ?? nulAt(query, "");
+  if (field !== undefined) {
+    const name = field || "body";
+    throw new HttpError(400, "invalid_request", `${name} may not contain the NUL character (U+0000)`, [{ field: name, problem: "contains U+0000" }]);
   }
 });

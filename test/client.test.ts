@@ -204,6 +204,17 @@ describe("typed client and CLI", () => {
     expect(isWebp(new Uint8Array(fs.readFileSync(out)))).toBe(true);
   });
 
+  test("./darkroom series shows each angle's progress and saves one WebP per angle", async () => {
+    const run = runCli(["series", "--brand", "Volvo", "--model", "XC40", "--year", "2023", "--color", "red", "--body-type", "SUV", "--angles", "front,side", "--out-dir", "xc40"], env);
+    const { code, stdout } = await run.done();
+    expect(code).toBe(0);
+    for (const angle of ["front", "side"]) {
+      expect(stdout).toMatch(new RegExp(`^${angle} generating \\d+% step \\d+/20`, "m"));
+      expect(stdout).toMatch(new RegExp(`^saved xc40/${angle}\\.webp$`, "m"));
+      expect(isWebp(new Uint8Array(fs.readFileSync(path.join(run.cwd, "xc40", `${angle}.webp`))))).toBe(true);
+    }
+  });
+
   test("usage mistakes exit 2; an unknown generation exits 1 with the API's words", async () => {
     expect((await runCli(["generate"], env).done()).code).toBe(2);
     expect((await runCli(["series", "--brand", "BMW"], env).done()).code).toBe(2);
