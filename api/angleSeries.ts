@@ -5,6 +5,7 @@
  */
 import { Elysia, t } from "elysia";
 import { ANGLES, DEFAULT_ANGLES, MAX_ANGLES, type Angle } from "../domain/angles";
+import type { SeriesSubject } from "../domain/seriesIdentity";
 import { checkedAngles, MAX_WAIT_SECONDS } from "../service/angleSeries";
 import { authPlugin } from "./auth";
 import type { ApiContext } from "./context";
@@ -66,10 +67,17 @@ export function angleSeriesRoutes(ctx: ApiContext) {
         // Runs before validation: Elysia would quietly coerce "2020" to 2020, and a year sent as text
         // is a client bug worth naming.
         transform({ body }) {
-          const year = (body as { subject?: { year?: unknown } } | undefined)?.subject?.year;
+          const b = body as { subject?: Record<string, unknown>; angles?: unknown } | undefined;
+          const year = b?.subject?.year;
           if (typeof year === "string") {
             throw new HttpError(400, "invalid_request", `subject.year must be a number, not text ("${year.slice(0, 20)}")`, [{ field: "subject.year", problem: "is text" }]);
           }
+          // The angle rules the schema also states, checked first for their precise answers
+          // (unknown_angle naming angles[i], duplicate_angle, too_many_angles).
+          const subject = b?.subject;
+          const textSubject = subject && typeof subject === "object" && ["brand", "model", "color", "bodyType"].every((k) => typeof subject[k] === "string");
+          const textAngles = b?.angles === undefined || (Array.isArray(b.angles) && b.angles.every((a) => typeof a === "string"));
+          if (textSubject && textAngles) checkedAngles(subject as unknown as SeriesSubject, b?.angles as string[] | undefined);
         },
         detail: {
           operationId: "createSeries",

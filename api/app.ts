@@ -36,6 +36,18 @@ const WEBSOCKET = {
   },
 };
 
+/**
+ * The document without `additionalProperties: false`. Elysia writes that keyword into a route's
+ * schemas when it first compiles the route, so without this the document would change with the
+ * traffic a process has seen; and it would be wrong: unknown fields in a body are dropped, not
+ * refused.
+ */
+function openObjects(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(openObjects);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).filter(([k, v]) => !(k === "additionalProperties" && v === false)).map(([k, v]) => [k, openObjects(v)]));
+}
+
 export function createApi(ctx: ApiContext) {
   // TypeBox's own cleaning of bodies and answers: Elysia's default normaliser turns an array sent
   // where an object belongs into `{}`, so an invalid request would pass validation.
@@ -45,6 +57,9 @@ export function createApi(ctx: ApiContext) {
     .use(errorHandling)
     .use(refuseNul)
     .use(models)
+    .onAfterHandle({ as: "global" }, ({ request, responseValue }) => {
+      if (new URL(request.url).pathname === "/openapi/json") return openObjects(responseValue);
+    })
     .use(
       openapi({
         path: "/openapi",

@@ -5,7 +5,8 @@
  */
 import { Elysia, t } from "elysia";
 import { authPlugin } from "./auth";
-import type { DeliveryTargets } from "../lib/deliveryTargets";
+import { DeliveryTargetInvalid, normalizeTelegramChatId, type DeliveryTargets } from "../lib/deliveryTargets";
+import { HttpError } from "./errors";
 import type { ApiContext } from "./context";
 import { documentedErrors, errors, Int, models } from "./schemas";
 
@@ -62,6 +63,25 @@ export function dialogRoutes(ctx: ApiContext) {
       {
         params: DialogId,
         parse: "json",
+        // Before validation, so a persona or chat id the schema refuses gets the same answer (code,
+        // known personas) as the service gives; the schema documents the same rules for clients.
+        transform({ body }) {
+          const b = body as { persona?: unknown; delivery?: { telegram?: { chatId?: unknown } } } | undefined;
+          if (!b || typeof b !== "object") return;
+          const persona = b.persona;
+          if (typeof persona === "string" && personaIds.length > 0 && !personaIds.some((id) => id.toUpperCase() === persona.toUpperCase())) {
+            throw new HttpError(400, "unknown_persona", `Unknown persona "${persona.slice(0, 64)}"; known personas: ${personaIds.join(", ")}`, { known: personaIds });
+          }
+          const chatId = b.delivery && typeof b.delivery === "object" ? b.delivery.telegram?.chatId : undefined;
+          if (typeof chatId === "string" || typeof chatId === "number") {
+            try {
+              normalizeTelegramChatId(chatId);
+            } catch (err) {
+              if (err instanceof DeliveryTargetInvalid) throw new HttpError(400, err.code, err.message);
+              throw err;
+            }
+          }
+        },
         response: { 200: "DialogMessageResult", ...errors(400, 401, 503) },
         body: t.Object({
           role: t.Union([t.Literal("user"), t.Literal("assistant")]),
