@@ -36,6 +36,7 @@ describe("the OpenAPI document against the live API (schemathesis)", () => {
 
   test("schemathesis --checks all finds nothing", async () => {
     const reports = fs.mkdtempSync(path.join(os.tmpdir(), "darkroom-st-"));
+    const began = performance.now();
     // Asynchronous: the API under test runs in this very process.
     const r = Bun.spawn(
       [
@@ -69,6 +70,11 @@ describe("the OpenAPI document against the live API (schemathesis)", () => {
     );
     const [out, err, code] = await Promise.all([new Response(r.stdout).text(), new Response(r.stderr).text(), r.exited]);
     if (code !== 0) console.log(out + err);
+    else {
+      // The phases and their counts, for the log.
+      const summary = out.split("\n").filter((l) => /^ \S+\s+(Examples|Coverage|Fuzzing|Stateful)|passed|Scenarios/.test(l));
+      console.log(`schemathesis: ${Math.round((performance.now() - began) / 1000)} s\n${summary.join("\n")}`);
+    }
     expect(out).toMatch(/passed/);
     expect(code).toBe(0);
   });
