@@ -4,23 +4,32 @@
  * (`GET /v1/generations/:id`, its events, its cancel).
  */
 import { Elysia, t } from "elysia";
-import { ANGLES, DEFAULT_ANGLES, MAX_ANGLES } from "../domain/angles";
+import { ANGLES, DEFAULT_ANGLES, MAX_ANGLES, type Angle } from "../domain/angles";
+import type { SeriesSubject } from "../domain/seriesIdentity";
 import { checkedAngles, MAX_WAIT_SECONDS } from "../service/angleSeries";
 import { authPlugin } from "./auth";
 import type { ApiContext } from "./context";
 import { HttpError } from "./errors";
+import { errors, Int, models } from "./schemas";
 
-const SubjectText = (what: string) => t.String({ minLength: 1, maxLength: 100, description: what });
+const SubjectText = (what: string) => t.String({ minLength: 1, maxLength: 100, pattern: "\\S", description: `${what}; not blank` });
 
 const SeriesBody = t.Object({
   subject: t.Object({
     brand: SubjectText("e.g. BMW"),
     model: SubjectText("e.g. X5"),
-    year: t.Integer({ minimum: 1886, maximum: 2100, description: "Model year, a number" }),
+    year: Int({ minimum: 1886, maximum: 2100, description: "Model year, a number" }),
     color: SubjectText("e.g. white"),
     bodyType: SubjectText("e.g. SUV"),
   }),
-  angles: t.Optional(t.Array(t.String({ maxLength: 40 }), { maxItems: 100, description: `Default ${DEFAULT_ANGLES.join(", ")}; at most ${MAX_ANGLES}, from: ${ANGLES.join(", ")}` })),
+  angles: t.Optional(
+    t.Array(t.UnionEnum([...ANGLES] as [Angle, ...Angle[]]), {
+      minItems: 1,
+      maxItems: MAX_ANGLES,
+      uniqueItems: true,
+      description: `Default ${DEFAULT_ANGLES.join(", ")}; at most ${MAX_ANGLES}, each once`,
+    }),
+  ),
   nonce: t.Optional(t.String({ maxLength: 200, description: "Another nonce gives another series (new session and seeds) of the same subject" })),
   consistency: t.Optional(
     t.Union([t.Literal("independent"), t.Literal("reference")], {
@@ -34,9 +43,10 @@ const SeriesBody = t.Object({
 export function angleSeriesRoutes(ctx: ApiContext) {
   const { series } = ctx.service;
   return new Elysia({ prefix: "/v1/series", tags: ["Angle series"] })
+    .use(models)
     .use(authPlugin(ctx.resolveTenant))
     .post(
-      "/",
+      "",
       async ({ body, tenantId, set }) => {
         const angles = checkedAngles(body.subject, body.angles);
         const { series: view, finished } = await series.request({
@@ -52,15 +62,25 @@ export function angleSeriesRoutes(ctx: ApiContext) {
       },
       {
         body: SeriesBody,
+        parse: "json",
+        response: { 200: "Series", 202: "Series", ...errors(400, 401, 409, 503) },
         // Runs before validation: Elysia would quietly coerce "2020" to 2020, and a year sent as text
         // is a client bug worth naming.
         transform({ body }) {
-          const year = (body as { subject?: { year?: unknown } } | undefined)?.subject?.year;
+          const b = body as { subject?: Record<string, unknown>; angles?: unknown } | undefined;
+          const year = b?.subject?.year;
           if (typeof year === "string") {
             throw new HttpError(400, "invalid_request", `subject.year must be a number, not text ("${year.slice(0, 20)}")`, [{ field: "subject.year", problem: "is text" }]);
           }
+          // The angle rules the schema also states, checked first for their precise answers
+          // (unknown_angle naming angles[i], duplicate_angle, too_many_angles).
+          const subject = b?.subject;
+          const textSubject = subject && typeof subject === "object" && ["brand", "model", "color", "bodyType"].every((k) => typeof subject[k] === "string");
+          const textAngles = b?.angles === undefined || (Array.isArray(b.angles) && b.angles.every((a) => typeof a === "string"));
+          if (textSubject && textAngles) checkedAngles(subject as unknown as SeriesSubject, b?.angles as string[] | undefined);
         },
         detail: {
+          operationId: "createSeries",
           summary: "Start (or join) a consistent multi-angle series of one car",
           description:
             "The same subject and nonce always give the same sessionId and per-angle seeds. Angles run in parallel across GPU instances; " +
@@ -73,7 +93,8 @@ export function angleSeriesRoutes(ctx: ApiContext) {
       ({ params, tenantId }) => series.get(tenantId, params.sessionId),
       {
         params: t.Object({ sessionId: t.String({ minLength: 1, maxLength: 100 }) }),
-        detail: { summary: "A series: its status and every angle's image, seed, prompt and status" },
+        response: { 200: "Series", ...errors(400, 401, 404) },
+        detail: { operationId: "getSeries", summary: "A series: its status and every angle's image, seed, prompt and status" },
       },
     );
 }

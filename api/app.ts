@@ -6,15 +6,60 @@ import { companionPhotoRoutes } from "./companionPhotos";
 import type { ApiContext } from "./context";
 import { dialogRoutes } from "./dialogs";
 import { errorHandling } from "./errors";
+import { methodNotAllowed, refuseNul } from "./guards";
 import { generationRoutes } from "./generations";
 import { imageRoutes } from "./images";
 import { liveRoutes } from "./live";
 import { metricsRoutes } from "./metrics";
 import { operationRoutes } from "./operations";
+import { models } from "./schemas";
+
+/**
+ * The WebSocket, which OpenAPI cannot express as an operation: its messages, for people and for
+ * client generators that read extensions.
+ */
+const WEBSOCKET = {
+  path: "/v1/ws",
+  description:
+    "Authenticate with `?token=<api key>`, an `Authorization: Bearer` header, or a first message `{type:'auth', token}`. " +
+    "Then subscribe to topics (`agent:<id>`, `user:<id>`, `dialog:<id>`, `generation:<id>`, `task:<id>`) and receive every event of them.",
+  clientMessages: {
+    auth: { token: "string" },
+    subscribe: { topics: "string[]" },
+    resume: { since: "eventId: events after it are replayed" },
+    ping: { timestamp: "number" },
+    "generation:cancel": { id: "string" },
+  },
+  serverMessages: {
+    "image:queued | image:progress | image:completed | image:failed | image:cancelled | message:new": { $ref: "#/components/schemas/GenerationEvent" },
+    "task:update": { task_id: "string", state: "PENDING | PROGRESS | SUCCESS | FAILURE", details: { $ref: "#/components/schemas/TaskState/properties/details" } },
+  },
+};
+
+/**
+ * The document without `additionalProperties: false`. Elysia writes that keyword into a route's
+ * schemas when it first compiles the route, so without this the document would change with the
+ * traffic a process has seen; and it would be wrong: unknown fields in a body are dropped, not
+ * refused.
+ */
+function openObjects(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(openObjects);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).filter(([k, v]) => !(k === "additionalProperties" && v === false)).map(([k, v]) => [k, openObjects(v)]));
+}
 
 export function createApi(ctx: ApiContext) {
-  return new Elysia()
+  // TypeBox's own cleaning of bodies and answers: Elysia's default normaliser turns an array sent
+  // where an object belongs into `{}`, so an invalid request would pass validation.
+  const app: Elysia = new Elysia({ normalize: "typebox" });
+  return app
+    .use(methodNotAllowed(() => app.routes))
     .use(errorHandling)
+    .use(refuseNul)
+    .use(models)
+    .onAfterHandle({ as: "global" }, ({ request, responseValue }) => {
+      if (new URL(request.url).pathname === "/openapi/json") return openObjects(responseValue);
+    })
     .use(
       openapi({
         path: "/openapi",
@@ -24,9 +69,20 @@ export function createApi(ctx: ApiContext) {
             version: "0.1.0",
             description: "Slow AI images in live conversations: an in-character waiting message now, the picture when it is ready.",
           },
+          tags: [
+            { name: "Companion photos", description: "An agent's reply with [IMAGE: …] tags: the waiting message now, the photo later" },
+            { name: "Generations", description: "Any generation, whatever its kind: status, cancel, retry, live events (SSE)" },
+            { name: "Images", description: "The stored WebP images" },
+            { name: "Angle series", description: "One car, several angles, the same car in each" },
+            { name: "Dialogs", description: "Chat-triggered persona pictures delivered to Telegram or a webhook" },
+            { name: "Tasks", description: "The flow registry and generic tasks with live progress (SSE)" },
+            { name: "Operations", description: "Health, readiness, metrics and the GPU pool" },
+            { name: "Demo", description: "The demo console" },
+          ],
           components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
           security: [{ bearer: [] }],
-        },
+          "x-websocket": WEBSOCKET,
+        } as never,
       }),
     )
     .use(operationRoutes(ctx))

@@ -14,6 +14,14 @@ export function demoRoutes() {
   return new Elysia().get(
     "/demo",
     () => new Response(Bun.file(PAGE), { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" } }),
-    { detail: { summary: "Demo console (HTML): companion chat, angle series, persona dialog, tasks", tags: ["Demo"] } },
+    {
+      detail: {
+        operationId: "getDemoConsole",
+        summary: "Demo console (HTML): companion chat, angle series, persona dialog, tasks",
+        tags: ["Demo"],
+        security: [],
+        responses: { "200": { description: "The console page", content: { "text/html": { schema: { type: "string" } } } } },
+      },
+    },
   );
 }

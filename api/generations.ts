@@ -3,6 +3,7 @@ import { Elysia, t } from "elysia";
 import { isFinalEvent } from "../domain/generation";
 import { authPlugin } from "./auth";
 import type { ApiContext } from "./context";
+import { documentedErrors, errors, models, ResumeHeaders, sseResponse } from "./schemas";
 import { eventStream, lastEventId } from "./sse";
 
 const GenerationId = t.Object({ id: t.String({ minLength: 1, maxLength: 100, pattern: "^[A-Za-z0-9-]+$" }) });
@@ -10,10 +11,12 @@ const GenerationId = t.Object({ id: t.String({ minLength: 1, maxLength: 100, pat
 export function generationRoutes(ctx: ApiContext) {
   const { generations } = ctx.service;
   return new Elysia({ prefix: "/v1/generations", tags: ["Generations"] })
+    .use(models)
     .use(authPlugin(ctx.resolveTenant))
     .get("/:id", ({ params, tenantId }) => generations.get(tenantId, params.id), {
       params: GenerationId,
-      detail: { summary: "A generation's status, progress and images" },
+      response: { 200: "Generation", ...errors(400, 401, 404) },
+      detail: { operationId: "getGeneration", summary: "A generation's status, progress and images" },
     })
     .post(
       "/:id/cancel",
@@ -22,7 +25,11 @@ export function generationRoutes(ctx: ApiContext) {
         set.status = 202;
         return answer;
       },
-      { params: GenerationId, detail: { summary: "Cancel: interrupts or dequeues the GPU work (409 when already finished)" } },
+      {
+        params: GenerationId,
+        response: { 202: "Accepted", ...errors(400, 401, 404, 409, 503) },
+        detail: { operationId: "cancelGeneration", summary: "Cancel: interrupts or dequeues the GPU work (409 when already finished)" },
+      },
     )
     .post(
       "/:id/retry",
@@ -31,7 +38,11 @@ export function generationRoutes(ctx: ApiContext) {
         set.status = 202;
         return answer;
       },
-      { params: GenerationId, detail: { summary: "Retry a failed or cancelled generation (409 otherwise)" } },
+      {
+        params: GenerationId,
+        response: { 202: "Accepted", ...errors(400, 401, 404, 409, 503) },
+        detail: { operationId: "retryGeneration", summary: "Retry a failed or cancelled generation (409 otherwise)" },
+      },
     )
     .get(
       "/:id/events",
@@ -46,6 +57,28 @@ export function generationRoutes(ctx: ApiContext) {
           signal: request.signal,
         });
       },
-      { params: GenerationId, detail: { summary: "Server-Sent Events for this generation; honours Last-Event-ID and ends after the final event" } },
+      {
+        params: GenerationId,
+        headers: ResumeHeaders,
+        detail: {
+          operationId: "streamGenerationEvents",
+          summary: "Server-Sent Events for this generation; honours Last-Event-ID and ends after the final event",
+          responses: {
+            "200": sseResponse(
+              "The events so far (after Last-Event-ID), then live ones; the stream ends after image:completed, image:failed or image:cancelled",
+              {
+                "image:queued": "The generation is recorded and waits for a slot or a GPU",
+                "image:progress": "GPU progress: percent, step, of, queuePosition",
+                "message:new": "A message for the chat (the waiting or completion message)",
+                "image:completed": "Done; the images are ready (final)",
+                "image:failed": "Failed; the apology message follows in message:new (final)",
+                "image:cancelled": "Cancelled (final)",
+              },
+              "GenerationEvent",
+            ),
+            ...documentedErrors(400, 401, 404),
+          },
+        },
+      },
     );
 }

@@ -8,6 +8,7 @@ import { Elysia, t } from "elysia";
 import { bearerToken } from "./auth";
 import type { ApiContext } from "./context";
 import { HttpError } from "./errors";
+import { documentedErrors } from "./schemas";
 
 export function imageRoutes(ctx: ApiContext) {
   return new Elysia({ prefix: "/v1/images", tags: ["Images"] }).get(
@@ -48,10 +49,23 @@ export function imageRoutes(ctx: ApiContext) {
       params: t.Object({ imageId: t.String({ minLength: 1, maxLength: 100, pattern: "^[A-Za-z0-9-]+$" }) }),
       query: t.Object({
         variant: t.Optional(t.Union([t.Literal("full"), t.Literal("thumb")])),
-        exp: t.Optional(t.String({ maxLength: 20 })),
-        sig: t.Optional(t.String({ maxLength: 100 })),
+        exp: t.Optional(t.String({ pattern: "^[0-9]{1,20}$", description: "Signed URLs: expiry (Unix seconds)" })),
+        sig: t.Optional(t.String({ pattern: "^[A-Za-z0-9_-]{1,100}$", description: "Signed URLs: signature" })),
       }),
-      detail: { summary: "The stored WebP (or its thumbnail with ?variant=thumb)" },
+      detail: {
+        operationId: "getImage",
+        summary: "The stored WebP (or its thumbnail with ?variant=thumb), with byte ranges",
+        description: "With the bearer key, or without it through the signed URL (exp, sig) that messages carry.",
+        security: [{ bearer: [] }, {}],
+        responses: {
+          "200": { description: "The image", content: { "image/webp": { schema: { type: "string", format: "binary" } } } },
+          "206": { description: "The requested byte range (Range, honoured only when If-Range matches)", content: { "image/webp": { schema: { type: "string", format: "binary" } } } },
+          "302": { description: "With S3_PRESIGN: a redirect to a short-lived URL of the bucket" },
+          "304": { description: "Not modified (If-None-Match matched the ETag)" },
+          "416": { description: "The range starts past the end of the image" },
+          ...documentedErrors(400, 401, 404, 410),
+        },
+      },
     },
   );
 }

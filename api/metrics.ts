@@ -29,6 +29,13 @@ export function metricsRoutes(ctx: ApiContext, metrics: Metrics = ctx.service.cr
         set.headers["content-type"] = metrics.contentType;
         return metrics.render();
       },
-      { detail: { summary: "Prometheus metrics: generations by kind and status, latencies, GPU pool load" } },
+      {
+        detail: {
+          operationId: "getMetrics",
+          summary: "Prometheus metrics: generations by kind and status, latencies, GPU pool load",
+          security: [],
+          responses: { "200": { description: "Prometheus text exposition format", content: { "text/plain": { schema: { type: "string" } } } } },
+        },
+      },
     );
 }

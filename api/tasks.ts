@@ -11,44 +11,48 @@ import { ServiceRefusal } from "../service";
 import { authPlugin } from "./auth";
 import type { ApiContext } from "./context";
 import { HttpError } from "./errors";
+import { documentedErrors, errors, models, ResumeHeaders, sseResponse } from "./schemas";
 import { lastEventId, taskEventStream } from "./sse";
 
 const TaskId = t.Object({ taskId: t.String({ minLength: 1, maxLength: 100, pattern: "^[A-Za-z0-9-]+$" }) });
 
-const TaskState = t.Object({
-  state: t.Union([t.Literal("PENDING"), t.Literal("PROGRESS"), t.Literal("SUCCESS"), t.Literal("FAILURE")]),
-  details: t.Object({
-    status: t.String(),
-    progress: t.Integer({ minimum: 0, maximum: 100 }),
-    step_results: t.Array(t.Unknown()),
-    final_result: t.Optional(t.Unknown()),
-  }),
-});
-
 export function taskRoutes(ctx: ApiContext, flows: readonly Flow[] = FLOWS) {
   const byName = new Map(flows.map((f) => [f.name, { flow: f, check: TypeCompiler.Compile(f.inputs) }]));
   const known = flows.map((f) => f.name);
+  const unknownFlow = (flow: unknown) =>
+    new HttpError(400, "unknown_flow", `Unknown flow "${String(flow).slice(0, 100)}"; known flows: ${known.join(", ")}`, { known });
+  // One body per flow, so the document (and a generated client) knows each flow's inputs; the
+  // handler checks the flow and its inputs itself first, with messages that name the field.
+  const TaskBody = t.Union(
+    flows.map((f) =>
+      t.Object(
+        {
+          flow: t.Literal(f.name, { description: f.description }),
+          // Omitting inputs means {}: optional exactly when the flow requires none.
+          inputs: (f.inputs as unknown as { required?: string[] }).required?.length ? f.inputs : t.Optional(f.inputs),
+        },
+        { title: `${f.name} task` },
+      ),
+    ) as unknown as [ReturnType<typeof t.Object>, ...ReturnType<typeof t.Object>[]],
+  );
 
   return new Elysia({ tags: ["Tasks"] })
+    .use(models)
     .use(authPlugin(ctx.resolveTenant))
     .get(
       "/v1/flows",
-      () => ({ flows: flows.map((f) => ({ name: f.name, description: f.description, inputs: f.inputs })) }),
-      { detail: { summary: "The flow registry: each flow's name, description and input JSON Schema" } },
+      () => ({ flows: flows.map((f) => ({ name: f.name, description: f.description, inputs: f.inputs as unknown as Record<string, unknown> })) }),
+      {
+        response: { 200: "Flows", ...errors(401) },
+        detail: { operationId: "listFlows", summary: "The flow registry: each flow's name, description and input JSON Schema" },
+      },
     )
     .post(
       "/v1/tasks",
       async ({ body, tenantId }) => {
-        const entry = byName.get(body.flow);
-        if (!entry) throw new HttpError(400, "unknown_flow", `Unknown flow "${body.flow}"; known flows: ${known.join(", ")}`, { known });
+        const entry = byName.get(body.flow as string);
+        if (!entry) throw unknownFlow(body.flow);
         const inputs = body.inputs ?? {};
-        const problems = [...entry.check.Errors(inputs)].slice(0, 10).map((e) => ({
-          field: `inputs${e.path.replace(/\//g, ".")}`,
-          problem: e.message,
-        }));
-        if (problems.length > 0) {
-          throw new HttpError(400, "invalid_inputs", `Invalid inputs for flow "${body.flow}": ${problems[0]!.field} — ${problems[0]!.problem}`, problems);
-        }
         try {
           const { taskId } = await entry.flow.start(ctx.service, { tenantId, inputs: inputs as never });
           return { task_id: taskId };
@@ -64,28 +68,32 @@ export function taskRoutes(ctx: ApiContext, flows: readonly Flow[] = FLOWS) {
         }
       },
       {
-        body: t.Object({
-          flow: t.String({ minLength: 1, maxLength: 100, description: `One of: ${known.join(", ")} (GET /v1/flows)` }),
-          inputs: t.Optional(t.Record(t.String(), t.Unknown(), { description: "The flow's inputs (its schema in GET /v1/flows)" })),
-        }),
-        response: { 200: t.Object({ task_id: t.String() }) },
-        detail: {
-          summary: "Start a flow; answers { task_id } at once",
-          // The request body per flow, from the same declarations that validate it.
-          requestBody: {
-            content: {
-              "application/json": {
-                schema: { oneOf: flows.map((f) => ({ type: "object", required: ["flow"], properties: { flow: { const: f.name }, inputs: f.inputs } })) },
-              },
-            },
-          },
+        body: TaskBody,
+        parse: "json",
+        // Before validation: an unknown flow, or inputs that do not fit it, are named precisely
+        // (the union's own message could only say that no flow matched).
+        transform({ body }) {
+          const b = body as { flow?: unknown; inputs?: unknown } | undefined;
+          if (!b || typeof b !== "object") return;
+          const entry = typeof b.flow === "string" ? byName.get(b.flow) : undefined;
+          if (!entry) throw unknownFlow(b.flow);
+          const inputs = b.inputs ?? {};
+          const problems = [...entry.check.Errors(inputs)].slice(0, 10).map((e) => ({
+            field: `inputs${e.path.replace(/\//g, ".")}`,
+            problem: e.message,
+          }));
+          if (problems.length > 0) {
+            throw new HttpError(400, "invalid_inputs", `Invalid inputs for flow "${entry.flow.name}": ${problems[0]!.field} — ${problems[0]!.problem}`, problems);
+          }
         },
+        response: { 200: "TaskCreated", ...errors(400, 401, 404, 409, 503) },
+        detail: { operationId: "createTask", summary: "Start a flow; answers { task_id } at once" },
       },
     )
     .get("/v1/tasks/:taskId", ({ params, tenantId }) => ctx.service.tasks.state(tenantId, params.taskId), {
       params: TaskId,
-      response: { 200: TaskState },
-      detail: { summary: "A task's state and details (step results, final result)" },
+      response: { 200: "TaskState", ...errors(400, 401, 404) },
+      detail: { operationId: "getTask", summary: "A task's state and details (step results, final result)" },
     })
     .get(
       "/v1/tasks/:taskId/events",
@@ -99,6 +107,17 @@ export function taskRoutes(ctx: ApiContext, flows: readonly Flow[] = FLOWS) {
           signal: request.signal,
         });
       },
-      { params: TaskId, detail: { summary: "SSE: `data: {\"state\": …, \"details\": {…}}` per update; honours Last-Event-ID; ends after SUCCESS or FAILURE" } },
+      {
+        params: TaskId,
+        headers: ResumeHeaders,
+        detail: {
+          operationId: "streamTaskEvents",
+          summary: "SSE: `data: {\"state\": …, \"details\": {…}}` per update; honours Last-Event-ID; ends after SUCCESS or FAILURE",
+          responses: {
+            "200": sseResponse("One unnamed frame (`id:` and `data:`) per update, the data a TaskState; ends after SUCCESS or FAILURE", { message: "The task's state after this update" }, "TaskState", false),
+            ...documentedErrors(400, 401, 404),
+          },
+        },
+      },
     );
 }

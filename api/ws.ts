@@ -27,7 +27,8 @@ export function realtimeRoutes(ctx: ApiContext) {
     // The session closes a lagging client itself, with a reason it can act on; this is the backstop.
     backpressureLimit: 4 << 20,
     closeOnBackpressureLimit: true,
-    detail: { summary: "Realtime events over WebSocket (subscribe to agent:, user:, dialog:, generation:, task: topics; resume since an eventId)" },
+    // OpenAPI has no WebSocket operations; the document describes this one under `x-websocket`.
+    detail: { hide: true, summary: "Realtime events over WebSocket (subscribe to agent:, user:, dialog:, generation:, task: topics; resume since an eventId)" },
     open(ws) {
       const session = new SocketSession(
         { hub: ctx.liveEvents, resolveTenant: ctx.resolveTenant, cancelGeneration },

@@ -7,7 +7,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawn } from "node:child_process";
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseArgs } from "node:util";
+import type { Command } from "./command";
 import { createApiKey, registerApiKey, newApiKey } from "../lib/apiKeys";
 import { loadConfig, type Config } from "../lib/config";
 import { openDatabase } from "../lib/db";
@@ -16,26 +17,12 @@ import { SEARCH_ATTRIBUTES } from "../domain/searchAttributes";
 import { startDevServer } from "../lib/temporal/devServer";
 import { describeHolder, portHolder } from "./ports";
 import { quietTemporalSdk } from "./quietTemporal";
+import { CLIENT_COMMANDS } from "./clientCommands";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 // ---------------------------------------------------------------------------------------------
 // Commands and options
-
-type Options = NonNullable<ParseArgsConfig["options"]>;
-
-interface Command {
-  /** One line for the command list. */
-  summary: string;
-  /** Usage after `./darkroom <name>`. */
-  usage?: string;
-  options?: Options;
-  /** One line per option, and per positional word where there are any. */
-  help?: Record<string, string>;
-  /** Everything after the command goes to another program (bun test, the benchmarks). */
-  passthrough?: string;
-  run(values: Record<string, string | boolean | undefined>, positionals: string[], rest: string[]): Promise<unknown> | unknown;
-}
 
 const COMMANDS: Record<string, Command> = {
   dev: {
@@ -82,6 +69,19 @@ const COMMANDS: Record<string, Command> = {
     summary: "the ComfyUI simulator alone (COMFYUI_SIM_* settings)",
     run: () => import("../simulators/comfyui/main"),
   },
+  openapi: {
+    summary: "print the OpenAPI document clients are generated from (no server needed)",
+    usage: "[--out FILE]",
+    options: { out: { type: "string" } },
+    help: { "--out FILE": "write it to FILE instead of standard output" },
+    run: async (values) => {
+      const { openapiDocument } = await import("./openapiDocument");
+      const text = JSON.stringify(await openapiDocument(), null, 2) + "\n";
+      if (values.out) fs.writeFileSync(values.out as string, text);
+      else process.stdout.write(text);
+    },
+  },
+  ...CLIENT_COMMANDS,
 };
 
 /** A command used wrongly (missing option or action): exit code 2 with a pointer to --help. */
@@ -96,6 +96,7 @@ function commandHelp(name: string): string {
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) lines.push(`  ${k.padEnd(width)}  ${v}`);
   if (c.passthrough) lines.push("", `  ${c.passthrough}`);
+  if (c.footer) lines.push("", `  ${c.footer}`);
   return lines.join("\n");
 }
 
@@ -143,7 +144,7 @@ async function main() {
     parsed = parseArgs({
       args,
       options: { ...command.options, help: { type: "boolean", short: "h" } },
-      allowPositionals: name === "keys",
+      allowPositionals: name === "keys" || !!command.positionals,
       strict: true,
     }) as typeof parsed;
   } catch (err) {

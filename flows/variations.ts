@@ -15,6 +15,10 @@ export const variationsFlow = defineFlow({
     count: t.Optional(t.Number({ multipleOf: 1, minimum: 1, maximum: 8, default: 4, description: "How many variations (default 4)" })),
     width: t.Optional(t.Number({ minimum: 64, maximum: 2048, multipleOf: 8 })),
     height: t.Optional(t.Number({ minimum: 64, maximum: 2048, multipleOf: 8 })),
-  }),
+  },
+  // Documents what startVariations checks (exactly one source), so generated requests are valid;
+  // TypeBox ignores the keyword, the service gives the error that names the field.
+  { oneOf: [{ required: ["prompt"], not: { required: ["sourceGenerationId"] } }, { required: ["sourceGenerationId"], not: { required: ["prompt"] } }] },
+  ),
   start: (service, { tenantId, inputs }) => service.tasks.startVariations({ tenantId, ...inputs }),
 });

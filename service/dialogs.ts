@@ -106,6 +106,11 @@ export function dialogService(deps: ServiceDeps) {
 
   return {
     /** Every persona, with whether the GPU pool can make its pictures now (and why not). */
+    /** The persona ids this server knows, available or not. */
+    personaIds(): string[] {
+      return personas.ids();
+    },
+
     async personas() {
       await personas.refresh(2000).catch(() => undefined);
       return personas.list().map((p) => ({

@@ -111,6 +111,9 @@ describe("README", () => {
         out.add(route);
       }
     }
+    // OpenAPI has no WebSocket operations: the document describes the socket under `x-websocket`.
+    const socket = (openapi as { "x-websocket"?: { path?: string } })["x-websocket"]?.path;
+    if (socket) out.add(`GET ${socket}`);
     return out;
   };
 

@@ -17,7 +17,7 @@ export interface ImportEdge {
  * Workflows see activities only as types (the worker runs them; the workflow bundle must not).
  */
 export const LAYERS: Record<string, { may: string[]; typesOnly?: string[] }> = {
-  cli: { may: ["cli", "api", "service", "workers", "activities", "workflows", "domain", "lib", "simulators"] },
+  cli: { may: ["cli", "api", "service", "workers", "activities", "workflows", "domain", "lib", "simulators", "client"] },
   api: { may: ["api", "flows", "service", "domain", "lib"] },
   flows: { may: ["flows", "service", "domain", "lib"] },
   service: { may: ["service", "workflows", "activities", "domain", "lib"] },
@@ -27,6 +27,8 @@ export const LAYERS: Record<string, { may: string[]; typesOnly?: string[] }> = {
   domain: { may: ["domain", "lib"] },
   lib: { may: ["lib"] },
   simulators: { may: ["simulators", "lib"] },
+  // The published client: it speaks HTTP to the API and imports nothing of the server.
+  client: { may: ["client"] },
 };
 
 const IMPORT = /^\s*(import|export)\s+(type\s+)?(?:[^;]*?\s+from\s+)?["'](\.{1,2}\/[^"']+)["']/gm;
