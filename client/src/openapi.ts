@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ready to serve: the database and Temporal answer (503 with the failing check otherwise) */
+        /** Ready to serve: the database and Temporal answer and the namespace has darkroom's search attributes (503 with the failing check and what to run otherwise); unavailable personas are listed without failing it */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -188,7 +188,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The stored WebP (or its thumbnail with ?variant=thumb)
+         * The stored WebP (or its thumbnail with ?variant=thumb), with byte ranges
          * @description With the bearer key, or without it through the signed URL (exp, sig) that messages carry.
          */
         get: operations["getImage"];
@@ -686,6 +686,10 @@ export interface components {
                 workflow: {
                     [key: string]: unknown;
                 };
+                /** @description Whether a healthy instance offers every checkpoint, LoRA and node class its template needs */
+                available: boolean;
+                /** @description What is missing, e.g. the checkpoint file no instance has */
+                unavailableReason?: string;
             }[];
         };
         DialogMessageResult: {
@@ -757,6 +761,28 @@ export interface components {
                 temporal: {
                     ok: boolean;
                     error?: string;
+                };
+                searchAttributes: {
+                    ok: boolean;
+                    error?: string;
+                    namespace?: string;
+                    missing?: string[];
+                    wrongType?: {
+                        name: string;
+                        type: string;
+                    }[];
+                    /** @description What an operator runs to create the missing attributes */
+                    commands?: string[];
+                };
+                personas: {
+                    /** @description Always true: an unavailable persona does not make the service unready */
+                    ok: boolean;
+                    unavailable: ({
+                        id: string;
+                        reason: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
                 };
             };
         };
@@ -943,6 +969,15 @@ export interface operations {
             };
             /** @description Every error the API answers has this shape */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1267,6 +1302,22 @@ export interface operations {
                     "image/webp": string;
                 };
             };
+            /** @description The requested byte range (Range, honoured only when If-Range matches) */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/webp": string;
+                };
+            };
+            /** @description With S3_PRESIGN: a redirect to a short-lived URL of the bucket */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Not modified (If-None-Match matched the ETag) */
             304: {
                 headers: {
@@ -1309,6 +1360,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
+            };
+            /** @description The range starts past the end of the image */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -1694,6 +1752,15 @@ export interface operations {
             };
             /** @description Every error the API answers has this shape */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
