@@ -62,7 +62,6 @@ export function imageRoutes(ctx: ApiContext) {
           "206": { description: "The requested byte range (Range, honoured only when If-Range matches)", content: { "image/webp": { schema: { type: "string", format: "binary" } } } },
           "302": { description: "With S3_PRESIGN: a redirect to a short-lived URL of the bucket" },
           "304": { description: "Not modified (If-None-Match matched the ETag)" },
-          "416": { description: "The range starts past the end of the image" },
           ...documentedErrors(400, 401, 404, 410),
         },
       },

@@ -214,9 +214,11 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       liveEvents?.closeClients();
       if (server) {
         let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([server.stop(false), new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
+        const graceful = server.stop(false).then(() => true);
+        const inTime = await Promise.race([graceful, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), SHUTDOWN_GRACE_MS)))]);
         clearTimeout(timer);
-        await server.stop(true);
+        // Requests still running after the grace period are cut off.
+        if (!inTime) await server.server?.stop(true);
       }
       liveEvents?.stop();
       personas?.stop();
