@@ -200,8 +200,11 @@ describe("cancel", () => {
         const sim = stack.sim.instances[stack.instanceNames.indexOf(g.instance!)]!;
         const run = await eventually(async () => sim.runs.find((x) => x.promptId === g.requestId && x.outcome), "the GPU run to stop");
         const handle = stack.running.temporal.workflow.getHandle(g.workflowId);
-        await eventually(async () => ((await handle.describe()).status.name !== "RUNNING" ? true : undefined), "the workflow to close");
-        const described = await handle.describe();
+        // Search attributes reach the describe answer a moment after the run closes (visibility).
+        const described = await eventually(async () => {
+          const d = await handle.describe();
+          return d.status.name !== "RUNNING" && d.searchAttributes.DarkroomStatus?.[0] !== "generating" ? d : undefined;
+        }, "the workflow to close and its search status to settle");
         ends[way] = {
           record: end.status,
           cancelledEvents: (await eventTypes(id))["image:cancelled"],
