@@ -64,7 +64,11 @@ describe("cancel", () => {
     try {
       const first = await requestPhoto("slot-user", "primera foto");
       const second = await requestPhoto("slot-user", "segunda foto");
-      await eventually(async () => ((await row(first)).requestId ? true : undefined), "the first photo to reach its GPU");
+      // The prompt id is recorded just before the submit; wait for the instance to have it.
+      await eventually(async () => {
+        const promptId = (await row(first)).requestId;
+        return promptId && stack.sim.instances.some((i) => i.submitted.includes(promptId)) ? true : undefined;
+      }, "the first photo to reach its GPU");
       await eventually(async () => ((await row(second)).queuePosition === 1 ? true : undefined), "the second photo to wait for the slot");
       const submittedBefore = submittedAnywhere();
       expect((await stack.request("POST", `/v1/generations/${second}/cancel`)).status).toBe(202);
