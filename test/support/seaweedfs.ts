@@ -6,10 +6,10 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
+import { freePort } from "../../lib/temporal/devServer";
 
 const ROOT = path.resolve(import.meta.dir, "../..");
 
@@ -36,16 +36,6 @@ export function findWeed(): string {
   return found;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const CREDENTIALS = { accessKeyId: "darkroom-test", secretAccessKey: "darkroom-test-secret" };
 
