@@ -63,6 +63,9 @@ export function createApi(ctx: ApiContext) {
     .use(
       openapi({
         path: "/openapi",
+        // The document lists every route, the demo's /demo/client.js module included (the
+        // plugin would otherwise drop any path with a dot in it as a static file).
+        exclude: { staticFile: false },
         documentation: {
           info: {
             title: "darkroom",

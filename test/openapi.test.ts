@@ -43,8 +43,9 @@ const EXPECTED_IDS = {
   "GET /readyz": "getReadiness",
   "GET /metrics": "getMetrics",
   "GET /demo": "getDemoConsole",
+  "GET /demo/client.js": "getDemoClient",
 };
-const PUBLIC = ["GET /healthz", "GET /readyz", "GET /metrics", "GET /demo"];
+const PUBLIC = ["GET /healthz", "GET /readyz", "GET /metrics", "GET /demo", "GET /demo/client.js"];
 
 describe("the OpenAPI document", () => {
   let doc: { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };

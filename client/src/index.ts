@@ -100,7 +100,9 @@ export class DarkroomClient {
   constructor(options: ClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
     this.apiKey = options.apiKey;
-    this.fetchImpl = options.fetch ?? fetch;
+    // Browsers refuse a `fetch` called as a method of another object ("Illegal invocation"), so
+    // the global one is bound to its own scope.
+    this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
   // ---------------------------------------------------------------------------------------------
