@@ -10,6 +10,8 @@ import { Client, Connection } from "@temporalio/client";
 import { NativeConnection, type Worker } from "@temporalio/worker";
 import { createGeneralActivities } from "../activities";
 import { createGenerationActivities, recordProgress } from "../activities/db/generations";
+import { recordPreview } from "../activities/db/previews";
+import { DEFAULT_PREVIEW_OPTIONS } from "../activities/comfyui/preview";
 import { createGpuStopGate } from "../activities/comfyui/interrupt";
 import { loadTemplate } from "../activities/comfyui/template";
 import { loadAndCheckPersonas } from "../activities/personas";
@@ -167,6 +169,14 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
           onProgress: (p) =>
             recordProgress(prisma, { generationId: p.generationId, percent: p.percent, step: p.step, of: p.of, queuePosition: p.queuePosition, promptId: p.promptId })
               .catch((err) => console.warn(`progress for ${p.generationId} not recorded: ${(err as Error).message}`)),
+          // The preview's URL is signed here, so GPU workers need the API's DARKROOM_URL_SECRET and DARKROOM_PUBLIC_URL.
+          onPreview: config.comfy.previews.enabled
+            ? (p) =>
+                recordPreview(prisma, p, (generationId, version) => signer.previewUrl(generationId, version))
+                  .then(() => undefined)
+                  .catch((err) => console.warn(`preview for ${p.generationId} not recorded: ${(err as Error).message}`))
+            : undefined,
+          previewOptions: { ...DEFAULT_PREVIEW_OPTIONS, minIntervalMs: config.comfy.previews.intervalMs },
         }),
       );
     }

@@ -74,6 +74,8 @@ export interface Config {
     pickupTimeoutMs: number;
     /** A GPU job whose worker stops heartbeating for this long is retried (and re-attached). */
     heartbeatTimeoutMs: number;
+    /** Live previews while sampling: on/off, and the least time between two of one generation. */
+    previews: { enabled: boolean; intervalMs: number };
   };
   /** The built-in ComfyUI simulator; `host` is 0.0.0.0 inside containers. */
   /** The built-in ComfyUI simulator; `host` is 0.0.0.0 inside containers; `jobsApi` imitates builds with the job API. */
@@ -189,6 +191,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       defaultTemplate: env.COMFYUI_DEFAULT_TEMPLATE || undefined,
       pickupTimeoutMs: int(env, "COMFYUI_PICKUP_TIMEOUT_MS", 30_000, 100),
       heartbeatTimeoutMs: int(env, "COMFYUI_HEARTBEAT_TIMEOUT_MS", 20_000, 500),
+      previews: { enabled: flag(env, "COMFYUI_PREVIEWS", true), intervalMs: int(env, "COMFYUI_PREVIEW_INTERVAL_MS", 400, 50) },
     },
     simulator: {
       instances: int(env, "COMFYUI_SIM_INSTANCES", 2, 1),

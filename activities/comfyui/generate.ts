@@ -16,11 +16,13 @@ import { ComfyExecutionFailed, ComfyInstanceUnavailable, ComfyPromptRejected } f
 import { ComfyHttp } from "./http";
 import type { ComfyOutputRef } from "./protocol";
 import type { GpuStopGate } from "./interrupt";
+import { PreviewReporter, type ComfyPreview, type PreviewOptions } from "./preview";
 import { ProgressReporter, type ComfyProgress } from "./progress";
 import { ComfyTemplateInvalid, InvalidGenerationParams, loadTemplate, renderTemplate, type TemplateParams } from "./template";
 
 export type { ComfyOutputRef } from "./protocol";
 export type { ComfyProgress } from "./progress";
+export type { ComfyPreview } from "./preview";
 
 export interface GenerateOnComfyInput {
   generationId: string;
@@ -48,6 +50,9 @@ export interface ComfyHeartbeat {
 
 export interface ComfyActivityHooks {
   onProgress?: (progress: ComfyProgress) => Promise<void> | void;
+  /** Live previews (small WebPs, throttled); without one, preview frames are ignored. */
+  onPreview?: (preview: ComfyPreview) => Promise<void> | void;
+  previewOptions?: PreviewOptions;
   /** Whether the generation's GPU work was stopped (cancelled); without one, nothing is ever stopped. */
   stopGate?: GpuStopGate;
 }
@@ -110,8 +115,21 @@ export function createComfyActivities(instance: ComfyInstance, hooks: ComfyActiv
       const reporter = new ProgressReporter(input.generationId, instance.name, hooks.onProgress, (err) =>
         ctx.log.warn("progress hook failed", { generationId: input.generationId, error: String(err) }),
       );
+      const previews = hooks.onPreview
+        ? new PreviewReporter(
+            input.generationId,
+            instance.name,
+            hooks.onPreview,
+            (err) => ctx.log.warn("preview not delivered", { generationId: input.generationId, error: String(err) }),
+            hooks.previewOptions,
+          )
+        : undefined;
       const onEvent = (event: ComfyPromptEvent) => {
-        if (promptId) percent = reporter.observe(promptId, event);
+        if (!promptId) return heartbeat();
+        previews?.observe(promptId, event);
+        // Preview frames say nothing about progress; heartbeats follow the steps.
+        if (event.type === "preview") return;
+        percent = reporter.observe(promptId, event);
         heartbeat();
       };
 
@@ -167,6 +185,7 @@ export function createComfyActivities(instance: ComfyInstance, hooks: ComfyActiv
           if (outcome.status === "success") {
             percent = 100;
             heartbeat();
+            await previews?.finish();
             await reporter.finish(promptId);
             return {
               instance: instance.name,
@@ -207,6 +226,7 @@ export function createComfyActivities(instance: ComfyInstance, hooks: ComfyActiv
         if (err instanceof ComfyExecutionFailed && (await isStopped().catch(() => false))) throw stoppedFailure(input.generationId);
         throw toFailure(err);
       } finally {
+        await previews?.close();
         await reporter.settled();
       }
     },
