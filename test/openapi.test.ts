@@ -28,6 +28,7 @@ const EXPECTED_IDS = {
   "GET /v1/generations/{id}/events": "streamGenerationEvents",
   "GET /v1/generations/{id}/deliveries": "listDeliveries",
   "GET /v1/images/{imageId}": "getImage",
+  "GET /v1/generations/{id}/preview": "getGenerationPreview",
   "POST /v1/series": "createSeries",
   "GET /v1/series/{sessionId}": "getSeries",
   "POST /v1/dialogs/{dialogId}/messages": "postDialogMessage",

@@ -171,6 +171,18 @@ export class DarkroomClient {
     return new Uint8Array(await res.arrayBuffer());
   }
 
+  /**
+   * A generation's latest live preview (WebP, at most 256 px): by generation id, or by the signed
+   * `url` of an `image:preview` event (which needs no key). DarkroomError 404 before the first one.
+   */
+  async preview(idOrUrl: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    const url = /^https?:\/\//.test(idOrUrl) ? new URL(idOrUrl) : new URL(`${this.baseUrl}/v1/generations/${enc(idOrUrl)}/preview`);
+    const signed = url.searchParams.has("sig");
+    const res = await this.fetchImpl(url, { headers: !signed && this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}, signal: options.signal });
+    if (res.status >= 400) throw await toError(res);
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
   createSeries(body: SeriesRequest) {
     return this.request<Series>("POST", "/v1/series", { body });
   }
