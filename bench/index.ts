@@ -16,6 +16,7 @@ import { startStack, eventually } from "../test/support/stack";
 import { benchAngleSeries } from "./angleSeries";
 import { bareStartLatencies, passThroughOverheads } from "./baselines";
 import { benchEvents } from "./events";
+import { benchPreviews } from "./previews";
 
 const REPLIES = Number(process.env.BENCH_REPLIES ?? 120);
 const REPLY_RATE_PER_S = Number(process.env.BENCH_REPLY_RATE ?? 4);
@@ -99,6 +100,7 @@ try {
 
   const angleSeries = await benchAngleSeries();
   const events = await benchEvents();
+  const previews = await benchPreviews();
   const summary = {
     machine: { cpus: navigator.hardwareConcurrency, runtime: `bun ${Bun.version}` },
     repliesMs: { ratePerSecond: REPLY_RATE_PER_S, ...stats(latencies) },
@@ -113,6 +115,7 @@ try {
     throughput: { images: THROUGHPUT_IMAGES, seconds: round(seconds), imagesPerSecond: round(THROUGHPUT_IMAGES / seconds) },
     angleSeries,
     events,
+    previews,
   };
   console.log(JSON.stringify(summary));
 } finally {
