@@ -185,6 +185,8 @@ export function createComfyActivities(instance: ComfyInstance, hooks: ComfyActiv
           if (outcome.status === "success") {
             percent = 100;
             heartbeat();
+            // The picture the sampler ended on goes out before the result (one small WebP and one
+            // row, tens of ms), so it is never lost to the final event that follows.
             await previews?.finish();
             await reporter.finish(promptId);
             return {
