@@ -21,6 +21,7 @@ import { createApi } from "../api/app";
 import { quietTemporalSdk } from "./quietTemporal";
 import { createSeriesActivities } from "../activities/db/series";
 import { createTaskRecords } from "../activities/db/tasks";
+import { tenantPriority } from "../service/tenantScheduling";
 import { createGenerationService } from "../service";
 import { createGpuWorker } from "../workers/gpu";
 import { createMainWorker } from "../workers/main";
@@ -184,6 +185,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       config,
       prisma,
       temporal,
+      tenantPriority: tenantPriority(prisma),
       signer,
       store: store!,
       pool,

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Tenant" ADD COLUMN     "fairnessWeight" DOUBLE PRECISION NOT NULL DEFAULT 1,
+ADD COLUMN     "priority" INTEGER NOT NULL DEFAULT 3;
