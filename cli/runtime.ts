@@ -166,7 +166,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
           instance,
           stopGate: createGpuStopGate(prisma),
           onProgress: (p) =>
-            recordProgress(prisma, { generationId: p.generationId, percent: p.percent, step: p.step, of: p.of, queuePosition: p.queuePosition, promptId: p.promptId })
+            recordProgress(prisma, { generationId: p.generationId, percent: p.percent, step: p.step, of: p.of, queuePosition: p.queuePosition, etaSeconds: p.etaSeconds, promptId: p.promptId })
               .catch((err) => console.warn(`progress for ${p.generationId} not recorded: ${(err as Error).message}`)),
         }),
       );
