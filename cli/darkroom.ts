@@ -17,6 +17,7 @@ import { SEARCH_ATTRIBUTES } from "../domain/searchAttributes";
 import { startDevServer } from "../lib/temporal/devServer";
 import { describeHolder, portHolder } from "./ports";
 import { quietTemporalSdk } from "./quietTemporal";
+import { setTenantScheduling } from "../lib/tenantScheduling";
 import { CLIENT_COMMANDS } from "./clientCommands";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -53,6 +54,18 @@ const COMMANDS: Record<string, Command> = {
     options: { tenant: { type: "string" } },
     help: { create: "create a key (the only action)", "--tenant NAME": "the tenant the key belongs to (required)" },
     run: (values, positionals) => keys(values, positionals),
+  },
+  tenants: {
+    summary: "a tenant's place in GPU queues: `tenants set --tenant NAME --priority 1-5 --fairness-weight W`",
+    usage: "set --tenant NAME [--priority N] [--fairness-weight W]",
+    options: { tenant: { type: "string" }, priority: { type: "string" }, "fairness-weight": { type: "string" } },
+    help: {
+      set: "change the tenant's settings (the only action); prints them",
+      "--tenant NAME": "the tenant (required; created by keys create)",
+      "--priority N": "tier: 1 goes first, 5 last; 3 by default",
+      "--fairness-weight W": "share of GPU dispatch against other tenants when queues back up (default 1)",
+    },
+    run: (values, positionals) => tenants(values, positionals),
   },
   api: {
     summary: "the HTTP API alone (needs TEMPORAL_ADDRESS)",
@@ -144,7 +157,7 @@ async function main() {
     parsed = parseArgs({
       args,
       options: { ...command.options, help: { type: "boolean", short: "h" } },
-      allowPositionals: name === "keys" || !!command.positionals,
+      allowPositionals: name === "keys" || name === "tenants" || !!command.positionals,
       strict: true,
     }) as typeof parsed;
   } catch (err) {
@@ -420,6 +433,30 @@ async function keys(values: Record<string, string | boolean | undefined>, positi
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     console.log(await createApiKey(db.prisma, tenant));
+  } finally {
+    await db.close();
+  }
+}
+
+async function tenants(values: Record<string, string | boolean | undefined>, positionals: string[]) {
+  if (positionals.length !== 1 || positionals[0] !== "set") {
+    throw new UsageError(positionals.length ? `unknown action "${positionals.join(" ")}" (known: set)` : "missing action (known: set)");
+  }
+  const tenant = values.tenant as string | undefined;
+  if (!tenant) throw new UsageError("set needs --tenant NAME");
+  const number = (name: string) => {
+    const v = values[name] as string | undefined;
+    if (v === undefined) return undefined;
+    if (!/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`--${name} must be a number, got "${v}"`);
+    return Number(v);
+  };
+  const wanted = { priority: number("priority"), fairnessWeight: number("fairness-weight") };
+  if (wanted.priority === undefined && wanted.fairnessWeight === undefined) throw new UsageError("set needs --priority and/or --fairness-weight");
+  const config = loadConfig();
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const now = await setTenantScheduling(db.prisma, tenant, wanted);
+    console.log(`tenant ${tenant}: priority ${now.priority}, fairness weight ${now.fairnessWeight} (running APIs pick it up within 30 s)`);
   } finally {
     await db.close();
   }

@@ -23,6 +23,7 @@ import { createApi } from "../api/app";
 import { quietTemporalSdk } from "./quietTemporal";
 import { createSeriesActivities } from "../activities/db/series";
 import { createTaskRecords } from "../activities/db/tasks";
+import { tenantPriority } from "../service/tenantScheduling";
 import { createGenerationService } from "../service";
 import { createGpuWorker } from "../workers/gpu";
 import { createMainWorker } from "../workers/main";
@@ -167,7 +168,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
           instance,
           stopGate: createGpuStopGate(prisma),
           onProgress: (p) =>
-            recordProgress(prisma, { generationId: p.generationId, percent: p.percent, step: p.step, of: p.of, queuePosition: p.queuePosition, promptId: p.promptId })
+            recordProgress(prisma, { generationId: p.generationId, percent: p.percent, step: p.step, of: p.of, queuePosition: p.queuePosition, etaSeconds: p.etaSeconds, promptId: p.promptId })
               .catch((err) => console.warn(`progress for ${p.generationId} not recorded: ${(err as Error).message}`)),
           // The preview's URL is signed here, so GPU workers need the API's DARKROOM_URL_SECRET and DARKROOM_PUBLIC_URL.
           onPreview: config.comfy.previews.enabled
@@ -194,6 +195,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       config,
       prisma,
       temporal,
+      tenantPriority: tenantPriority(prisma),
       signer,
       store: store!,
       pool,

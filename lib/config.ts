@@ -133,7 +133,7 @@ function int(env: Record<string, string | undefined>, name: string, fallback: nu
   return n;
 }
 
-/** `gpu0=http://host:8188,gpu1=http://host:8189` (optionally `gpu0=http://host:8188#4` for concurrency 4). */
+/** `gpu0=http://host:8188,gpu1=http://host:8189` (optionally `gpu0=http://host:8188#4` for concurrency 4; default 2). */
 export function parseComfyInstances(raw: string | undefined): ComfyInstance[] {
   if (!raw?.trim()) return [];
   return raw.split(",").map((entry) => {
@@ -141,7 +141,10 @@ export function parseComfyInstances(raw: string | undefined): ComfyInstance[] {
     if (eq <= 0) throw new Error(`COMFYUI_INSTANCES entry "${entry}" must look like name=http://host:port`);
     const name = entry.slice(0, eq).trim();
     let url = entry.slice(eq + 1).trim();
-    let concurrency = 4;
+    // One prompt running and one waiting in ComfyUI's own queue keeps the GPU busy between jobs;
+    // more only moves work from Temporal's queue (ordered by tier and tenant fairness) into
+    // ComfyUI's first-come-first-served one.
+    let concurrency = 2;
     const hash = url.lastIndexOf("#");
     if (hash > 0) {
       concurrency = Number(url.slice(hash + 1));

@@ -71,7 +71,7 @@ export function companionPhotoService(deps: ServiceDeps) {
       waitingMessage: { id: crypto.randomUUID(), content: composed.content },
     };
     return startGeneration(
-      deps.temporal,
+      deps,
       {
         workflow: companionPhoto,
         workflowId: companionPhotoWorkflowId(r.generationId),

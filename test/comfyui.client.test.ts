@@ -381,6 +381,9 @@ describe("a stopped (cancelled) generation is never sent to the GPU", () => {
       async stopped() {
         return state.stopped;
       },
+      async claimedPrompt() {
+        return state.claimed.at(-1);
+      },
     };
     return { state, g };
   }

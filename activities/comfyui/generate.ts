@@ -18,6 +18,7 @@ import type { ComfyOutputRef } from "./protocol";
 import type { GpuStopGate } from "./interrupt";
 import { PreviewReporter, type ComfyPreview, type PreviewOptions } from "./preview";
 import { ProgressReporter, type ComfyProgress } from "./progress";
+import { jobShape, throughputOf } from "./throughput";
 import { ComfyTemplateInvalid, InvalidGenerationParams, loadTemplate, renderTemplate, type TemplateParams } from "./template";
 
 export type { ComfyOutputRef } from "./protocol";
@@ -143,11 +144,17 @@ export function createComfyActivities(instance: ComfyInstance, hooks: ComfyActiv
 
       try {
         const graph = renderTemplate(await loadTemplate(input.template), input.params);
+        reporter.timeWith({ shape: jobShape(graph).key, throughput: throughputOf(instance.name) });
         const startedAt = Date.now();
         let resubmissions = 0;
         let reattached = false;
 
-        const earlier = previousPromptId(ctx.info.heartbeatDetails);
+        // The prompt an earlier attempt sent: from its last heartbeat, or — when the worker died
+        // before that heartbeat reached the server — from the claim it wrote before submitting.
+        // (A first attempt has no earlier prompt on this instance: a claim then is another
+        // instance's, before a failover.)
+        const earlier =
+          previousPromptId(ctx.info.heartbeatDetails) ?? (ctx.info.attempt > 1 && gate ? await gate.claimedPrompt(input.generationId) : undefined);
         // A retry (after a worker crash or restart) of a cancelled generation: make sure its prompt is
         // gone, and send nothing. (A first attempt is stopped by the claim before its submit.)
         if ((earlier || ctx.info.attempt > 1) && (await isStopped())) {
