@@ -16,8 +16,9 @@ import { killAllRoles, spawnRole, type RoleProcess } from "./support/roles";
 import { eventually } from "./support/stack";
 import { testProductionTemporal, type ProductionTemporal } from "./support/temporalServer";
 
-// The server is built (once, outside CI) and set up from scratch: schema, namespace, search attributes.
-setDefaultTimeout(600_000);
+// Before the first test the server may still be building (CI builds it alongside the suite; a
+// developer's machine builds it here once), then it is set up from scratch like a deploy.
+setDefaultTimeout(1_500_000);
 
 const KEY = `key-acme-prod-${Math.random().toString(36).slice(2)}-0123456789`;
 const persona = { name: "Sofia", personality: "alegre", language: "es" };

@@ -7,16 +7,17 @@
  * files an operator deploys with, on loopback ports in a throwaway PostgreSQL database. Stopped when
  * the test process ends, however it ends.
  *
- * CI builds the binaries before the suite (.ci/run); there a missing binary is a failed build and
- * the tests fail saying so. On a developer's machine the first test that needs them builds them
- * once (several minutes; cached in .tools/temporal-server).
+ * CI builds the binaries alongside the suite (.ci/run) and the tests wait for that build; there a
+ * missing binary is a failed build and the tests fail saying so. On a developer's machine the first
+ * test that needs them builds them once (many minutes; cached in .tools/temporal-server).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { Connection } from "@temporalio/client";
 import { searchAttributeNames } from "../../domain/searchAttributes";
-import { findTemporalCli, freePort } from "../../lib/temporal/devServer";
+import { findTemporalCli } from "../../lib/temporal/devServer";
 import { freshPostgresUrl } from "./postgres";
 
 const ROOT = path.resolve(import.meta.dir, "../..");
@@ -52,15 +53,29 @@ const present = (b: TemporalServerBinaries) => [b.server, b.sqlTool, b.schemaRoo
 
 let building: Promise<TemporalServerBinaries> | undefined;
 
-/** The built server, building it first where that is this machine's job (never in CI). */
+/**
+ * The built server. In CI, .ci/run builds it alongside the suite and names the file its exit status
+ * lands in: wait for that, then fail loudly if the build did. Elsewhere, build it here when missing.
+ */
 export function temporalServerBinaries(): Promise<TemporalServerBinaries> {
   building ??= (async () => {
     const b = binaries();
+    const rcFile = process.env.DARKROOM_TEMPORAL_SERVER_BUILD_RC;
+    if (rcFile) {
+      while (!fs.existsSync(rcFile)) await Bun.sleep(1000);
+      const rc = fs.readFileSync(rcFile, "utf8").trim();
+      if (rc !== "0" || !present(b)) {
+        const logFile = process.env.DARKROOM_TEMPORAL_SERVER_BUILD_LOG;
+        const log = logFile && fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8").slice(-4000) : "";
+        throw new Error(`Building the production Temporal server (${path.relative(ROOT, BUILD_SCRIPT)}) failed (exit ${rc}):\n${log}`);
+      }
+      return b;
+    }
     if (present(b)) return b;
     if (process.env.CI) {
       throw new Error(
         `The production Temporal server is not built in ${TOOLS}: .ci/run builds it with ${path.relative(ROOT, BUILD_SCRIPT)} ` +
-          "before the tests, so that build failed (its log is printed above the tests).",
+          "and tells the tests where its result lands (DARKROOM_TEMPORAL_SERVER_BUILD_RC); neither happened.",
       );
     }
     const { code, output } = await run(BUILD_SCRIPT, [], { ...process.env } as Record<string, string>);
@@ -157,6 +172,7 @@ export async function startProductionTemporal(opts: { namespace?: string } = {})
     watchdog.stdin?.end();
   };
   try {
+    await frontendServing(address, child, () => output);
     // The operator's step: darkroom's namespace and search attributes, with the Temporal CLI.
     const cli = findTemporalCli();
     if (!cli) throw new Error("The Temporal CLI is not installed (./darkroom installs it into .tools/temporal); deploy/temporal/setup-darkroom.sh needs it.");
@@ -176,11 +192,48 @@ export async function startProductionTemporal(opts: { namespace?: string } = {})
   return { address, namespace, pid: child.pid, output: () => output, stop };
 }
 
-/** Ports that are free now and distinct from each other (freePort alone may hand out one twice). */
+/**
+ * Ports that are free now and distinct from each other. Below the kernel's ephemeral range (from
+ * 32768): Temporal stores membership ports in a PostgreSQL smallint, which ends at 32767.
+ */
 async function distinctFreePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
-  while (ports.size < count) ports.add(await freePort());
+  while (ports.size < count) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (!ports.has(port) && (await canListen(port))) ports.add(port);
+  }
   return [...ports];
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
+/** Until the frontend answers (or the server exits, which fails at once with its output). */
+async function frontendServing(address: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`temporal-server exited (${child.exitCode ?? child.signalCode}):\n${output().slice(-4000)}`);
+    try {
+      const conn = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await conn.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await conn.close();
+      }
+    } catch (error) {
+      last = error;
+    }
+    await Bun.sleep(250);
+  }
+  throw new Error(`temporal-server did not answer on ${address} within 120 s (${String(last)}):\n${output().slice(-4000)}`);
 }
 
 /**
