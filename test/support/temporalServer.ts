@@ -151,6 +151,11 @@ export async function startProductionTemporal(opts: { namespace?: string } = {})
       BIND_ON_IP: "127.0.0.1",
       DYNAMIC_CONFIG_FILE_PATH: path.join(ROOT, "deploy/temporal/dynamicconfig/production-sql.yaml"),
       LOG_LEVEL: "warn",
+      // Each of the four services keeps its own pools; the test cluster is shared by the whole suite.
+      SQL_MAX_CONNS: "5",
+      SQL_MAX_IDLE_CONNS: "5",
+      SQL_VIS_MAX_CONNS: "2",
+      SQL_VIS_MAX_IDLE_CONNS: "2",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -238,7 +243,7 @@ async function frontendServing(address: string, child: ChildProcess, output: () 
 
 /**
  * A new namespace is written at once but each service sees it only after its namespace cache
- * refreshes: wait until the frontend answers a namespace-scoped call.
+ * refreshes: wait until namespace-scoped calls are answered.
  */
 async function namespaceServing(address: string, namespace: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 120_000;
@@ -248,7 +253,9 @@ async function namespaceServing(address: string, namespace: string, child: Child
     while (Date.now() < deadline) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`temporal-server exited (${child.exitCode ?? child.signalCode}):\n${output().slice(-4000)}`);
       try {
+        // Visibility through the frontend, and a task queue through matching: both know it.
         await conn.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 });
+        await conn.workflowService.describeTaskQueue({ namespace, taskQueue: { name: "darkroom-namespace-check" }, taskQueueType: 1 });
         return;
       } catch (error) {
         last = error;
