@@ -14,7 +14,7 @@ import { startComfySimulator, type ComfySimulator } from "../simulators/comfyui"
 import { freshPostgresUrl } from "./support/postgres";
 import { killAllRoles, spawnRole, type RoleProcess } from "./support/roles";
 import { eventually } from "./support/stack";
-import { testProductionTemporal, type ProductionTemporal } from "./support/temporalServer";
+import { startProductionTemporal, type ProductionTemporal } from "./support/temporalServer";
 
 // Before the first test the server may still be building (CI builds it alongside the suite; a
 // developer's machine builds it here once), then it is set up from scratch like a deploy.
@@ -32,7 +32,7 @@ let mainWorker: RoleProcess;
 let gpuWorker: RoleProcess;
 
 beforeAll(async () => {
-  temporal = await testProductionTemporal();
+  temporal = await startProductionTemporal();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "darkroom-prod-"));
   sim = await startComfySimulator({ instances: 1, stepMs: 5, steps: 10, outputDir: path.join(dataDir, "simulator") });
   const tag = Math.random().toString(36).slice(2, 8);
@@ -57,6 +57,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await killAllRoles();
   await sim?.stop();
+  // Not left idling (and polling PostgreSQL) through the rest of the suite.
+  await temporal?.stop();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 

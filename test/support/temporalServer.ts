@@ -96,14 +96,6 @@ function run(command: string, args: string[], env: Record<string, string>): Prom
   });
 }
 
-let shared: Promise<ProductionTemporal> | undefined;
-
-/** One production server per test process. */
-export function testProductionTemporal(): Promise<ProductionTemporal> {
-  shared ??= startProductionTemporal();
-  return shared;
-}
-
 export async function startProductionTemporal(opts: { namespace?: string } = {}): Promise<ProductionTemporal> {
   const bin = await temporalServerBinaries();
   const namespace = opts.namespace ?? "darkroom";
