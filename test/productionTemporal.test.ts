@@ -6,15 +6,17 @@
  * nothing: once the role is back, the photo completes, exactly once, with one run on the GPU.
  */
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Connection } from "@temporalio/client";
 import { freePort } from "../lib/temporal/devServer";
 import { startComfySimulator, type ComfySimulator } from "../simulators/comfyui";
 import { freshPostgresUrl } from "./support/postgres";
 import { killAllRoles, spawnRole, type RoleProcess } from "./support/roles";
 import { eventually } from "./support/stack";
-import { startProductionTemporal, type ProductionTemporal } from "./support/temporalServer";
+import { startProductionTemporal, temporalServerBinaries, type ProductionTemporal } from "./support/temporalServer";
 
 // Before the first test the server may still be building (CI builds it alongside the suite; a
 // developer's machine builds it here once), then it is set up from scratch like a deploy.
@@ -45,9 +47,9 @@ beforeAll(async () => {
     DARKROOM_API_KEYS: `acme:${KEY}`,
     DARKROOM_TASK_QUEUE: `darkroom-prod-${tag}`,
     COMFYUI_INSTANCES: `${gpuName}=${sim.instances[0]!.url}`,
-    // A job whose worker died is noticed by its missed heartbeat: keep that short so the test is quick.
-    COMFYUI_PICKUP_TIMEOUT_MS: "3000",
-    COMFYUI_HEARTBEAT_TIMEOUT_MS: "3000",
+    // A job whose worker died is noticed by its missed heartbeat: shorter than the default so the
+    // test is quick, long enough that a worker merely slowed by a busy machine is not presumed dead.
+    COMFYUI_HEARTBEAT_TIMEOUT_MS: "8000",
     IMAGE_MAX_EDGE: "512",
     LOG_LEVEL: "ERROR",
   };
@@ -103,11 +105,40 @@ async function runningOnGpu(before: number) {
   return eventually(async () => (inst.runs.length === before + 1 && !inst.runs[before]!.finishedAt ? inst.runs[before] : undefined), "the prompt to start on the GPU", 120_000);
 }
 
+/**
+ * The GPU job has told Temporal which prompt it submitted (its heartbeat): what a retry re-attaches
+ * to. The activity heartbeats the id before it submits, but the heartbeat travels on its own; a
+ * worker killed in the instant between the two leaves the retry nothing to find.
+ */
+async function promptHeartbeated(id: string) {
+  const { workflowId } = (await request("GET", `/v1/generations/${id}`)).body;
+  const conn = await Connection.connect({ address: temporal.address });
+  try {
+    await eventually(
+      async () => {
+        const described = await conn.workflowService.describeWorkflowExecution({ namespace: temporal.namespace, execution: { workflowId } });
+        return described.pendingActivities?.some((a) => (a.heartbeatDetails?.payloads?.length ?? 0) > 0) ? true : undefined;
+      },
+      "the GPU job's heartbeat with its prompt id",
+      120_000,
+    );
+  } finally {
+    await conn.close();
+  }
+}
+
 describe("production roles on a production Temporal server (PostgreSQL persistence)", () => {
+  test("the deploy's dynamic config has only keys and values this server version knows", async () => {
+    const { server } = await temporalServerBinaries();
+    const file = path.join(import.meta.dir, "../deploy/temporal/dynamicconfig/production-sql.yaml");
+    const checked = spawnSync(server, ["validate-dynamic-config", file], { encoding: "utf8" });
+    expect({ status: checked.status, output: checked.stdout + checked.stderr }).toEqual({ status: 0, output: `${file}\n` });
+  });
+
   test("a photo completes through the API, main worker and GPU worker processes", async () => {
     const id = await requestPhoto("prod-1");
     const done = await finished(id);
-    expect(done.status).toBe("completed");
+    expect(done.status, JSON.stringify(done.error ?? done)).toBe("completed");
     expect(done.instance).toBe(gpuName);
     const image = await fetch(done.images[0].url);
     expect(image.status).toBe(200);
@@ -121,11 +152,12 @@ describe("production roles on a production Temporal server (PostgreSQL persisten
     const [submitted, runs] = [inst.submitted.length, inst.runs.length];
     const id = await requestPhoto("prod-gpu-kill");
     await runningOnGpu(runs);
+    await promptHeartbeated(id);
     await gpuWorker.kill();
     gpuWorker = await spawnRole(["worker", "--gpu", gpuName], env);
     const done = await finished(id);
     inst.setStepMs(5);
-    expect(done.status).toBe("completed");
+    expect(done.status, JSON.stringify(done.error ?? done)).toBe("completed");
     expect(inst.submitted.length - submitted).toBe(1);
     expect(inst.runs.slice(runs).map((r) => r.outcome)).toEqual(["success"]);
     expect(done.images).toHaveLength(1);
@@ -145,7 +177,7 @@ describe("production roles on a production Temporal server (PostgreSQL persisten
     mainWorker = await spawnRole(["worker"], env);
     const done = await finished(id);
     inst.setStepMs(5);
-    expect(done.status).toBe("completed");
+    expect(done.status, JSON.stringify(done.error ?? done)).toBe("completed");
     expect(inst.submitted.length - submitted).toBe(1);
     expect(inst.runs.slice(runs).map((r) => r.outcome)).toEqual(["success"]);
     expect(done.images).toHaveLength(1);
