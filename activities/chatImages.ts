@@ -26,7 +26,7 @@ export function createChatImageActivities(deps: {
   return {
     ...createChatImagePromptActivities({ prisma: deps.prisma, personas, askLlm: deps.askLlm, budgetMs: deps.config.llmBudgetMs }),
     ...createChatImageRecordActivities({ prisma: deps.prisma, personas }),
-    ...createInstanceAffinityActivities({ prisma: deps.prisma, pool: deps.pool }),
+    ...createInstanceAffinityActivities({ prisma: deps.prisma, pool: deps.pool, costs: deps.config.comfy.models }),
     ...createTelegramDeliveryActivities({ settings: deps.config.telegram, store: deps.store, records }),
     ...createWebhookDeliveryActivities({ settings: deps.config.webhooks, records, imageUrls: deps.imageUrls }),
     /** A channel that ran out of retries (or was cancelled): its row says so for good. */

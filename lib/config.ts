@@ -74,12 +74,14 @@ export interface Config {
     pickupTimeoutMs: number;
     /** A GPU job whose worker stops heartbeating for this long is retried (and re-attached). */
     heartbeatTimeoutMs: number;
+    /** What placement assumes a checkpoint swap costs and how many checkpoints an instance keeps loaded. */
+    models: { swapMs: number; modelsInVram: number };
     /** Live previews while sampling: on/off, and the least time between two of one generation. */
     previews: { enabled: boolean; intervalMs: number };
   };
   /** The built-in ComfyUI simulator; `host` is 0.0.0.0 inside containers. */
   /** The built-in ComfyUI simulator; `host` is 0.0.0.0 inside containers; `jobsApi` imitates builds with the job API. */
-  simulator: { instances: number; steps?: number; stepMs: number; port: number; host: string; jobsApi: boolean };
+  simulator: { instances: number; steps?: number; stepMs: number; port: number; host: string; jobsApi: boolean; modelLoadMs: number; modelsInVram: number };
   horde: { url?: string; apiKey?: string };
   llm?: LlmSettings;
   /** The chat never waits on the LLM longer than this; templates answer instead. */
@@ -194,12 +196,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       defaultTemplate: env.COMFYUI_DEFAULT_TEMPLATE || undefined,
       pickupTimeoutMs: int(env, "COMFYUI_PICKUP_TIMEOUT_MS", 30_000, 100),
       heartbeatTimeoutMs: int(env, "COMFYUI_HEARTBEAT_TIMEOUT_MS", 20_000, 500),
+      models: { swapMs: int(env, "COMFYUI_MODEL_SWAP_MS", 2500), modelsInVram: int(env, "COMFYUI_MODELS_IN_VRAM", 1, 1) },
       previews: { enabled: flag(env, "COMFYUI_PREVIEWS", true), intervalMs: int(env, "COMFYUI_PREVIEW_INTERVAL_MS", 400, 50) },
     },
     simulator: {
       instances: int(env, "COMFYUI_SIM_INSTANCES", 2, 1),
       steps: env.COMFYUI_SIM_STEPS ? int(env, "COMFYUI_SIM_STEPS", 20, 1) : undefined,
       stepMs: int(env, "COMFYUI_SIM_STEP_MS", 150),
+      modelLoadMs: int(env, "COMFYUI_SIM_MODEL_LOAD_MS", 0),
+      modelsInVram: int(env, "COMFYUI_SIM_MODELS_IN_VRAM", 1, 1),
       port: int(env, "COMFYUI_SIM_PORT", 8188, 1),
       host: env.COMFYUI_SIM_HOST || "127.0.0.1",
       jobsApi: env.COMFYUI_SIM_JOBS_API === "1" || env.COMFYUI_SIM_JOBS_API === "true",

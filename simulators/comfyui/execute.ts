@@ -36,6 +36,8 @@ export interface ExecutionHooks {
   preview(jpeg: Buffer, step: number, metadata: PreviewMetadata | undefined): void;
   executingNode(nodeId: string | null): void;
   stepDone(): void;
+  /** Brings a checkpoint into VRAM before sampling with it (takes the load time when it is not there). */
+  useModel(checkpoint: string): Promise<void>;
 }
 
 export interface PreviewMetadata {
@@ -452,6 +454,9 @@ async function runNode(nodeId: string, prompt: PromptGraph, values: Map<string, 
         checkpoint: model.checkpoint,
         loras: model.loras,
       };
+      // Like comfy's load_models_gpu: the model moves into VRAM when a sampler needs it.
+      await run.hooks.useModel(model.checkpoint);
+      run.checkAlive();
       await sample(nodeId, steps, picture, run);
       values.set(nodeId, [{ ...latent, picture }]);
       return undefined;

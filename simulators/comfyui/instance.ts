@@ -18,6 +18,8 @@ export interface InstanceSettings {
   stepMs: number;
   historyDelayMs: number;
   jobsApi: boolean;
+  modelLoadMs: number;
+  modelsInVram: number;
 }
 
 export class SimulatedComfyInstance implements SimInstance {
@@ -25,6 +27,7 @@ export class SimulatedComfyInstance implements SimInstance {
   port: number;
   readonly runs: SimRun[] = [];
   readonly submitted: string[] = [];
+  readonly modelLoads: SimInstance["modelLoads"] = [];
   private readonly folders: ComfyFolders;
   private readonly failures: InjectedFailure[] = [];
   private stepMs: number;
@@ -52,6 +55,10 @@ export class SimulatedComfyInstance implements SimInstance {
     for (let i = 0; i < count; i++) this.failures.push({ ...error });
   }
 
+  loadedModels(): string[] {
+    return [...(this.process?.loadedModels ?? [])];
+  }
+
   setStepMs(ms: number): void {
     this.stepMs = ms;
   }
@@ -76,6 +83,9 @@ export class SimulatedComfyInstance implements SimInstance {
       featureFlags: () => this.previewMetadata,
       takeFailure: () => this.failures.shift(),
       recordRun: (run) => this.runs.push(run),
+      modelLoadMs: this.settings.modelLoadMs,
+      modelsInVram: this.settings.modelsInVram,
+      recordModelLoad: (load) => this.modelLoads.push(load),
     });
     const controls = this;
     this.server = Bun.serve<SocketData>({

@@ -179,9 +179,14 @@ const postUpload: Handler = async (req, _url, _params, ctx) => {
   return Response.json({ name: filename, subfolder, type });
 };
 
+/** What one SDXL checkpoint occupies in VRAM (fp16 UNet, CLIP and VAE). */
+const CHECKPOINT_VRAM = 6_938_000_000;
+
 const getSystemStats: Handler = (_req, _url, _params, ctx) => {
   const busy = ctx.process.queue.current !== undefined;
-  const vramFree = busy ? Math.round(VRAM_TOTAL * 0.31) : Math.round(VRAM_TOTAL * 0.93);
+  // Each checkpoint kept in VRAM (when model loading is simulated) takes an SDXL checkpoint's share.
+  const resident = ctx.process.loadedModels.length * CHECKPOINT_VRAM;
+  const vramFree = Math.max(0, Math.round(VRAM_TOTAL * (busy ? 0.31 : 0.93)) - resident);
   return Response.json({
     system: {
       os: "posix",
