@@ -13,6 +13,7 @@ import { createApiKey, registerApiKey, newApiKey } from "../lib/apiKeys";
 import { loadConfig, type Config } from "../lib/config";
 import { openDatabase } from "../lib/db";
 import { start } from "./runtime";
+import { updateTenantBlocklist } from "../service/contentPolicy";
 import { SEARCH_ATTRIBUTES } from "../domain/searchAttributes";
 import { startDevServer } from "../lib/temporal/devServer";
 import { describeHolder, portHolder } from "./ports";
@@ -53,6 +54,19 @@ const COMMANDS: Record<string, Command> = {
     options: { tenant: { type: "string" } },
     help: { create: "create a key (the only action)", "--tenant NAME": "the tenant the key belongs to (required)" },
     run: (values, positionals) => keys(values, positionals),
+  },
+  tenants: {
+    summary: "a tenant's content policy: `tenants blocklist --tenant NAME [--add ENTRY]… [--remove ENTRY]…` prints its blocklist",
+    usage: "blocklist --tenant NAME [--add ENTRY]... [--remove ENTRY]...",
+    options: { tenant: { type: "string" }, add: { type: "string", multiple: true }, remove: { type: "string", multiple: true } },
+    help: {
+      blocklist: "show (and change) the tenant's own blocklist, checked on top of SAFETY_BLOCKLIST (the only action)",
+      "--tenant NAME": "the tenant (required)",
+      "--add ENTRY": "add a word or phrase (whole-word, case-insensitive) or a /regex/flags; repeatable",
+      "--remove ENTRY": "remove an entry, written as listed; repeatable",
+    },
+    positionals: true,
+    run: (values, positionals) => tenants(values, positionals),
   },
   api: {
     summary: "the HTTP API alone (needs TEMPORAL_ADDRESS)",
@@ -420,6 +434,24 @@ async function keys(values: Record<string, string | boolean | undefined>, positi
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     console.log(await createApiKey(db.prisma, tenant));
+  } finally {
+    await db.close();
+  }
+}
+
+async function tenants(values: Record<string, unknown>, positionals: string[]) {
+  if (positionals.length !== 1 || positionals[0] !== "blocklist") {
+    throw new UsageError(positionals.length ? `unknown action "${positionals.join(" ")}" (known: blocklist)` : "missing action (known: blocklist)");
+  }
+  const tenant = values.tenant as string | undefined;
+  if (!tenant) throw new UsageError("blocklist needs --tenant NAME");
+  const config = loadConfig();
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const list = await updateTenantBlocklist(db.prisma, tenant, { add: values.add as string[] | undefined, remove: values.remove as string[] | undefined }).catch((err: Error) => {
+      throw new CannotStart(err.message);
+    });
+    console.log(list.length ? list.join("\n") : `(tenant ${tenant} has no blocklist entries of its own)`);
   } finally {
     await db.close();
   }

@@ -413,7 +413,7 @@ export interface components {
             id: string;
             /** @constant */
             role: "assistant";
-            /** @description text, waiting, completed, failed */
+            /** @description text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped) */
             kind: string;
             content: string;
             /** Format: date-time */
@@ -432,7 +432,7 @@ export interface components {
              * @default pending
              * @enum {string}
              */
-            status: "pending" | "generating" | "completed" | "failed" | "cancelled";
+            status: "pending" | "generating" | "completed" | "failed" | "cancelled" | "refused";
             progress: {
                 percent: number;
                 step?: number;
@@ -470,12 +470,12 @@ export interface components {
         Reply: {
             /** @description The reply without its image tags */
             text: string;
-            /** @description The reply text (when any) and one waiting message per image */
+            /** @description The reply text (when any) and one waiting message per image (a refusal instead for an image the content policy refused) */
             messages: {
                 id: string;
                 /** @constant */
                 role: "assistant";
-                /** @description text, waiting, completed, failed */
+                /** @description text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped) */
                 kind: string;
                 content: string;
                 /** Format: date-time */
@@ -485,8 +485,12 @@ export interface components {
             }[];
             generations: {
                 id: string;
-                /** @constant */
-                status: "pending";
+                /**
+                 * @description refused: the content policy stopped it; nothing was started
+                 * @default pending
+                 * @enum {string}
+                 */
+                status: "pending" | "refused";
                 description: string;
                 workflowId: string;
             }[];
@@ -503,7 +507,7 @@ export interface components {
                  * @default pending
                  * @enum {string}
                  */
-                status: "pending" | "generating" | "completed" | "failed" | "cancelled";
+                status: "pending" | "generating" | "completed" | "failed" | "cancelled" | "refused";
                 progress: {
                     percent: number;
                     step?: number;
@@ -550,7 +554,7 @@ export interface components {
                  * @default pending
                  * @enum {string}
                  */
-                status: "pending" | "generating" | "completed" | "failed" | "cancelled";
+                status: "pending" | "generating" | "completed" | "failed" | "cancelled" | "refused";
                 progress: {
                     percent: number;
                     step?: number;
@@ -589,7 +593,7 @@ export interface components {
                     id: string;
                     /** @constant */
                     role: "assistant";
-                    /** @description text, waiting, completed, failed */
+                    /** @description text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped) */
                     kind: string;
                     content: string;
                     /** Format: date-time */
@@ -651,7 +655,7 @@ export interface components {
                  * @default pending
                  * @enum {string}
                  */
-                status: "pending" | "generating" | "completed" | "failed" | "cancelled";
+                status: "pending" | "generating" | "completed" | "failed" | "cancelled" | "refused";
                 url?: string;
                 thumbnailUrl?: string;
                 imageId?: string;

@@ -25,6 +25,7 @@ export class SimulatedComfyInstance implements SimInstance {
   port: number;
   readonly runs: SimRun[] = [];
   readonly submitted: string[] = [];
+  readonly submittedPrompts: Array<{ promptId: string; prompt: Record<string, unknown> }> = [];
   private readonly folders: ComfyFolders;
   private readonly failures: InjectedFailure[] = [];
   private stepMs: number;

@@ -16,6 +16,7 @@ import { validatePrompt } from "./validate";
 export interface SimControls {
   runs: SimRun[];
   submitted: string[];
+  submittedPrompts: Array<{ promptId: string; prompt: Record<string, unknown> }>;
   failNext(count: number, error?: InjectedFailure): void;
   setStepMs(ms: number): void;
   stallSockets(stalled: boolean): void;
@@ -102,6 +103,7 @@ const postPrompt: Handler = async (req, _url, _params, ctx) => {
   if (ctx.jobsApi) extraData.create_time = Date.now();
   const item: QueueItem = [number, promptId, prompt, extraData, validation.outputs];
   controls.submitted.push(promptId);
+  controls.submittedPrompts.push({ promptId, prompt: prompt as Record<string, unknown> });
   process.queue.put(item);
   return Response.json({ prompt_id: promptId, number, node_errors: validation.nodeErrors });
 };

@@ -46,6 +46,8 @@ export interface SimInstance {
   runs: SimRun[];
   /** Prompt ids accepted by POST /prompt, in order. */
   submitted: string[];
+  /** The API-format graphs accepted by POST /prompt, in order: what darkroom sent the "GPU". */
+  submittedPrompts: Array<{ promptId: string; prompt: Record<string, unknown> }>;
   /**
    * The install's models folder: a file written into `checkpoints/` or `loras/` here is offered by
    * /object_info (and accepted in prompts) from then on, as when a model is installed on ComfyUI.
