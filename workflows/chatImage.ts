@@ -12,7 +12,7 @@
 import { CancellationScope, isCancellation, patched, upsertSearchAttributes } from "@temporalio/workflow";
 import { chatImageRecord, type ChatImageInput, type ChatImageResult } from "../domain/chatImage";
 import { DarkroomStatus } from "../domain/searchAttributes";
-import { deliverySteps, localSteps, serverSteps as general } from "./activityProfiles";
+import { chatActionSteps, deliverySteps, localSteps, serverSteps as general } from "./activityProfiles";
 import { describeFailure, generateOnSomeInstance } from "./comfyPlacement";
 
 export type { ChatImageInput, ChatImageResult };
@@ -25,11 +25,16 @@ export async function chatImage(input: ChatImageInput): Promise<ChatImageResult>
   }
   let made: { imageIds: string[]; fromCache: boolean } | undefined;
   let failure: string | undefined;
+  // Runs started before the status existed never asked for it.
+  const uploading = patched("chat-image-upload-photo-status") && input.delivery.telegram ? showUploadingPhoto(input, input.delivery.telegram.chatId) : undefined;
   try {
     // The whole making of the picture, GPU included, is bounded; on expiry the scope's cancellation
     // interrupts the running prompt like an operator's cancel would.
     made = await CancellationScope.withTimeout(input.limits.timeoutMs, () => makeImage(input));
+    await uploading?.stop();
   } catch (err) {
+    // Ready, failed or cancelled: the status stops before anything else is written or sent.
+    await CancellationScope.nonCancellable(async () => uploading?.stop());
     if (isCancellation(err) && CancellationScope.current().consideredCancelled) {
       // Cancelled from outside (operator, API): stop the GPU and record it; nothing is delivered.
       await CancellationScope.nonCancellable(async () => {
@@ -55,6 +60,26 @@ export async function chatImage(input: ChatImageInput): Promise<ChatImageResult>
   }
   const deliveries = await deliverAll(input);
   return { status: made ? "completed" : "failed", imageIds: made?.imageIds ?? [], fromCache: made?.fromCache ?? false, deliveries };
+}
+
+/**
+ * "sending photo…" in the Telegram chat while the picture is made, in its own scope: `stop` cancels
+ * it and waits until the activity has ended, so no status can follow the photo. An operator's cancel
+ * of the whole flow reaches it too (its scope is a child of the flow's).
+ */
+function showUploadingPhoto(input: ChatImageInput, chatId: string): { stop(): Promise<void> } {
+  const scope = new CancellationScope();
+  const running = scope
+    .run(() => chatActionSteps({ startToCloseMs: input.limits.timeoutMs + 60_000 }).showUploadingPhoto({ chatId }))
+    // A status that could not be shown (cancelled, chat gone, worker lost) never affects the picture.
+    .catch(() => undefined);
+  let stopped: Promise<void> | undefined;
+  return {
+    stop() {
+      stopped ??= (scope.cancel(), running);
+      return stopped;
+    },
+  };
 }
 
 async function makeImage(input: ChatImageInput): Promise<{ imageIds: string[]; fromCache: boolean }> {

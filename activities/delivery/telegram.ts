@@ -4,6 +4,7 @@
  * A 429 is retried after Telegram's own `retry_after`; a 4xx that retrying cannot fix (chat not
  * found, bot blocked) fails the delivery at once; everything else is retried with backoff.
  */
+import { Context } from "@temporalio/activity";
 import { ApplicationFailure } from "@temporalio/common";
 import sharp from "sharp";
 import type { ImageStore } from "../../lib/storage";
@@ -24,6 +25,10 @@ interface BotApiAnswer {
 
 /** Telegram's caption limit. */
 const MAX_CAPTION = 1024;
+/** Telegram shows a chat action for 5 s; refreshing every 4 s keeps it on without a gap. */
+export const CHAT_ACTION_REFRESH_MS = 4000;
+/** How often the chat-action loop heartbeats, i.e. how soon it hears that the picture is ready. */
+const CHAT_ACTION_HEARTBEAT_MS = 250;
 
 export function createTelegramDeliveryActivities(deps: { settings: TelegramSettings; store: ImageStore; records: DeliveryRecords }) {
   const { records } = deps;
@@ -48,6 +53,34 @@ export function createTelegramDeliveryActivities(deps: { settings: TelegramSetti
   }
 
   return {
+    /**
+     * Shows "sending photo…" in the chat until the workflow cancels this activity (the picture is
+     * ready, failed, or the generation was cancelled): `sendChatAction upload_photo` every 4 s. It
+     * only ends by cancellation (or a chat that cannot be written to), so the workflow decides when
+     * the status stops; the workflow waits for the cancellation to complete, so no action is ever
+     * sent after the photo. A failed action is cosmetic: it is retried at the next refresh, never
+     * raised.
+     */
+    async showUploadingPhoto(input: { chatId: string }): Promise<void> {
+      const ctx = Context.current();
+      const body = JSON.stringify({ chat_id: input.chatId, action: "upload_photo" });
+      for (;;) {
+        try {
+          const { status, answer } = await call("sendChatAction", body);
+          const code = answer.error_code ?? status;
+          // Chat not found, bot blocked: no later attempt can succeed (the delivery will say so).
+          if (!answer.ok && code >= 400 && code < 500 && code !== 429) return;
+        } catch (err) {
+          if (err instanceof ApplicationFailure) return; // no bot token
+        }
+        for (let waited = 0; waited < CHAT_ACTION_REFRESH_MS; waited += CHAT_ACTION_HEARTBEAT_MS) {
+          ctx.heartbeat();
+          // Rejects with the cancellation as soon as the workflow's cancel reaches this worker.
+          await ctx.sleep(CHAT_ACTION_HEARTBEAT_MS);
+        }
+      }
+    },
+
     async deliverToTelegram(input: { generationId: string; chatId: string }): Promise<{ messageId: string }> {
       const { delivery, alreadyDelivered } = await records.beginAttempt(input.generationId, "telegram", input.chatId);
       if (alreadyDelivered) return { messageId: delivery.externalId ?? "" };
