@@ -41,6 +41,7 @@ export function companionPhotoInput(config: Config, personas: ServiceDeps["perso
     width: file?.width ?? 768,
     height: file?.height ?? 1024,
     negativePrompt: file?.negativePrompt ?? NEGATIVE_PROMPT,
+    ...(file && Object.keys(file.identity).length ? { identity: file.identity } : {}),
     limits: {
       maxConcurrentPerUser: config.maxConcurrentGenerations,
       generationTimeoutMs: config.generationTimeoutMs,

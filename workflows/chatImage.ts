@@ -93,7 +93,7 @@ async function makeImage(input: ChatImageInput): Promise<{ imageIds: string[]; f
   const result = await generateOnSomeInstance({
     generationId,
     template: input.template,
-    params: { prompt, negativePrompt: input.negativePrompt, seed: input.seed, width: input.width, height: input.height },
+    params: { prompt, negativePrompt: input.negativePrompt, seed: input.seed, width: input.width, height: input.height, ...input.identity },
     pickupTimeoutMs: input.limits.pickupTimeoutMs,
     heartbeatTimeoutMs: input.limits.heartbeatTimeoutMs,
     // The flow's own timeout scope bounds the whole making; each GPU attempt may use all of it.

@@ -16,6 +16,7 @@ import { ComfyExecutionFailed, ComfyInstanceUnavailable, ComfyPromptRejected } f
 import { ComfyHttp } from "./http";
 import type { ComfyOutputRef } from "./protocol";
 import type { GpuStopGate } from "./interrupt";
+import { ensureInputImage } from "./inputImages";
 import { ProgressReporter, type ComfyProgress } from "./progress";
 import { ComfyTemplateInvalid, InvalidGenerationParams, loadTemplate, renderTemplate, type TemplateParams } from "./template";
 
@@ -124,7 +125,10 @@ export function createComfyActivities(instance: ComfyInstance, hooks: ComfyActiv
       };
 
       try {
-        const graph = renderTemplate(await loadTemplate(input.template), input.params);
+        const { referenceFile, ...params } = input.params;
+        const graph = renderTemplate(await loadTemplate(input.template), params);
+        // A persona's reference picture: into this instance's input folder first, when not there yet.
+        if (referenceFile && params.referenceImage) await ensureInputImage(instance, { file: referenceFile, name: params.referenceImage }, signal);
         const startedAt = Date.now();
         let resubmissions = 0;
         let reattached = false;

@@ -86,6 +86,8 @@ export function createChatImageRecordActivities(deps: { prisma: PrismaClient; pe
         seed: Number(g.seed ?? 0),
         width: g.width ?? persona.width,
         height: g.height ?? persona.height,
+        // The reference picture's content-addressed name and the LoRA are part of what is made.
+        ...persona.identity,
       };
       const cacheKey = cacheKeyOf(renderTemplate(persona.template, params));
       if (g.images.length > 0) return { cacheKey, imageIds: g.images.map((i) => i.id) };

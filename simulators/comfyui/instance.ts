@@ -26,6 +26,7 @@ export class SimulatedComfyInstance implements SimInstance {
   readonly runs: SimRun[] = [];
   readonly submitted: string[] = [];
   readonly submittedPrompts: Array<{ promptId: string; prompt: Record<string, unknown> }> = [];
+  readonly uploads: string[] = [];
   private readonly folders: ComfyFolders;
   private readonly failures: InjectedFailure[] = [];
   private stepMs: number;
@@ -38,6 +39,10 @@ export class SimulatedComfyInstance implements SimInstance {
     this.port = settings.port;
     this.stepMs = settings.stepMs;
     this.folders = new ComfyFolders(settings.root);
+  }
+
+  get inputDir(): string {
+    return this.folders.input;
   }
 
   get modelsDir(): string {

@@ -17,6 +17,7 @@ export interface SimControls {
   runs: SimRun[];
   submitted: string[];
   submittedPrompts: Array<{ promptId: string; prompt: Record<string, unknown> }>;
+  uploads: string[];
   failNext(count: number, error?: InjectedFailure): void;
   setStepMs(ms: number): void;
   stallSockets(stalled: boolean): void;
@@ -177,6 +178,7 @@ const postUpload: Handler = async (req, _url, _params, ctx) => {
   const stem = filename.slice(0, filename.length - ext.length);
   for (let i = 1; !overwrite && (await Bun.file(path.join(folder, filename)).exists()); i++) filename = `${stem} (${i})${ext}`;
   await Bun.write(path.join(folder, filename), image);
+  ctx.controls.uploads.push(subfolder ? `${subfolder}/${filename}` : filename);
   return Response.json({ name: filename, subfolder, type });
 };
 
