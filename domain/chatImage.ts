@@ -44,7 +44,8 @@ export interface ChatImageInput {
 }
 
 export interface ChatImageResult {
-  status: "completed" | "failed";
+  /** `refused`: the content policy stopped the prompt; the deliveries carry the persona's refusal. */
+  status: "completed" | "failed" | "refused";
   imageIds: string[];
   fromCache: boolean;
   deliveries: Array<{ channel: "telegram" | "webhook"; status: "delivered" | "failed" }>;

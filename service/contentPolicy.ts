@@ -1,5 +1,5 @@
 /**
- * The content policy, applied to an image's prompt before anything is started: the blocklist
+ * The content policy for companion photos, applied to the description before anything is started: the blocklist
  * (SAFETY_BLOCKLIST for every tenant, plus the tenant's own entries) and, when configured, an
  * OpenAI-compatible moderation endpoint.
  *
@@ -10,55 +10,20 @@
  * The blocklist costs microseconds. The moderation call is bounded by MODERATION_TIMEOUT_MS and
  * runs concurrently with composing the waiting message (itself bounded by LLM_BUDGET_MS), so the
  * answer waits for the slower of the two, not their sum; MODERATION_FAIL says what a down or slow
- * endpoint means.
+ * endpoint means. (Chat images are screened in their workflow instead, on the prompt it builds from
+ * the conversation: nobody asked for those pictures, so there is no waiting message to keep honest.)
+ *
+ * The policy itself lives in activities/contentPolicy.ts, shared with that workflow step.
  */
-import { moderatePrompt } from "../activities/llm/moderation";
-import { matchBlocklist, parseBlocklist, type BlocklistRule, type Refusal } from "../domain/contentPolicy";
+import { parseBlocklist } from "../domain/contentPolicy";
 import type { Config } from "../lib/config";
 import type { PrismaClient } from "../lib/db/generated/client";
+import { createContentPolicy, type ContentPolicy } from "../activities/contentPolicy";
 
-/** How long a tenant's blocklist is reused before it is read again (a change applies within this). */
-const TENANT_RULES_MS = 5_000;
+export type { ContentPolicy };
 
-export function contentPolicy(deps: { config: Config; prisma: PrismaClient }) {
-  const global = parseBlocklist(deps.config.safety.blocklist);
-  const tenants = new Map<string, { rules: BlocklistRule[]; at: number }>();
-
-  async function tenantRules(tenantId: string): Promise<BlocklistRule[]> {
-    const hit = tenants.get(tenantId);
-    if (hit && Date.now() - hit.at < TENANT_RULES_MS) return hit.rules;
-    const row = await deps.prisma.tenant.findUnique({ where: { id: tenantId }, select: { blocklist: true } });
-    // Entries are validated when stored; one that no longer parses is skipped rather than refusing everything.
-    const rules = (row?.blocklist ?? []).flatMap((entry) => {
-      try {
-        return parseBlocklist([entry]);
-      } catch {
-        console.warn(`tenant ${tenantId}: skipping invalid blocklist entry ${JSON.stringify(entry)}`);
-        return [];
-      }
-    });
-    tenants.set(tenantId, { rules, at: Date.now() });
-    return rules;
-  }
-
-  return {
-    /** The refusal for this prompt, or undefined when it may be made. */
-    async screen(tenantId: string, prompt: string): Promise<Refusal | undefined> {
-      const blocked = matchBlocklist(global, prompt) ?? matchBlocklist(await tenantRules(tenantId), prompt);
-      if (blocked) return blocked;
-      const moderation = deps.config.safety.moderation;
-      if (!moderation) return undefined;
-      const verdict = await moderatePrompt(moderation, prompt);
-      if (verdict.outcome === "flagged") return verdict.refusal;
-      if (verdict.outcome === "allowed") return undefined;
-      if (moderation.fail === "closed") return { by: "moderation", reason: `moderation unavailable (${verdict.error}); MODERATION_FAIL=closed` };
-      console.warn(`moderation unavailable, prompt let through (MODERATION_FAIL=open): ${verdict.error}`);
-      return undefined;
-    },
-  };
-}
-
-export type ContentPolicy = ReturnType<typeof contentPolicy>;
+/** The policy the service screens companion photos with (one per process: it caches tenants' lists). */
+export const contentPolicy = (deps: { config: Config; prisma: PrismaClient }): ContentPolicy => createContentPolicy(deps);
 
 /**
  * Adds and removes a tenant's own blocklist entries; every entry is checked first, so a bad regex

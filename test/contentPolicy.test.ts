@@ -11,6 +11,7 @@ import { loadConfig } from "../lib/config";
 import { detectLanguage, LANGUAGES } from "../lib/language";
 import { updateTenantBlocklist } from "../service/contentPolicy";
 import { startLlmSimulator, type LlmSimulator } from "../simulators/llm";
+import { startTelegramSimulator, type TelegramSimulator } from "../simulators/telegram";
 import { eventually, startStack, type Stack } from "./support/stack";
 
 setDefaultTimeout(180_000);
@@ -72,9 +73,14 @@ describe("the refusal templates", () => {
 describe("a refused photo request (moderation fails open)", () => {
   let stack: Stack;
   let llm: LlmSimulator;
+  let telegram: TelegramSimulator;
   beforeAll(async () => {
     llm = await startLlmSimulator({ moderationFlagWords: ["couteau"] });
-    stack = await startStack({ instances: 2, env: moderationEnv(llm, "open") });
+    telegram = await startTelegramSimulator({ token: "42:policy" });
+    stack = await startStack({
+      instances: 2,
+      env: { ...moderationEnv(llm, "open"), DIALOG_IMAGE_EVERY: "1", TELEGRAM_API_URL: telegram.url, TELEGRAM_BOT_TOKEN: "42:policy" },
+    });
     // The tenant's own entry, on top of SAFETY_BLOCKLIST.
     expect(await updateTenantBlocklist(stack.db.prisma, stack.tenant, { add: ["cuchillo"] })).toEqual(["cuchillo"]);
     await expect(updateTenantBlocklist(stack.db.prisma, stack.tenant, { add: ["/[bad/"] })).rejects.toThrow("not a valid regular expression");
@@ -82,6 +88,7 @@ describe("a refused photo request (moderation fails open)", () => {
   afterAll(async () => {
     await stack?.stop();
     await llm?.stop();
+    await telegram?.stop();
   });
 
   test("blocklisted: the persona refuses in the chat's language, nothing reaches a GPU, the record says why", async () => {
@@ -150,12 +157,31 @@ describe("a refused photo request (moderation fails open)", () => {
     expect(graphs.some((g) => g.includes("couteau"))).toBe(false);
   });
 
+  test("a chat image whose prompt is blocklisted: the Telegram chat gets the persona's refusal, no photo, no GPU", async () => {
+    const before = receivedGraphs(stack).length;
+    const res = await stack.request("POST", "/v1/dialogs/policy-1/messages", {
+      role: "user",
+      text: "show me your guns collection",
+      persona: "STACY",
+      delivery: { telegram: { chatId: "5001" } },
+    });
+    expect(res.body.imageTriggered).toBe(true);
+    const result = await stack.running.temporal.workflow.getHandle(`darkroom/chat_image/${res.body.generationId}`).result();
+    expect(result).toMatchObject({ status: "refused", imageIds: [], deliveries: [{ channel: "telegram", status: "delivered" }] });
+    const record = (await stack.request("GET", `/v1/generations/${res.body.generationId}`)).body;
+    expect(record).toMatchObject({ status: "refused", errorMessage: 'blocklist entry "guns" matched' });
+    expect(telegram.messages.filter((m) => m.chatId === "5001").map((m) => m.text)).toEqual([refusalMessage("en", "sporty and energetic, runs every morning, a little sarcastic")]);
+    expect(telegram.photos.filter((p) => p.chatId === "5001")).toEqual([]);
+    expect(receivedGraphs(stack).length).toBe(before);
+  });
+
   test("/metrics counts refusals by kind and by what refused them", async () => {
     const res = await fetch(`${stack.api}/metrics`);
     const text = await res.text();
     expect(text).toContain('darkroom_generations_refused{kind="companion_photo",by="blocklist"} 2');
     expect(text).toContain('darkroom_generations_refused{kind="companion_photo",by="moderation"} 1');
     expect(text).toContain('darkroom_generations{kind="companion_photo",status="refused"} 3');
+    expect(text).toContain('darkroom_generations_refused{kind="chat_image",by="blocklist"} 1');
   });
 
   test("fail open: with the endpoint down or slower than MODERATION_TIMEOUT_MS, photos are made", async () => {

@@ -23,7 +23,7 @@ export async function chatImage(input: ChatImageInput): Promise<ChatImageResult>
   if (patched("chat-image-records-itself") && input.trigger) {
     await localSteps.beginChatImage(chatImageRecord({ ...input, trigger: input.trigger }));
   }
-  let made: { imageIds: string[]; fromCache: boolean } | undefined;
+  let made: Made | undefined;
   let failure: string | undefined;
   // Runs started before the status existed never asked for it.
   const uploading = patched("chat-image-upload-photo-status") && input.delivery.telegram ? showUploadingPhoto(input, input.delivery.telegram.chatId) : undefined;
@@ -52,14 +52,16 @@ export async function chatImage(input: ChatImageInput): Promise<ChatImageResult>
     }
   }
 
-  if (made) {
+  if (made?.refused) {
+    upsertSearchAttributes([{ key: DarkroomStatus, value: "refused" }]);
+  } else if (made) {
     upsertSearchAttributes([{ key: DarkroomStatus, value: "completed" }]);
   } else {
     await general.failChatImage({ generationId, error: failure ?? "unknown error" });
     upsertSearchAttributes([{ key: DarkroomStatus, value: "failed" }]);
   }
   const deliveries = await deliverAll(input);
-  return { status: made ? "completed" : "failed", imageIds: made?.imageIds ?? [], fromCache: made?.fromCache ?? false, deliveries };
+  return { status: made?.refused ? "refused" : made ? "completed" : "failed", imageIds: made?.imageIds ?? [], fromCache: made?.fromCache ?? false, deliveries };
 }
 
 /**
@@ -82,9 +84,20 @@ function showUploadingPhoto(input: ChatImageInput, chatId: string): { stop(): Pr
   };
 }
 
-async function makeImage(input: ChatImageInput): Promise<{ imageIds: string[]; fromCache: boolean }> {
+interface Made {
+  imageIds: string[];
+  fromCache: boolean;
+  refused?: boolean;
+}
+
+async function makeImage(input: ChatImageInput): Promise<Made> {
   const { generationId } = input;
   const prompt = await general.buildChatImagePrompt({ generationId });
+  // The content policy sees the prompt itself (built from the conversation) before any GPU work or
+  // cache lookup; runs started before the step existed never asked it.
+  if (patched("chat-image-content-policy") && (await general.screenChatImagePrompt({ generationId, prompt })).refused) {
+    return { imageIds: [], fromCache: false, refused: true };
+  }
   const cached = await general.reuseCachedChatImage({ generationId, prompt });
   if (cached.imageIds) {
     await general.completeGeneration({ generationId, imageIds: cached.imageIds, gpuMs: 0 });

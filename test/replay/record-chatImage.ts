@@ -13,7 +13,8 @@ const TOKEN = "1:record";
 
 // Histories of the workflow as it is now; those of earlier versions stay committed beside them and
 // must keep replaying: chatImage-<case>.json (before the flow wrote its own first record) and
-// chatImage-records-itself-<case>.json (before the Telegram chat showed "sending photo…").
+// chatImage-records-itself-<case>.json (before the Telegram chat showed "sending photo…" and the
+// content policy screened the prompt; both steps came together, so one set of histories covers them).
 const VERSION = "upload-photo-status";
 const save = (stack: Stack, name: string, generationId: string) =>
   saveHistory(stack, name.replace(/^chatImage-/, `chatImage-${VERSION}-`), `darkroom/chat_image/${generationId}`);
