@@ -72,7 +72,7 @@ export async function chatImage(input: ChatImageInput): Promise<ChatImageResult>
 function showUploadingPhoto(input: ChatImageInput, chatId: string): { stop(): Promise<void> } {
   const scope = new CancellationScope();
   const running = scope
-    .run(() => chatActionSteps({ startToCloseMs: input.limits.timeoutMs + 60_000 }).showUploadingPhoto({ chatId }))
+    .run(() => chatActionSteps({ startToCloseMs: input.limits.timeoutMs + 60_000 }).showUploadingPhoto({ chatId, generationId: input.generationId }))
     // A status that could not be shown (cancelled, chat gone, worker lost) never affects the picture.
     .catch(() => undefined);
   let stopped: Promise<void> | undefined;

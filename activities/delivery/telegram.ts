@@ -27,8 +27,10 @@ interface BotApiAnswer {
 const MAX_CAPTION = 1024;
 /** Telegram shows a chat action for 5 s; refreshing every 4 s keeps it on without a gap. */
 export const CHAT_ACTION_REFRESH_MS = 4000;
-/** How often the chat-action loop heartbeats, i.e. how soon it hears that the picture is ready. */
+/** How often the chat-action loop heartbeats (and so hears of a cancel). */
 const CHAT_ACTION_HEARTBEAT_MS = 250;
+/** How often it looks whether the picture's outcome is recorded, to end without waiting for the cancel. */
+const CHAT_ACTION_OUTCOME_CHECK_MS = 500;
 
 export function createTelegramDeliveryActivities(deps: { settings: TelegramSettings; store: ImageStore; records: DeliveryRecords }) {
   const { records } = deps;
@@ -56,12 +58,14 @@ export function createTelegramDeliveryActivities(deps: { settings: TelegramSetti
     /**
      * Shows "sending photo…" in the chat until the workflow cancels this activity (the picture is
      * ready, failed, or the generation was cancelled): `sendChatAction upload_photo` every 4 s. It
-     * only ends by cancellation (or a chat that cannot be written to), so the workflow decides when
-     * the status stops; the workflow waits for the cancellation to complete, so no action is ever
-     * sent after the photo. A failed action is cosmetic: it is retried at the next refresh, never
-     * raised.
+     * ends by the workflow's cancellation (or a chat that cannot be written to), and the workflow
+     * waits for it to end before it delivers, so no action is ever sent after the photo. A cancel
+     * reaches the activity only with a heartbeat answer (up to 0.8 × the heartbeat timeout later),
+     * so it also ends by itself as soon as the generation's outcome is recorded (looked up every
+     * 0.5 s), which the flow writes before stopping the status: the photo waits well under a second.
+     * A failed action is cosmetic: it is tried again at the next refresh, never raised.
      */
-    async showUploadingPhoto(input: { chatId: string }): Promise<void> {
+    async showUploadingPhoto(input: { chatId: string; generationId?: string }): Promise<void> {
       const ctx = Context.current();
       const body = JSON.stringify({ chat_id: input.chatId, action: "upload_photo" });
       for (;;) {
@@ -77,6 +81,10 @@ export function createTelegramDeliveryActivities(deps: { settings: TelegramSetti
           ctx.heartbeat();
           // Rejects with the cancellation as soon as the workflow's cancel reaches this worker.
           await ctx.sleep(CHAT_ACTION_HEARTBEAT_MS);
+          if (input.generationId && (waited + CHAT_ACTION_HEARTBEAT_MS) % CHAT_ACTION_OUTCOME_CHECK_MS === 0) {
+            const open = await records.stillOpen(input.generationId).catch(() => true);
+            if (!open) return;
+          }
         }
       }
     },
