@@ -12,6 +12,7 @@ import { imageRoutes } from "./images";
 import { liveRoutes } from "./live";
 import { metricsRoutes } from "./metrics";
 import { operationRoutes } from "./operations";
+import { previewRoutes } from "./previews";
 import { models } from "./schemas";
 
 /**
@@ -31,7 +32,7 @@ const WEBSOCKET = {
     "generation:cancel": { id: "string" },
   },
   serverMessages: {
-    "image:queued | image:progress | image:completed | image:failed | image:cancelled | message:new": { $ref: "#/components/schemas/GenerationEvent" },
+    "image:queued | image:progress | image:preview | image:completed | image:failed | image:cancelled | message:new": { $ref: "#/components/schemas/GenerationEvent" },
     "task:update": { task_id: "string", state: "PENDING | PROGRESS | SUCCESS | FAILURE", details: { $ref: "#/components/schemas/TaskState/properties/details" } },
   },
 };
@@ -63,6 +64,9 @@ export function createApi(ctx: ApiContext) {
     .use(
       openapi({
         path: "/openapi",
+        // The document lists every route, the demo's /demo/client.js module included (the
+        // plugin would otherwise drop any path with a dot in it as a static file).
+        exclude: { staticFile: false },
         documentation: {
           info: {
             title: "darkroom",
@@ -89,6 +93,7 @@ export function createApi(ctx: ApiContext) {
     .use(metricsRoutes(ctx))
     .use(companionPhotoRoutes(ctx))
     .use(generationRoutes(ctx))
+    .use(previewRoutes(ctx))
     .use(imageRoutes(ctx))
     .use(liveRoutes(ctx))
     .use(dialogRoutes(ctx))

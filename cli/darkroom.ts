@@ -18,6 +18,7 @@ import { SEARCH_ATTRIBUTES } from "../domain/searchAttributes";
 import { startDevServer } from "../lib/temporal/devServer";
 import { describeHolder, portHolder } from "./ports";
 import { quietTemporalSdk } from "./quietTemporal";
+import { setTenantScheduling } from "../lib/tenantScheduling";
 import { CLIENT_COMMANDS } from "./clientCommands";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -56,16 +57,24 @@ const COMMANDS: Record<string, Command> = {
     run: (values, positionals) => keys(values, positionals),
   },
   tenants: {
-    summary: "a tenant's content policy: `tenants blocklist --tenant NAME [--add ENTRY]… [--remove ENTRY]…` prints its blocklist",
-    usage: "blocklist --tenant NAME [--add ENTRY]... [--remove ENTRY]...",
-    options: { tenant: { type: "string" }, add: { type: "string", multiple: true }, remove: { type: "string", multiple: true } },
-    help: {
-      blocklist: "show (and change) the tenant's own blocklist, checked on top of SAFETY_BLOCKLIST (the only action)",
-      "--tenant NAME": "the tenant (required)",
-      "--add ENTRY": "add a word or phrase (whole-word, case-insensitive) or a /regex/flags; repeatable",
-      "--remove ENTRY": "remove an entry, written as listed; repeatable",
+    summary: "a tenant's settings: `tenants set --tenant NAME --priority 1-5 --fairness-weight W` (GPU queues), `tenants blocklist --tenant NAME [--add ENTRY]… [--remove ENTRY]…` (content policy)",
+    usage: "set --tenant NAME [--priority N] [--fairness-weight W] | blocklist --tenant NAME [--add ENTRY]... [--remove ENTRY]...",
+    options: {
+      tenant: { type: "string" },
+      priority: { type: "string" },
+      "fairness-weight": { type: "string" },
+      add: { type: "string", multiple: true },
+      remove: { type: "string", multiple: true },
     },
-    positionals: true,
+    help: {
+      set: "change the tenant's place in GPU queues; prints it",
+      blocklist: "show (and change) the tenant's own prompt blocklist, checked on top of SAFETY_BLOCKLIST",
+      "--tenant NAME": "the tenant (required; created by keys create)",
+      "--priority N": "set: tier: 1 goes first, 5 last; 3 by default",
+      "--fairness-weight W": "set: share of GPU dispatch against other tenants when queues back up (default 1)",
+      "--add ENTRY": "blocklist: add a word or phrase (whole-word, case-insensitive) or a /regex/flags; repeatable",
+      "--remove ENTRY": "blocklist: remove an entry, written as listed; repeatable",
+    },
     run: (values, positionals) => tenants(values, positionals),
   },
   api: {
@@ -158,7 +167,7 @@ async function main() {
     parsed = parseArgs({
       args,
       options: { ...command.options, help: { type: "boolean", short: "h" } },
-      allowPositionals: name === "keys" || !!command.positionals,
+      allowPositionals: name === "keys" || name === "tenants" || !!command.positionals,
       strict: true,
     }) as typeof parsed;
   } catch (err) {
@@ -440,18 +449,38 @@ async function keys(values: Record<string, string | boolean | undefined>, positi
 }
 
 async function tenants(values: Record<string, unknown>, positionals: string[]) {
-  if (positionals.length !== 1 || positionals[0] !== "blocklist") {
-    throw new UsageError(positionals.length ? `unknown action "${positionals.join(" ")}" (known: blocklist)` : "missing action (known: blocklist)");
+  const action = positionals.length === 1 ? positionals[0] : undefined;
+  if (action !== "set" && action !== "blocklist") {
+    throw new UsageError(positionals.length ? `unknown action "${positionals.join(" ")}" (known: set, blocklist)` : "missing action (known: set, blocklist)");
   }
   const tenant = values.tenant as string | undefined;
-  if (!tenant) throw new UsageError("blocklist needs --tenant NAME");
+  if (!tenant) throw new UsageError(`${action} needs --tenant NAME`);
+  if (action === "blocklist") {
+    const config = loadConfig();
+    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      const list = await updateTenantBlocklist(db.prisma, tenant, { add: values.add as string[] | undefined, remove: values.remove as string[] | undefined }).catch((err: Error) => {
+        throw new CannotStart(err.message);
+      });
+      console.log(list.length ? list.join("\n") : `(tenant ${tenant} has no blocklist entries of its own)`);
+    } finally {
+      await db.close();
+    }
+    return;
+  }
+  const number = (name: string) => {
+    const v = values[name] as string | undefined;
+    if (v === undefined) return undefined;
+    if (!/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`--${name} must be a number, got "${v}"`);
+    return Number(v);
+  };
+  const wanted = { priority: number("priority"), fairnessWeight: number("fairness-weight") };
+  if (wanted.priority === undefined && wanted.fairnessWeight === undefined) throw new UsageError("set needs --priority and/or --fairness-weight");
   const config = loadConfig();
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    const list = await updateTenantBlocklist(db.prisma, tenant, { add: values.add as string[] | undefined, remove: values.remove as string[] | undefined }).catch((err: Error) => {
-      throw new CannotStart(err.message);
-    });
-    console.log(list.length ? list.join("\n") : `(tenant ${tenant} has no blocklist entries of its own)`);
+    const now = await setTenantScheduling(db.prisma, tenant, wanted);
+    console.log(`tenant ${tenant}: priority ${now.priority}, fairness weight ${now.fairnessWeight} (running APIs pick it up within 30 s)`);
   } finally {
     await db.close();
   }

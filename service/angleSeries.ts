@@ -131,7 +131,7 @@ export function angleSeriesService(deps: ServiceDeps) {
       throw new ServiceRefusal("unavailable", "no_provider", "No image provider is configured for series (SERIES_PROVIDERS names only AI Horde, and AI_HORDE_URL is unset)");
     }
     return startGeneration(
-      deps.temporal,
+      deps,
       {
         workflow: angleSeries,
         workflowId: seriesWorkflowId(input.sessionId),

@@ -95,7 +95,7 @@ export function companionPhotoService(deps: ServiceDeps) {
       waitingMessage: { id: crypto.randomUUID(), content: composed.content },
     };
     const waiting = await startGeneration(
-      deps.temporal,
+      deps,
       {
         workflow: companionPhoto,
         workflowId: companionPhotoWorkflowId(r.generationId),

@@ -11,11 +11,14 @@ import type { PrismaClient } from "../lib/db/generated/client";
 import type { UrlSigner } from "../lib/signedUrls";
 import type { ContentPolicy } from "./contentPolicy";
 import type { ImageStore } from "../lib/storage";
+import type { TenantPriority } from "./tenantScheduling";
 
 export interface ServiceDeps {
   config: Config;
   prisma: PrismaClient;
   temporal: Client;
+  /** The Temporal priority (tier, fairness key and weight) a tenant's new work starts with. */
+  tenantPriority: TenantPriority;
   signer: UrlSigner;
   store: ImageStore;
   pool: InstancePool;

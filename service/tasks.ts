@@ -78,7 +78,7 @@ export function taskService(deps: ServiceDeps) {
         },
       };
       await startGeneration(
-        deps.temporal,
+        deps,
         {
           workflow: variations,
           workflowId: variationsWorkflowId(generationId),

@@ -84,7 +84,11 @@ describe("the companion photo scenario: 'Mándame una foto tuya en la playa'", (
     expect(tampered.status).toBe(401);
 
     // Operators find it in Temporal by id and by search attributes.
-    const described = await stack.running.temporal.workflow.getHandle(gen.workflowId).describe();
+    // The record is final before the workflow's last steps (releasing the user's slot) finish.
+    const described = await eventually(async () => {
+      const d = await stack.running.temporal.workflow.getHandle(gen.workflowId).describe();
+      return d.status.name === "RUNNING" ? undefined : d;
+    }, "the workflow to close");
     expect(described.status.name).toBe("COMPLETED");
     expect(described.searchAttributes.DarkroomTenant).toEqual([stack.tenant]);
     expect(described.searchAttributes.DarkroomAgent).toEqual(["sofia"]);
