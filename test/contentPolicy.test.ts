@@ -175,6 +175,24 @@ describe("a refused photo request (moderation fails open)", () => {
     expect(receivedGraphs(stack).length).toBe(before);
   });
 
+  test("operators change a tenant's list with ./darkroom tenants blocklist; a bad regex changes nothing", () => {
+    const run = (...args: string[]) => {
+      const r = Bun.spawnSync([process.execPath, "cli/darkroom.ts", "tenants", "blocklist", "--tenant", stack.tenant, ...args], {
+        cwd: `${import.meta.dir}/..`,
+        env: { ...process.env, ...stack.env },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      return { code: r.exitCode, out: r.stdout.toString() + r.stderr.toString() };
+    };
+    const added = run("--add", "/\\bgrenades?\\b/i", "--add", "bazooka");
+    expect(added).toEqual({ code: 0, out: "cuchillo\n/\\bgrenades?\\b/i\nbazooka\n" });
+    const bad = run("--add", "/(oops/");
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain("not a valid regular expression");
+    expect(run("--remove", "bazooka")).toEqual({ code: 0, out: "cuchillo\n/\\bgrenades?\\b/i\n" });
+  });
+
   test("/metrics counts refusals by kind and by what refused them", async () => {
     const res = await fetch(`${stack.api}/metrics`);
     const text = await res.text();
