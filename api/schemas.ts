@@ -34,7 +34,7 @@ export const ErrorBody = t.Object(
 export const Message = t.Object({
   id: t.String(),
   role: t.Literal("assistant"),
-  kind: t.String({ description: "text, waiting, completed, failed" }),
+  kind: t.String({ description: "text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped)" }),
   content: t.String(),
   createdAt: t.Optional(DateTime()),
   metadata: t.Optional(t.Unknown({ description: "For completion messages: the image URLs" })),
@@ -72,11 +72,11 @@ export const Generation = t.Object({
 
 export const Reply = t.Object({
   text: t.String({ description: "The reply without its image tags" }),
-  messages: t.Array(Message, { description: "The reply text (when any) and one waiting message per image" }),
+  messages: t.Array(Message, { description: "The reply text (when any) and one waiting message per image (a refusal instead for an image the content policy refused)" }),
   generations: t.Array(
     t.Object({
       id: t.String(),
-      status: t.Literal("pending"),
+      status: t.UnionEnum(["pending", "refused"], { description: "refused: the content policy stopped it; nothing was started" }),
       description: t.String(),
       workflowId: t.String(),
     }),

@@ -13,6 +13,7 @@ import { createApiKey, registerApiKey, newApiKey } from "../lib/apiKeys";
 import { loadConfig, type Config } from "../lib/config";
 import { openDatabase } from "../lib/db";
 import { start } from "./runtime";
+import { updateTenantBlocklist } from "../service/contentPolicy";
 import { SEARCH_ATTRIBUTES } from "../domain/searchAttributes";
 import { startDevServer } from "../lib/temporal/devServer";
 import { describeHolder, portHolder } from "./ports";
@@ -56,14 +57,23 @@ const COMMANDS: Record<string, Command> = {
     run: (values, positionals) => keys(values, positionals),
   },
   tenants: {
-    summary: "a tenant's place in GPU queues: `tenants set --tenant NAME --priority 1-5 --fairness-weight W`",
-    usage: "set --tenant NAME [--priority N] [--fairness-weight W]",
-    options: { tenant: { type: "string" }, priority: { type: "string" }, "fairness-weight": { type: "string" } },
+    summary: "a tenant's settings: `tenants set --tenant NAME --priority 1-5 --fairness-weight W` (GPU queues), `tenants blocklist --tenant NAME [--add ENTRY]… [--remove ENTRY]…` (content policy)",
+    usage: "set --tenant NAME [--priority N] [--fairness-weight W] | blocklist --tenant NAME [--add ENTRY]... [--remove ENTRY]...",
+    options: {
+      tenant: { type: "string" },
+      priority: { type: "string" },
+      "fairness-weight": { type: "string" },
+      add: { type: "string", multiple: true },
+      remove: { type: "string", multiple: true },
+    },
     help: {
-      set: "change the tenant's settings (the only action); prints them",
+      set: "change the tenant's place in GPU queues; prints it",
+      blocklist: "show (and change) the tenant's own prompt blocklist, checked on top of SAFETY_BLOCKLIST",
       "--tenant NAME": "the tenant (required; created by keys create)",
-      "--priority N": "tier: 1 goes first, 5 last; 3 by default",
-      "--fairness-weight W": "share of GPU dispatch against other tenants when queues back up (default 1)",
+      "--priority N": "set: tier: 1 goes first, 5 last; 3 by default",
+      "--fairness-weight W": "set: share of GPU dispatch against other tenants when queues back up (default 1)",
+      "--add ENTRY": "blocklist: add a word or phrase (whole-word, case-insensitive) or a /regex/flags; repeatable",
+      "--remove ENTRY": "blocklist: remove an entry, written as listed; repeatable",
     },
     run: (values, positionals) => tenants(values, positionals),
   },
@@ -438,12 +448,26 @@ async function keys(values: Record<string, string | boolean | undefined>, positi
   }
 }
 
-async function tenants(values: Record<string, string | boolean | undefined>, positionals: string[]) {
-  if (positionals.length !== 1 || positionals[0] !== "set") {
-    throw new UsageError(positionals.length ? `unknown action "${positionals.join(" ")}" (known: set)` : "missing action (known: set)");
+async function tenants(values: Record<string, unknown>, positionals: string[]) {
+  const action = positionals.length === 1 ? positionals[0] : undefined;
+  if (action !== "set" && action !== "blocklist") {
+    throw new UsageError(positionals.length ? `unknown action "${positionals.join(" ")}" (known: set, blocklist)` : "missing action (known: set, blocklist)");
   }
   const tenant = values.tenant as string | undefined;
-  if (!tenant) throw new UsageError("set needs --tenant NAME");
+  if (!tenant) throw new UsageError(`${action} needs --tenant NAME`);
+  if (action === "blocklist") {
+    const config = loadConfig();
+    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      const list = await updateTenantBlocklist(db.prisma, tenant, { add: values.add as string[] | undefined, remove: values.remove as string[] | undefined }).catch((err: Error) => {
+        throw new CannotStart(err.message);
+      });
+      console.log(list.length ? list.join("\n") : `(tenant ${tenant} has no blocklist entries of its own)`);
+    } finally {
+      await db.close();
+    }
+    return;
+  }
   const number = (name: string) => {
     const v = values[name] as string | undefined;
     if (v === undefined) return undefined;

@@ -111,6 +111,12 @@ export interface Config {
   series: { providers: SeriesProvider[]; hordePollMs: number };
   /** /metrics: how often the API samples each instance's queue, and the window of the busy ratio. */
   metrics: { instanceSampleMs: number; busyWindowMs: number };
+  /** The content policy on image prompts, checked before anything starts. */
+  safety: {
+    /** Every tenant's blocklist (SAFETY_BLOCKLIST), on top of each tenant's own entries. */
+    blocklist: string[];
+    moderation?: { baseUrl: string; apiKey?: string; model?: string; timeoutMs: number; fail: "open" | "closed" };
+  };
   /** Live delivery: the safety poll of the event log behind LISTEN/NOTIFY (for a lost notification). */
   liveEvents: { safetyPollMs: number };
 }
@@ -242,7 +248,45 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       busyWindowMs: int(env, "METRICS_BUSY_WINDOW_MS", 60_000, 1000),
     },
     liveEvents: { safetyPollMs: int(env, "LIVE_EVENTS_SAFETY_POLL_MS", 1000, 10) },
+    safety: {
+      blocklist: parseBlocklistSetting(env.SAFETY_BLOCKLIST),
+      moderation: env.MODERATION_BASE_URL
+        ? {
+            baseUrl: env.MODERATION_BASE_URL.replace(/\/+$/, ""),
+            apiKey: env.MODERATION_API_KEY || undefined,
+            model: env.MODERATION_MODEL || undefined,
+            timeoutMs: int(env, "MODERATION_TIMEOUT_MS", 800, 1),
+            fail: parseModerationFail(env.MODERATION_FAIL),
+          }
+        : undefined,
+    },
   };
+}
+
+/**
+ * `SAFETY_BLOCKLIST`: comma-separated entries (`gun, gore, /\\bkill(s|ing)?\\b/i`), or a JSON array
+ * of strings when an entry itself needs a comma. Entries are validated where they are used.
+ */
+export function parseBlocklistSetting(raw: string | undefined): string[] {
+  const text = raw?.trim();
+  if (!text) return [];
+  if (text.startsWith("[")) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new Error("SAFETY_BLOCKLIST starts with [ but is not a JSON array of strings");
+    }
+    if (!Array.isArray(parsed) || parsed.some((e) => typeof e !== "string")) throw new Error("SAFETY_BLOCKLIST must be a JSON array of strings");
+    return (parsed as string[]).map((e) => e.trim()).filter(Boolean);
+  }
+  return text.split(",").map((e) => e.trim()).filter(Boolean);
+}
+
+function parseModerationFail(raw: string | undefined): "open" | "closed" {
+  const value = raw?.trim().toLowerCase() || "open";
+  if (value !== "open" && value !== "closed") throw new Error(`MODERATION_FAIL must be open or closed, got "${raw}"`);
+  return value;
 }
 
 /** `DIALOG_IMAGE_EVERY`: `3-5` (an interval drawn per trigger) or `4` (always 4). */

@@ -15,6 +15,7 @@ import type { Config } from "../lib/config";
 import { parseImageTags } from "../lib/imageTags";
 import { chooseLanguage } from "../lib/language";
 import { companionPhoto } from "../workflows/companionPhoto";
+import { refusalMessage } from "../activities/llm/refusals";
 import type { ServiceDeps } from "./deps";
 import { personaAvailableOrRefuse } from "./personaAvailability";
 import { startGeneration } from "./startGeneration";
@@ -40,6 +41,7 @@ export function companionPhotoInput(config: Config, personas: ServiceDeps["perso
     width: file?.width ?? 768,
     height: file?.height ?? 1024,
     negativePrompt: file?.negativePrompt ?? NEGATIVE_PROMPT,
+    ...(file && Object.keys(file.identity).length ? { identity: file.identity } : {}),
     limits: {
       maxConcurrentPerUser: config.maxConcurrentGenerations,
       generationTimeoutMs: config.generationTimeoutMs,
@@ -49,6 +51,12 @@ export function companionPhotoInput(config: Config, personas: ServiceDeps["perso
   };
 }
 
+/** What a started photo says now: its waiting message, or the persona's refusal when the policy stopped it. */
+export interface StartedPhoto {
+  status: "pending" | "refused";
+  message: ChatMessage;
+}
+
 export function companionPhotoService(deps: ServiceDeps) {
   /** A persona file named by the request must be one the GPU pool can serve now. */
   async function checkPersona(persona: CompanionPhotoRequest["persona"]): Promise<void> {
@@ -56,21 +64,37 @@ export function companionPhotoService(deps: ServiceDeps) {
     if (file) await personaAvailableOrRefuse(deps.personas, file);
   }
 
-  /** Starts one photo and returns its waiting message. */
-  async function start(r: CompanionPhotoRequest): Promise<ChatMessage> {
+  /**
+   * Starts one photo and returns its waiting message — or, when the content policy refuses the
+   * description, records it as refused (no workflow, no GPU) and returns the persona's refusal.
+   * The policy check and the waiting message run side by side (see contentPolicy.ts).
+   */
+  async function start(r: CompanionPhotoRequest): Promise<StartedPhoto> {
     await checkPersona(r.persona);
-    const composed = await deps.composeMessage({
-      kind: "waiting",
-      persona: r.persona,
-      description: r.description,
-      language: r.language,
-      variantSeed: `${r.generationId}:waiting`,
-    });
+    const [refusal, composed] = await Promise.all([
+      deps.safety.screen(r.tenantId, r.description),
+      deps.composeMessage({
+        kind: "waiting",
+        persona: r.persona,
+        description: r.description,
+        language: r.language,
+        variantSeed: `${r.generationId}:waiting`,
+      }),
+    ]);
+    if (refusal) {
+      const record = companionPhotoRecord(companionPhotoInput(deps.config, deps.personas, r));
+      const message = await deps.records.recordRefusal({
+        record,
+        refusal,
+        message: { id: crypto.randomUUID(), content: refusalMessage(r.language, r.persona.personality) },
+      });
+      return { status: "refused", message };
+    }
     const input: CompanionPhotoInput = {
       ...companionPhotoInput(deps.config, deps.personas, r),
       waitingMessage: { id: crypto.randomUUID(), content: composed.content },
     };
-    return startGeneration(
+    const waiting = await startGeneration(
       deps,
       {
         workflow: companionPhoto,
@@ -87,6 +111,7 @@ export function companionPhotoService(deps: ServiceDeps) {
       },
       () => deps.records.beginGeneration(companionPhotoRecord(input)),
     );
+    return { status: "pending", message: waiting };
   }
 
   return {
@@ -110,7 +135,7 @@ export function companionPhotoService(deps: ServiceDeps) {
       const started = await Promise.all(
         parsed.tags.map(async (tag) => {
           const generationId = crypto.randomUUID();
-          const waiting = await start({
+          const started = await start({
             generationId,
             tenantId: r.tenantId,
             agentId: r.agentId,
@@ -120,15 +145,15 @@ export function companionPhotoService(deps: ServiceDeps) {
             persona,
             language,
           });
-          return { generationId, description: tag.description, waiting };
+          return { generationId, description: tag.description, ...started };
         }),
       );
       return {
         text: parsed.text,
-        messages: [...textMessage, ...started.map((s) => messageView(s.waiting))],
+        messages: [...textMessage, ...started.map((s) => messageView(s.message))],
         generations: started.map((s) => ({
           id: s.generationId,
-          status: "pending" as const,
+          status: s.status,
           description: s.description,
           workflowId: companionPhotoWorkflowId(s.generationId),
         })),

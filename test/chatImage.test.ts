@@ -264,9 +264,9 @@ describe("messages in, persona pictures out", () => {
     expect(await silent.buildChatImagePrompt({ generationId })).toContain(LINES.slice(0, number).filter((_, i) => i % 2 === 0).at(-1)!);
   });
 
-  test("GET /v1/personas lists the eight personas with their templates", async () => {
+  test("GET /v1/personas lists the nine personas with their templates", async () => {
     const res = await stack.request("GET", "/v1/personas");
-    expect(res.body.personas.map((p: { id: string }) => p.id)).toEqual(["ASH", "JULIE", "LINA", "MARRIANA", "MAY", "STACY", "TAYA", "UNA"]);
+    expect(res.body.personas.map((p: { id: string }) => p.id)).toEqual(["ASH", "JULIE", "LINA", "MARRIANA", "MAY", "NOVA", "STACY", "TAYA", "UNA"]);
     const lina = res.body.personas.find((p: { id: string }) => p.id === "LINA");
     expect(lina.workflow["6"].inputs.text).toBe("{{prompt}}");
     expect(lina.checkpoint).toBe("realisticVision_v51.safetensors");
@@ -277,7 +277,7 @@ describe("messages in, persona pictures out", () => {
     const unknown = await post(dialogId, { text: "hi", persona: "SOFIA" });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.code).toBe("unknown_persona");
-    expect(unknown.body.error.message).toContain("ASH, JULIE, LINA, MARRIANA, MAY, STACY, TAYA, UNA");
+    expect(unknown.body.error.message).toContain("ASH, JULIE, LINA, MARRIANA, MAY, NOVA, STACY, TAYA, UNA");
 
     for (const chatId of ["not a chat", "@ab", "12.5", ""]) {
       const bad = await post(dialogId, { text: "hi", delivery: { telegram: { chatId } } });

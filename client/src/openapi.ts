@@ -450,7 +450,7 @@ export interface components {
             id: string;
             /** @constant */
             role: "assistant";
-            /** @description text, waiting, completed, failed */
+            /** @description text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped) */
             kind: string;
             content: string;
             /** Format: date-time */
@@ -469,7 +469,7 @@ export interface components {
              * @default pending
              * @enum {string}
              */
-            status: "pending" | "generating" | "completed" | "failed" | "cancelled";
+            status: "pending" | "generating" | "completed" | "failed" | "cancelled" | "refused";
             progress: {
                 percent: number;
                 step?: number;
@@ -507,12 +507,12 @@ export interface components {
         Reply: {
             /** @description The reply without its image tags */
             text: string;
-            /** @description The reply text (when any) and one waiting message per image */
+            /** @description The reply text (when any) and one waiting message per image (a refusal instead for an image the content policy refused) */
             messages: {
                 id: string;
                 /** @constant */
                 role: "assistant";
-                /** @description text, waiting, completed, failed */
+                /** @description text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped) */
                 kind: string;
                 content: string;
                 /** Format: date-time */
@@ -522,8 +522,12 @@ export interface components {
             }[];
             generations: {
                 id: string;
-                /** @constant */
-                status: "pending";
+                /**
+                 * @description refused: the content policy stopped it; nothing was started
+                 * @default pending
+                 * @enum {string}
+                 */
+                status: "pending" | "refused";
                 description: string;
                 workflowId: string;
             }[];
@@ -540,7 +544,7 @@ export interface components {
                  * @default pending
                  * @enum {string}
                  */
-                status: "pending" | "generating" | "completed" | "failed" | "cancelled";
+                status: "pending" | "generating" | "completed" | "failed" | "cancelled" | "refused";
                 progress: {
                     percent: number;
                     step?: number;
@@ -587,7 +591,7 @@ export interface components {
                  * @default pending
                  * @enum {string}
                  */
-                status: "pending" | "generating" | "completed" | "failed" | "cancelled";
+                status: "pending" | "generating" | "completed" | "failed" | "cancelled" | "refused";
                 progress: {
                     percent: number;
                     step?: number;
@@ -626,7 +630,7 @@ export interface components {
                     id: string;
                     /** @constant */
                     role: "assistant";
-                    /** @description text, waiting, completed, failed */
+                    /** @description text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped) */
                     kind: string;
                     content: string;
                     /** Format: date-time */
@@ -688,7 +692,7 @@ export interface components {
                  * @default pending
                  * @enum {string}
                  */
-                status: "pending" | "generating" | "completed" | "failed" | "cancelled";
+                status: "pending" | "generating" | "completed" | "failed" | "cancelled" | "refused";
                 url?: string;
                 thumbnailUrl?: string;
                 imageId?: string;

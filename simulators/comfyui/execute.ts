@@ -505,6 +505,17 @@ async function runNode(nodeId: string, prompt: PromptGraph, values: Map<string, 
       values.set(nodeId, [{ kind: "image", width, height, batch: num("batch_size", 1), picture }]);
       return undefined;
     }
+    case "ImageScale": {
+      // comfy_extras ImageScale: a 0 side follows the other one's scale; the pixels are resampled.
+      const image = linked("image", "image");
+      let width = num("width", 512);
+      let height = num("height", 512);
+      if (width === 0 && height === 0) ({ width, height } = image);
+      else if (width === 0) width = Math.max(1, Math.round((image.width * height) / image.height));
+      else if (height === 0) height = Math.max(1, Math.round((image.height * width) / image.width));
+      values.set(nodeId, [{ ...image, width, height, picture: { ...image.picture, width, height } }]);
+      return undefined;
+    }
     case "ImageAddNoise":
     case "ImageBlur":
     case "ImageSharpen": {

@@ -28,6 +28,8 @@ export class SimulatedComfyInstance implements SimInstance {
   readonly runs: SimRun[] = [];
   readonly submitted: string[] = [];
   readonly modelLoads: SimInstance["modelLoads"] = [];
+  readonly submittedPrompts: Array<{ promptId: string; prompt: Record<string, unknown> }> = [];
+  readonly uploads: string[] = [];
   private readonly folders: ComfyFolders;
   private readonly failures: InjectedFailure[] = [];
   private stepMs: number;
@@ -41,6 +43,10 @@ export class SimulatedComfyInstance implements SimInstance {
     this.port = settings.port;
     this.stepMs = settings.stepMs;
     this.folders = new ComfyFolders(settings.root);
+  }
+
+  get inputDir(): string {
+    return this.folders.input;
   }
 
   get modelsDir(): string {

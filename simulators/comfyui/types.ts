@@ -59,6 +59,12 @@ export interface SimInstance {
   modelLoads: Array<{ checkpoint: string; promptId: string; evicted?: string }>;
   /** The checkpoints in VRAM now, least recently used first. */
   loadedModels(): string[];
+  /** The API-format graphs accepted by POST /prompt, in order: what darkroom sent the "GPU". */
+  submittedPrompts: Array<{ promptId: string; prompt: Record<string, unknown> }>;
+  /** Files stored by POST /upload/image (`subfolder/name`), in order, across restarts. */
+  uploads: string[];
+  /** The install's input folder (kept across restarts, as ComfyUI's is). */
+  readonly inputDir: string;
   /**
    * The install's models folder: a file written into `checkpoints/` or `loras/` here is offered by
    * /object_info (and accepted in prompts) from then on, as when a model is installed on ComfyUI.
