@@ -16,8 +16,9 @@ import { start } from "./runtime";
 import { SEARCH_ATTRIBUTES } from "../domain/searchAttributes";
 import { startDevServer } from "../lib/temporal/devServer";
 import { describeHolder, portHolder } from "./ports";
-import { quietTemporalSdk } from "./quietTemporal";
 import { setTenantScheduling } from "../lib/tenantScheduling";
+import { installTemporalRuntime, setUpLogging } from "./logging";
+import { log, type LogLevel } from "../lib/log";
 import { CLIENT_COMMANDS } from "./clientCommands";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -305,7 +306,8 @@ async function devStart(config: Config, cleanup: Cleanup) {
     ...(startsTelegram ? [{ port: telegramPort, what: "the Telegram simulator", setting: "TELEGRAM_SIM_PORT" }] : []),
   ]);
   fs.mkdirSync(config.dataDir, { recursive: true });
-  quietTemporalSdk();
+  setUpLogging(config, "dev");
+  installTemporalRuntime(log().level as LogLevel);
 
   let temporalUi: string | undefined;
   if (startsTemporal) {
@@ -404,8 +406,9 @@ function stopOnSignals(stop: () => Promise<void>) {
   const handler = async () => {
     if (stopping) process.exit(1);
     stopping = true;
-    console.error("\nstopping ...");
-    await stop().catch((err) => console.error(err));
+    log().info("stopping");
+    await stop().catch((err) => log().error({ err }, "stopping failed"));
+    log().flush();
     process.exit(0);
   };
   process.on("SIGINT", handler);
@@ -415,12 +418,13 @@ function stopOnSignals(stop: () => Promise<void>) {
 async function role(kind: "api" | "worker", gpu?: string) {
   const config = loadConfig();
   if (!config.temporal.address) throw new CannotStart(`needs TEMPORAL_ADDRESS (host:port of a Temporal frontend); ./darkroom dev starts one for you.`);
-  if (kind === "worker") quietTemporalSdk();
+  setUpLogging(config, kind === "api" ? "api" : gpu ? "gpu-worker" : "worker");
+  if (gpu) installTemporalRuntime(log().level as LogLevel);
   const running = await start(config, kind === "api" ? { api: true } : gpu ? { gpu: [gpu] } : { worker: true });
   stopOnSignals(running.stop);
-  console.log(
-    kind === "api" ? `darkroom API listening on ${config.publicUrl}` : gpu ? `darkroom GPU worker for ${gpu} polling comfy.${gpu}` : `darkroom worker polling ${config.temporal.taskQueue}`,
-  );
+  if (kind === "api") log().info({ url: config.publicUrl }, `darkroom API listening on ${config.publicUrl}`);
+  else if (gpu) log().info({ instance: gpu, taskQueue: `comfy.${gpu}` }, `darkroom GPU worker for ${gpu} polling comfy.${gpu}`);
+  else log().info({ taskQueue: config.temporal.taskQueue }, `darkroom worker polling ${config.temporal.taskQueue}`);
 }
 
 async function keys(values: Record<string, string | boolean | undefined>, positionals: string[]) {

@@ -6,8 +6,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { Client, Connection } from "@temporalio/client";
-import { NativeConnection, type Worker } from "@temporalio/worker";
+import { Client } from "@temporalio/client";
+import { OpenTelemetryWorkflowClientInterceptor } from "@temporalio/interceptors-opentelemetry";
+import type { NativeConnection, Worker } from "@temporalio/worker";
 import { createGeneralActivities } from "../activities";
 import { createGenerationActivities, recordProgress } from "../activities/db/generations";
 import { recordPreview } from "../activities/db/previews";
@@ -20,7 +21,10 @@ import { llmAsker } from "../activities/imagePrompt";
 import { createLlmActivities } from "../activities/llm";
 import { openImageStore, type ImageStore } from "../lib/storage";
 import { createApi } from "../api/app";
-import { quietTemporalSdk } from "./quietTemporal";
+import { installTemporalRuntime } from "./logging";
+import { errorText, log } from "../lib/log";
+import { startTracing } from "../lib/tracing";
+import { connectTemporalClient, connectTemporalWorker } from "../lib/temporal/connection";
 import { createSeriesActivities } from "../activities/db/series";
 import { createTaskRecords } from "../activities/db/tasks";
 import { tenantPriority } from "../service/tenantScheduling";
@@ -29,6 +33,7 @@ import { createGpuWorker } from "../workers/gpu";
 import { createMainWorker } from "../workers/main";
 import { registerApiKeys, tenantResolver } from "../lib/apiKeys";
 import type { Config } from "../lib/config";
+import type { LogLevel } from "../lib/log";
 import { openDatabase, type OpenedDatabase } from "../lib/db";
 import { EventHub } from "../lib/live/eventHub";
 import { createUrlSigner } from "../lib/signedUrls";
@@ -92,7 +97,9 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
             // The API refuses and lists by availability; a worker only needs the files.
             recheckMs: roles.api ? 30_000 : 0,
             onChange: (p, now) =>
-              console.warn(now.available ? `persona ${p.id} is available again` : `persona ${p.id} is unavailable: ${now.unavailableReason}`),
+              now.available
+                ? log().warn({ persona: p.id }, `persona ${p.id} is available again`)
+                : log().warn({ persona: p.id, reason: now.unavailableReason }, `persona ${p.id} is unavailable: ${now.unavailableReason}`),
           })
         ).catalog
       : undefined;
@@ -101,8 +108,20 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
   // Only the API resolves keys; workers started alongside it have no use for them.
   if (roles.api) await registerApiKeys(prisma, config.apiKeys);
 
-  const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  // Traces only when an OTLP endpoint is configured; otherwise no SDK and no interceptors at all.
+  const tracing = await startTracing(config.otel, [roles.api && "api", roles.worker && "worker", roles.gpu?.length && "gpu-worker"].filter(Boolean).join("+"));
+  let connection: Awaited<ReturnType<typeof connectTemporalClient>>;
+  try {
+    connection = await connectTemporalClient(address, config.temporal);
+  } catch (error) {
+    if (!opts.db) await db.close();
+    throw error;
+  }
+  const temporal = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    ...(tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
+  });
   // The API starts workflows with darkroom's search attributes and the main worker's workflows update
   // them: both check the namespace (registering what is missing when allowed) and say what to run.
   const searchAttributes = searchAttributeChecker(connection.operatorService, {
@@ -113,7 +132,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
   });
   if (roles.api || roles.worker) {
     const check = await searchAttributes();
-    if (!check.ok) console.warn(describeSearchAttributeCheck(check));
+    if (!check.ok) log().warn({ namespace: config.temporal.namespace }, describeSearchAttributeCheck(check));
   }
   // GPU workers hand pictures back through Temporal and never touch the store.
   let store: ImageStore | undefined;
@@ -135,9 +154,16 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
   const workerRuns: Promise<void>[] = [];
   let nativeConnection: NativeConnection | undefined;
   if (roles.worker || roles.gpu?.length) {
-    // The SDK logs every worker state change at INFO; keep the console for what matters (LOG_LEVEL).
-    quietTemporalSdk();
-    nativeConnection = await NativeConnection.connect({ address });
+    // The SDK's own lines (worker, workflows, activities, core) go through darkroom's logger.
+    installTemporalRuntime(config.logLevel ?? (log().level as LogLevel));
+    try {
+      nativeConnection = await connectTemporalWorker(address, config.temporal);
+    } catch (error) {
+      await connection.close();
+      store?.close?.();
+      if (!opts.db) await db.close();
+      throw error;
+    }
   }
 
   if (roles.worker) {
@@ -152,7 +178,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       askLlm,
     });
     workers.push(
-      await createMainWorker({ connection: nativeConnection!, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, activities }),
+      await createMainWorker({ connection: nativeConnection!, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, activities, tracing }),
     );
   }
   if (roles.gpu?.length) {
@@ -167,15 +193,16 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
           namespace: config.temporal.namespace,
           instance,
           stopGate: createGpuStopGate(prisma),
+          tracing,
           onProgress: (p) =>
             recordProgress(prisma, { generationId: p.generationId, percent: p.percent, step: p.step, of: p.of, queuePosition: p.queuePosition, etaSeconds: p.etaSeconds, promptId: p.promptId })
-              .catch((err) => console.warn(`progress for ${p.generationId} not recorded: ${(err as Error).message}`)),
+              .catch((err) => log().warn({ generationId: p.generationId, instance: name, error: errorText(err) }, "progress not recorded")),
           // The preview's URL is signed here, so GPU workers need the API's DARKROOM_URL_SECRET and DARKROOM_PUBLIC_URL.
           onPreview: config.comfy.previews.enabled
             ? (p) =>
                 recordPreview(prisma, p, (generationId, version) => signer.previewUrl(generationId, version))
                   .then(() => undefined)
-                  .catch((err) => console.warn(`preview for ${p.generationId} not recorded: ${(err as Error).message}`))
+                  .catch((err) => log().warn({ generationId: p.generationId, instance: name, error: errorText(err) }, "preview not recorded"))
             : undefined,
           previewOptions: { ...DEFAULT_PREVIEW_OPTIONS, minIntervalMs: config.comfy.previews.intervalMs },
         }),
@@ -210,7 +237,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       temporalReachable: () => temporalAnswers(connection),
       searchAttributes,
     });
-    const app = createApi({ service, resolveTenant: tenantResolver(prisma), liveEvents });
+    const app = createApi({ service, resolveTenant: tenantResolver(prisma), liveEvents, tracing: Boolean(tracing) });
     server = app.listen({ port: config.port, hostname: "0.0.0.0" });
   }
 
@@ -238,6 +265,8 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       await Promise.allSettled(workerRuns);
       await nativeConnection?.close();
       await connection.close();
+      // What the last requests and activities traced leaves the process before it ends.
+      await tracing?.flush();
       store?.close?.();
       if (!opts.db) await db.close();
     },
