@@ -60,21 +60,25 @@ export function createApi(ctx: ApiContext) {
   if (ctx.tracing) app.wrap(((fn: (request: Request) => Promise<Response>) => (request: Request) => inServerSpan(request, () => fn(request))) as never);
   return app
     .onBeforeHandle({ as: "global" }, ({ request, route }) => {
-      if (ctx.tracing) nameServerSpan(request.method, route);
+      if (ctx.tracing && route) nameServerSpan(request.method, route);
     })
     .onAfterResponse({ as: "global" }, (c) => {
       // One line per request at info (debug for probes and scrapes, which come every few seconds).
-      const { request, route, set } = c;
-      const path = new URL(request.url).pathname;
-      const probe = path === "/healthz" || path === "/readyz" || path === "/metrics";
-      const status = typeof set.status === "number" ? set.status : Number(set.status) || 200;
-      const params = (c as { params?: Record<string, string> }).params;
-      const tenantId = (c as { tenantId?: string }).tenantId;
-      const generationId = route.startsWith("/v1/generations/") || route.startsWith("/v1/tasks/") ? (params?.id ?? params?.taskId) : undefined;
-      log()[probe ? "debug" : "info"](
-        { method: request.method, route, path: scrubSecrets(path), status, ...(tenantId ? { tenantId } : {}), ...(generationId ? { generationId } : {}) },
-        "request",
-      );
+      // It runs after the answer left, outside any error handling: it must never throw.
+      try {
+        const { request, set } = c;
+        const route = c.route ?? "";
+        const path = new URL(request.url).pathname;
+        const probe = path === "/healthz" || path === "/readyz" || path === "/metrics";
+        const status = typeof set.status === "number" ? set.status : Number(set.status) || 200;
+        const params = (c as { params?: Record<string, string> }).params;
+        const tenantId = (c as { tenantId?: string }).tenantId;
+        const generationId = route.startsWith("/v1/generations/") || route.startsWith("/v1/tasks/") ? (params?.id ?? params?.taskId) : undefined;
+        log()[probe ? "debug" : "info"](
+          { method: request.method, ...(route ? { route } : {}), path: scrubSecrets(path), status, ...(tenantId ? { tenantId } : {}), ...(generationId ? { generationId } : {}) },
+          "request",
+        );
+      } catch {}
     })
     .use(methodNotAllowed(() => app.routes))
     .use(errorHandling)

@@ -57,10 +57,15 @@ const SECRET_SHAPES: Array<[RegExp, string]> = [
   [/(\/bot)\d{3,}:[A-Za-z0-9_-]+/g, `$1${REDACTED}`],
   // Signed image URLs (sig=), WebSocket keys (token=), presigned S3 URLs (X-Amz-Signature and
   // friends), and generic api_key/access_token/password query parameters.
-  [/([?&](?:sig|signature|token|access_token|api_key|apikey|key|password|secret|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token)=)[^&\s"'#]+/gi, `$1${REDACTED}`],
+  [/([?&](?:sig|signature|token|access_token|api_key|apikey|key|password|secret|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token)=)[^&\s"'#\\]+/gi, `$1${REDACTED}`],
   // user:password@ in URLs (database URLs in connection errors).
-  [/(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s"'@]+:)[^@\s"'/]+@/gi, `$1${REDACTED}@`],
+  [/(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s"'@\\]+:)[^@\s"'/\\]+@/gi, `$1${REDACTED}@`],
 ];
+
+/*
+ * The scrubber runs on finished JSON lines, where a quote inside a string is `\"`: no pattern may
+ * swallow a backslash, or the line would stop being JSON.
+ */
 
 /** The text with every known secret and every secret-shaped token replaced. */
 export function scrubSecrets(text: string): string {
