@@ -38,7 +38,6 @@ export function configuredSecrets(config: Config): Array<string | undefined> {
     storage?.secretAccessKey,
     storage?.sessionToken,
     config.temporal.apiKey,
-    config.otel?.headers ? Object.values(config.otel.headers).join("\n") : undefined,
     ...(config.otel?.headers ? Object.values(config.otel.headers) : []),
     config.databaseUrl ? passwordOf(config.databaseUrl) : undefined,
   ];

@@ -21,8 +21,8 @@ import { llmAsker } from "../activities/imagePrompt";
 import { createLlmActivities } from "../activities/llm";
 import { openImageStore, type ImageStore } from "../lib/storage";
 import { createApi } from "../api/app";
-import { installTemporalRuntime } from "./logging";
-import { errorText, log } from "../lib/log";
+import { configuredSecrets, installTemporalRuntime } from "./logging";
+import { errorText, log, registerSecrets } from "../lib/log";
 import { startTracing } from "../lib/tracing";
 import { connectTemporalClient, connectTemporalWorker } from "../lib/temporal/connection";
 import { createSeriesActivities } from "../activities/db/series";
@@ -86,6 +86,8 @@ const SHUTDOWN_GRACE_MS = 5_000;
 export async function start(config: Config, roles: Roles, opts: { db?: OpenedDatabase; temporalAddress?: string } = {}): Promise<Running> {
   const address = opts.temporalAddress ?? config.temporal.address;
   if (!address) throw new Error("TEMPORAL_ADDRESS is not set (./darkroom dev starts an embedded Temporal server)");
+  // Whoever embeds darkroom (tests, `dev`) gets the same guarantee as the roles: no configured secret in a log line.
+  registerSecrets(configuredSecrets(config));
   // A broken template should stop the process at start, naming the file and node, not fail every photo.
   if (roles.api || roles.worker || roles.gpu?.length) await loadTemplate(config.comfy.defaultTemplate);
   // Likewise every persona file and template. A persona whose checkpoint, LoRA or node no instance
@@ -146,7 +148,9 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
     }
   }
   const pool = createInstancePool(config.comfy.instances);
-  const signer = createUrlSigner({ secret: urlSecret(config), publicUrl: config.publicUrl });
+  const signingSecret = urlSecret(config);
+  registerSecrets([signingSecret]);
+  const signer = createUrlSigner({ secret: signingSecret, publicUrl: config.publicUrl });
   const askLlm = config.llm ? llmAsker(config.llm) : undefined;
   const imageUrls = (imageId: string) => ({ url: signer.imageUrl(imageId), thumbnailUrl: signer.imageUrl(imageId, "thumb") });
 
