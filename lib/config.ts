@@ -331,8 +331,9 @@ export function parseOtel(env: Record<string, string | undefined>): OtelSettings
   } catch {
     throw new Error(`${traces ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" : "OTEL_EXPORTER_OTLP_ENDPOINT"} must be an http(s) URL such as http://collector:4318, got "${traces || base}"`);
   }
-  const protocolName = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?.trim() ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" : "OTEL_EXPORTER_OTLP_PROTOCOL";
-  const protocol = env[protocolName]?.trim() || "http/protobuf";
+  const tracesProtocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?.trim();
+  const protocolName = tracesProtocol ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" : "OTEL_EXPORTER_OTLP_PROTOCOL";
+  const protocol = tracesProtocol || env.OTEL_EXPORTER_OTLP_PROTOCOL?.trim() || "http/protobuf";
   if (protocol !== "http/json" && protocol !== "http/protobuf") {
     throw new Error(`${protocolName} must be http/protobuf or http/json (darkroom exports over OTLP/HTTP), got "${protocol}"`);
   }
