@@ -7,7 +7,6 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { Client } from "@temporalio/client";
-import { OpenTelemetryWorkflowClientInterceptor } from "@temporalio/interceptors-opentelemetry";
 import type { NativeConnection, Worker } from "@temporalio/worker";
 import { createGeneralActivities } from "../activities";
 import { createGenerationActivities, recordProgress } from "../activities/db/generations";
@@ -122,7 +121,8 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
   const temporal = new Client({
     connection,
     namespace: config.temporal.namespace,
-    ...(tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
+    // The start's span carries the trace into the workflow's headers; loaded only with tracing.
+    ...(tracing ? { interceptors: { workflow: [new (await import("@temporalio/interceptors-opentelemetry")).OpenTelemetryWorkflowClientInterceptor()] } } : {}),
   });
   // The API starts workflows with darkroom's search attributes and the main worker's workflows update
   // them: both check the namespace (registering what is missing when allowed) and say what to run.

@@ -7,10 +7,8 @@
  * wins and later starts in the same process share it.
  */
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { Resource } from "@opentelemetry/resources";
-import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { Resource } from "@opentelemetry/resources";
+import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { OtelSettings } from "./config";
 import { errorText, log } from "./log";
 
@@ -27,6 +25,13 @@ let current: Promise<Tracing> | undefined;
 export function startTracing(settings: OtelSettings | undefined, role: string): Promise<Tracing> | undefined {
   if (!settings) return current;
   current ??= (async () => {
+    // The SDK is loaded only here: a process without an endpoint never loads it.
+    const [{ AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, { Resource }, { BasicTracerProvider, BatchSpanProcessor }] = await Promise.all([
+      import("@opentelemetry/context-async-hooks"),
+      import("@opentelemetry/core"),
+      import("@opentelemetry/resources"),
+      import("@opentelemetry/sdk-trace-base"),
+    ]);
     const exporter =
       settings.protocol === "http/json"
         ? new (await import("@opentelemetry/exporter-trace-otlp-http")).OTLPTraceExporter({ url: settings.tracesUrl, headers: settings.headers })

@@ -37,6 +37,6 @@ export async function createGpuWorker(opts: {
     maxConcurrentActivityTaskExecutions: opts.instance.concurrency,
     // A short graceful shutdown: on restart, in-flight jobs are re-attached by the next worker.
     shutdownGraceTime: "2 seconds",
-    ...tracingWorkerOptions(opts.tracing),
+    ...(await tracingWorkerOptions(opts.tracing)),
   });
 }

@@ -61,6 +61,6 @@ export async function createMainWorker(opts: {
     // On SIGTERM: stop polling, let running steps (storing a picture, a delivery) finish; whatever
     // is cut off is retried by the next worker, idempotently.
     shutdownGraceTime: "10 seconds",
-    ...tracingWorkerOptions(opts.tracing),
+    ...(await tracingWorkerOptions(opts.tracing)),
   });
 }

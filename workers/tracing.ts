@@ -1,21 +1,17 @@
 /**
  * What a worker adds when the process exports traces: OpenTelemetry's activity interceptors (a span
- * per activity, continuing the workflow's trace from the activity's headers), the client interceptor
- * for workflows an activity starts, and the sink that exports the workflows' own spans. Without
- * tracing, nothing: no interceptor runs.
+ * per activity, continuing the workflow's trace from the activity's headers) and the sink that
+ * exports the workflows' own spans. Without tracing, nothing: no interceptor is loaded or runs.
  */
-import {
-  makeWorkflowExporter,
-  OpenTelemetryActivityInboundInterceptor,
-  OpenTelemetryActivityOutboundInterceptor,
-} from "@temporalio/interceptors-opentelemetry";
 import type { WorkerOptions } from "@temporalio/worker";
 import type { Tracing } from "../lib/tracing";
 
 export type { Tracing } from "../lib/tracing";
 
-export function tracingWorkerOptions(tracing: Tracing | undefined): Pick<WorkerOptions, "interceptors" | "sinks"> {
+export async function tracingWorkerOptions(tracing: Tracing | undefined): Promise<Pick<WorkerOptions, "interceptors" | "sinks">> {
   if (!tracing) return {};
+  // Loaded only with tracing (it brings the OpenTelemetry SDK along).
+  const { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } = await import("@temporalio/interceptors-opentelemetry");
   return {
     interceptors: {
       activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
