@@ -55,7 +55,7 @@ function passwordOf(url: string): string | undefined {
  * The process's logger for a role: JSON lines for production roles, readable lines for `dev`, at
  * `LOG_LEVEL` (default `info`; `warn` for `dev`, whose console belongs to its banner).
  */
-export function setUpLogging(config: Config, role: "dev" | "api" | "worker" | "gpu-worker" | "all", opts: { defaultLevel?: LogLevel } = {}) {
+export function setUpLogging(config: Config, role: "dev" | "api" | "worker" | "gpu-worker", opts: { defaultLevel?: LogLevel } = {}) {
   const level = config.logLevel ?? opts.defaultLevel ?? (role === "dev" ? "warn" : "info");
   registerSecrets(configuredSecrets(config));
   installLogger(createLogger({ level, format: role === "dev" ? "readable" : "json", base: { role } }));

@@ -42,9 +42,18 @@ function makeCertificates() {
 }
 
 /** Terminates TLS (HTTP/2 by ALPN, as gRPC needs) and forwards the bytes to the dev server. */
-async function tlsProxy(target: string, opts: { requireClientCert: boolean }): Promise<{ address: string; accepted: () => number; stop: () => void }> {
+interface TlsProxy {
+  address: string;
+  accepted: () => number;
+  /** Common names of the client certificates presented (mTLS). */
+  clients: Set<string>;
+  stop: () => void;
+}
+
+async function tlsProxy(target: string, opts: { requireClientCert: boolean }): Promise<TlsProxy> {
   const [host, port] = [target.slice(0, target.lastIndexOf(":")), Number(target.slice(target.lastIndexOf(":") + 1))];
   let accepted = 0;
+  const clients = new Set<string>();
   const sockets = new Set<net.Socket>();
   const server = tls.createServer(
     {
@@ -57,6 +66,7 @@ async function tlsProxy(target: string, opts: { requireClientCert: boolean }): P
     },
     (socket) => {
       accepted++;
+      if (opts.requireClientCert && socket.authorized) clients.add(String(socket.getPeerCertificate().subject?.CN));
       const upstream = net.connect(port, host);
       sockets.add(socket).add(upstream);
       socket.pipe(upstream).pipe(socket);
@@ -73,6 +83,7 @@ async function tlsProxy(target: string, opts: { requireClientCert: boolean }): P
   return {
     address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
     accepted: () => accepted,
+    clients,
     stop: () => {
       server.close();
       for (const s of sockets) s.destroy();
@@ -157,7 +168,7 @@ describe("a real TLS connection (a TLS proxy in front of the dev server)", () =>
     for (const p of proxies) p.stop();
   });
 
-  async function photoOver(proxy: { address: string; accepted: () => number }, env: Record<string, string>) {
+  async function photoOver(proxy: TlsProxy, env: Record<string, string>) {
     const stack = await startStack({ instances: 1, temporal: { address: proxy.address }, env });
     stacks.push(stack);
     const reply = await stack.request("POST", "/v1/agents/sofia/replies", { userId: "tls-1", text: "Sure! [IMAGE: a selfie at the beach]", persona: { name: "Sofia", personality: "cheerful" } });
@@ -190,6 +201,14 @@ describe("a real TLS connection (a TLS proxy in front of the dev server)", () =>
       TEMPORAL_TLS_CERT: file("client.pem"),
       TEMPORAL_TLS_KEY: file("client.key"),
     });
+    expect([...proxy.clients]).toEqual(["darkroom-worker"]);
+  });
+
+  test("an API key rides on the TLS connection: a photo is made", async () => {
+    const temporal = await testTemporal();
+    const proxy = await tlsProxy(temporal.address, { requireClientCert: false });
+    proxies.push(proxy);
+    await photoOver(proxy, { TEMPORAL_TLS_CA: file("ca.pem"), TEMPORAL_TLS_SERVER_NAME: "temporal.test", TEMPORAL_API_KEY: "test-cloud-api-key" });
   });
 
   test("a wrong CA fails the start, saying what to check", async () => {
