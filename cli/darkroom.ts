@@ -422,9 +422,12 @@ async function role(kind: "api" | "worker", gpu?: string) {
   if (gpu) installTemporalRuntime(log().level as LogLevel);
   const running = await start(config, kind === "api" ? { api: true } : gpu ? { gpu: [gpu] } : { worker: true });
   stopOnSignals(running.stop);
-  if (kind === "api") log().info({ url: config.publicUrl }, `darkroom API listening on ${config.publicUrl}`);
-  else if (gpu) log().info({ instance: gpu, taskQueue: `comfy.${gpu}` }, `darkroom GPU worker for ${gpu} polling comfy.${gpu}`);
-  else log().info({ taskQueue: config.temporal.taskQueue }, `darkroom worker polling ${config.temporal.taskQueue}`);
+  // The line that says the role is up is written at any LOG_LEVEL but `silent`: orchestrators and
+  // people wait for it.
+  const ready = log().level === "silent" ? log() : log().child({}, { level: "info" });
+  if (kind === "api") ready.info({ url: config.publicUrl }, `darkroom API listening on ${config.publicUrl}`);
+  else if (gpu) ready.info({ instance: gpu, taskQueue: `comfy.${gpu}` }, `darkroom GPU worker for ${gpu} polling comfy.${gpu}`);
+  else ready.info({ taskQueue: config.temporal.taskQueue }, `darkroom worker polling ${config.temporal.taskQueue}`);
 }
 
 async function keys(values: Record<string, string | boolean | undefined>, positionals: string[]) {

@@ -81,6 +81,7 @@ describe("every role started at the same instant on a fresh database", () => {
         DARKROOM_API_KEYS: Object.entries(KEYS).map(([t, k]) => `${t}:${k}`).join(","),
         DARKROOM_TASK_QUEUE: `darkroom-startup-${tag}`,
         COMFYUI_INSTANCES: `s${tag}gpu0=${sim.instances[0]!.url}`,
+        LOG_LEVEL: "ERROR",
       };
       const ports = await Promise.all([freePort(), freePort(), freePort()]);
       const started = await Promise.all([

@@ -120,8 +120,7 @@ describe("one trace per photo, across processes", () => {
       OTEL_SERVICE_NAME: "darkroom-test",
       // Export every 200 ms rather than every 5 s.
       OTEL_BSP_SCHEDULE_DELAY: "200",
-      // The roles say they are up at info.
-      LOG_LEVEL: "info",
+      LOG_LEVEL: "warn",
     };
     await Promise.all([spawnRole(["api"], env), spawnRole(["worker"], env), spawnRole(["worker", "--gpu", gpu], env)]);
   });
