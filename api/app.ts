@@ -14,6 +14,8 @@ import { metricsRoutes } from "./metrics";
 import { operationRoutes } from "./operations";
 import { previewRoutes } from "./previews";
 import { models } from "./schemas";
+import { log, scrubSecrets } from "../lib/log";
+import { inServerSpan, nameServerSpan } from "../lib/tracing";
 
 /**
  * The WebSocket, which OpenAPI cannot express as an operation: its messages, for people and for
@@ -53,7 +55,31 @@ export function createApi(ctx: ApiContext) {
   // TypeBox's own cleaning of bodies and answers: Elysia's default normaliser turns an array sent
   // where an object belongs into `{}`, so an invalid request would pass validation.
   const app: Elysia = new Elysia({ normalize: "typebox" });
+  // One server span per request, around the whole handling, so the spans of what the request does
+  // (a workflow start, the database) are its children. Only installed when traces are exported.
+  if (ctx.tracing) app.wrap(((fn: (request: Request) => Promise<Response>) => (request: Request) => inServerSpan(request, () => fn(request))) as never);
   return app
+    .onBeforeHandle({ as: "global" }, ({ request, route }) => {
+      if (ctx.tracing && route) nameServerSpan(request.method, route);
+    })
+    .onAfterResponse({ as: "global" }, (c) => {
+      // One line per request at info (debug for probes and scrapes, which come every few seconds).
+      // It runs after the answer left, outside any error handling: it must never throw.
+      try {
+        const { request, set } = c;
+        const route = c.route ?? "";
+        const path = new URL(request.url).pathname;
+        const probe = path === "/healthz" || path === "/readyz" || path === "/metrics";
+        const status = typeof set.status === "number" ? set.status : Number(set.status) || 200;
+        const params = (c as { params?: Record<string, string> }).params;
+        const tenantId = (c as { tenantId?: string }).tenantId;
+        const generationId = route.startsWith("/v1/generations/") || route.startsWith("/v1/tasks/") ? (params?.id ?? params?.taskId) : undefined;
+        log()[probe ? "debug" : "info"](
+          { method: request.method, ...(route ? { route } : {}), path: scrubSecrets(path), status, ...(tenantId ? { tenantId } : {}), ...(generationId ? { generationId } : {}) },
+          "request",
+        );
+      } catch {}
+    })
     .use(methodNotAllowed(() => app.routes))
     .use(errorHandling)
     .use(refuseNul)

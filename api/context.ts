@@ -8,4 +8,6 @@ export interface ApiContext {
   resolveTenant(key: string | undefined): Promise<string | undefined>;
   /** This process's reader of the event log, feeding SSE streams and WebSockets. */
   liveEvents: EventHub;
+  /** Open a server span per request (only when the process exports traces). */
+  tracing?: boolean;
 }

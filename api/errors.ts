@@ -4,6 +4,7 @@
  */
 import { Elysia } from "elysia";
 import { ServiceRefusal, type RefusalReason } from "../service";
+import { log } from "../lib/log";
 
 export class HttpError extends Error {
   constructor(
@@ -41,7 +42,7 @@ function describeValidation(error: unknown): { message: string; details: unknown
 
 export const errorHandling = new Elysia({ name: "darkroom/errors" })
   .error({ HttpError, ServiceRefusal })
-  .onError({ as: "global" }, ({ code, error, set }) => {
+  .onError({ as: "global" }, ({ code, error, set, request }) => {
     if (error instanceof ServiceRefusal) {
       set.status = STATUS[error.reason];
       return { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
@@ -68,7 +69,7 @@ export const errorHandling = new Elysia({ name: "darkroom/errors" })
           set.status = status;
           return { error: { code: "bad_request", message: (error as Error).message || "Bad request" } };
         }
-        console.error("unhandled API error", error);
+        log().error({ err: error, method: request.method, path: new URL(request.url).pathname }, "unhandled API error");
         set.status = 500;
         return { error: { code: "internal", message: "Something went wrong on our side; the request was not applied" } };
       }

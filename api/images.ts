@@ -9,6 +9,7 @@ import { bearerToken } from "./auth";
 import type { ApiContext } from "./context";
 import { HttpError } from "./errors";
 import { documentedErrors } from "./schemas";
+import { log } from "../lib/log";
 
 export function imageRoutes(ctx: ApiContext) {
   return new Elysia({ prefix: "/v1/images", tags: ["Images"] }).get(
@@ -25,6 +26,8 @@ export function imageRoutes(ctx: ApiContext) {
       if (headers["if-none-match"] === image.etag) return new Response(null, { status: 304, headers: cacheHeaders });
       const presigned = await image.presignedUrl();
       if (presigned) {
+        // Which bucket URL answered, for operators; the logger's scrubber removes its signature and credential.
+        log().debug({ imageId: params.imageId, ...(tenantId ? { tenantId } : {}), location: presigned }, "image: redirecting to the bucket");
         // The target URL expires, so the redirect itself must not be cached past a short while.
         return new Response(null, { status: 302, headers: { location: presigned, "cache-control": "private, max-age=60" } });
       }

@@ -10,6 +10,7 @@ import { clientEvent, type EventHub, type LogEvent } from "../lib/live/eventHub"
 import { follow, type Following } from "../lib/live/follow";
 import { TaskFold, TERMINAL_TASK_STATES } from "../lib/live/taskState";
 import { pythonJson } from "../lib/live/pythonJson";
+import { log } from "../lib/log";
 
 const KEEPALIVE_MS = 15_000;
 /** Bytes queued for one client before it is cut off and left to reconnect. */
@@ -71,7 +72,7 @@ function sseResponse(open: (sink: Sink) => Promise<Following>, opts: { hub: Even
           if (closed) f.stop();
           else following = f;
         } catch (err) {
-          console.warn(`event stream failed: ${(err as Error).message}`);
+          log().warn({ error: (err as Error).message }, "event stream failed");
           end();
         }
       },

@@ -11,6 +11,7 @@ import { Elysia, t } from "elysia";
 import { SocketSession } from "../lib/live/socketSession";
 import { bearerToken } from "./auth";
 import type { ApiContext } from "./context";
+import { log } from "../lib/log";
 
 /** Seconds of silence before Bun pings a socket, and again before it closes one that never answers. */
 const IDLE_TIMEOUT_S = 30;
@@ -45,7 +46,7 @@ export function realtimeRoutes(ctx: ApiContext) {
     },
     message(ws, message) {
       const session = sessions.get(ws.id);
-      void session?.handle(message as string | object).catch((err) => console.warn(`websocket message failed: ${(err as Error).message}`));
+      void session?.handle(message as string | object).catch((err) => log().warn({ error: (err as Error).message }, "websocket message failed"));
     },
     close(ws) {
       sessions.get(ws.id)?.dispose();

@@ -17,8 +17,9 @@ import { updateTenantBlocklist } from "../service/contentPolicy";
 import { SEARCH_ATTRIBUTES } from "../domain/searchAttributes";
 import { startDevServer } from "../lib/temporal/devServer";
 import { describeHolder, portHolder } from "./ports";
-import { quietTemporalSdk } from "./quietTemporal";
 import { setTenantScheduling } from "../lib/tenantScheduling";
+import { installTemporalRuntime, setUpLogging } from "./logging";
+import { log, type LogLevel } from "../lib/log";
 import { CLIENT_COMMANDS } from "./clientCommands";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -315,7 +316,8 @@ async function devStart(config: Config, cleanup: Cleanup) {
     ...(startsTelegram ? [{ port: telegramPort, what: "the Telegram simulator", setting: "TELEGRAM_SIM_PORT" }] : []),
   ]);
   fs.mkdirSync(config.dataDir, { recursive: true });
-  quietTemporalSdk();
+  setUpLogging(config, "dev");
+  installTemporalRuntime(log().level as LogLevel);
 
   let temporalUi: string | undefined;
   if (startsTemporal) {
@@ -414,8 +416,9 @@ function stopOnSignals(stop: () => Promise<void>) {
   const handler = async () => {
     if (stopping) process.exit(1);
     stopping = true;
-    console.error("\nstopping ...");
-    await stop().catch((err) => console.error(err));
+    log().info("stopping");
+    await stop().catch((err) => log().error({ err }, "stopping failed"));
+    log().flush();
     process.exit(0);
   };
   process.on("SIGINT", handler);
@@ -425,12 +428,16 @@ function stopOnSignals(stop: () => Promise<void>) {
 async function role(kind: "api" | "worker", gpu?: string) {
   const config = loadConfig();
   if (!config.temporal.address) throw new CannotStart(`needs TEMPORAL_ADDRESS (host:port of a Temporal frontend); ./darkroom dev starts one for you.`);
-  if (kind === "worker") quietTemporalSdk();
+  setUpLogging(config, kind === "api" ? "api" : gpu ? "gpu-worker" : "worker");
+  if (gpu) installTemporalRuntime(log().level as LogLevel);
   const running = await start(config, kind === "api" ? { api: true } : gpu ? { gpu: [gpu] } : { worker: true });
   stopOnSignals(running.stop);
-  console.log(
-    kind === "api" ? `darkroom API listening on ${config.publicUrl}` : gpu ? `darkroom GPU worker for ${gpu} polling comfy.${gpu}` : `darkroom worker polling ${config.temporal.taskQueue}`,
-  );
+  // The line that says the role is up is written at any LOG_LEVEL but `silent`: orchestrators and
+  // people wait for it.
+  const ready = log().level === "silent" ? log() : log().child({}, { level: "info" });
+  if (kind === "api") ready.info({ url: config.publicUrl }, `darkroom API listening on ${config.publicUrl}`);
+  else if (gpu) ready.info({ instance: gpu, taskQueue: `comfy.${gpu}` }, `darkroom GPU worker for ${gpu} polling comfy.${gpu}`);
+  else ready.info({ taskQueue: config.temporal.taskQueue }, `darkroom worker polling ${config.temporal.taskQueue}`);
 }
 
 async function keys(values: Record<string, string | boolean | undefined>, positionals: string[]) {

@@ -6,8 +6,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { Client, Connection } from "@temporalio/client";
-import { NativeConnection, type Worker } from "@temporalio/worker";
+import { Client } from "@temporalio/client";
+import type { NativeConnection, Worker } from "@temporalio/worker";
 import { createGeneralActivities } from "../activities";
 import { createGenerationActivities, recordProgress } from "../activities/db/generations";
 import { recordPreview } from "../activities/db/previews";
@@ -20,7 +20,10 @@ import { llmAsker } from "../activities/imagePrompt";
 import { createLlmActivities } from "../activities/llm";
 import { openImageStore, type ImageStore } from "../lib/storage";
 import { createApi } from "../api/app";
-import { quietTemporalSdk } from "./quietTemporal";
+import { configuredSecrets, installTemporalRuntime } from "./logging";
+import { errorText, log, registerSecrets } from "../lib/log";
+import { startTracing } from "../lib/tracing";
+import { connectTemporalClient, connectTemporalWorker } from "../lib/temporal/connection";
 import { createSeriesActivities } from "../activities/db/series";
 import { createTaskRecords } from "../activities/db/tasks";
 import { tenantPriority } from "../service/tenantScheduling";
@@ -29,6 +32,7 @@ import { createGpuWorker } from "../workers/gpu";
 import { createMainWorker } from "../workers/main";
 import { registerApiKeys, tenantResolver } from "../lib/apiKeys";
 import type { Config } from "../lib/config";
+import type { LogLevel } from "../lib/log";
 import { openDatabase, type OpenedDatabase } from "../lib/db";
 import { EventHub } from "../lib/live/eventHub";
 import { createUrlSigner } from "../lib/signedUrls";
@@ -81,6 +85,8 @@ const SHUTDOWN_GRACE_MS = 5_000;
 export async function start(config: Config, roles: Roles, opts: { db?: OpenedDatabase; temporalAddress?: string } = {}): Promise<Running> {
   const address = opts.temporalAddress ?? config.temporal.address;
   if (!address) throw new Error("TEMPORAL_ADDRESS is not set (./darkroom dev starts an embedded Temporal server)");
+  // Whoever embeds darkroom (tests, `dev`) gets the same guarantee as the roles: no configured secret in a log line.
+  registerSecrets(configuredSecrets(config));
   // A broken template should stop the process at start, naming the file and node, not fail every photo.
   if (roles.api || roles.worker || roles.gpu?.length) await loadTemplate(config.comfy.defaultTemplate);
   // Likewise every persona file and template. A persona whose checkpoint, LoRA or node no instance
@@ -92,7 +98,9 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
             // The API refuses and lists by availability; a worker only needs the files.
             recheckMs: roles.api ? 30_000 : 0,
             onChange: (p, now) =>
-              console.warn(now.available ? `persona ${p.id} is available again` : `persona ${p.id} is unavailable: ${now.unavailableReason}`),
+              now.available
+                ? log().warn({ persona: p.id }, `persona ${p.id} is available again`)
+                : log().warn({ persona: p.id, reason: now.unavailableReason }, `persona ${p.id} is unavailable: ${now.unavailableReason}`),
           })
         ).catalog
       : undefined;
@@ -101,8 +109,21 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
   // Only the API resolves keys; workers started alongside it have no use for them.
   if (roles.api) await registerApiKeys(prisma, config.apiKeys);
 
-  const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  // Traces only when an OTLP endpoint is configured; otherwise no SDK and no interceptors at all.
+  const tracing = await startTracing(config.otel, [roles.api && "api", roles.worker && "worker", roles.gpu?.length && "gpu-worker"].filter(Boolean).join("+"));
+  let connection: Awaited<ReturnType<typeof connectTemporalClient>>;
+  try {
+    connection = await connectTemporalClient(address, config.temporal);
+  } catch (error) {
+    if (!opts.db) await db.close();
+    throw error;
+  }
+  const temporal = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    // The start's span carries the trace into the workflow's headers; loaded only with tracing.
+    ...(tracing ? { interceptors: { workflow: [new (await import("@temporalio/interceptors-opentelemetry")).OpenTelemetryWorkflowClientInterceptor()] } } : {}),
+  });
   // The API starts workflows with darkroom's search attributes and the main worker's workflows update
   // them: both check the namespace (registering what is missing when allowed) and say what to run.
   const searchAttributes = searchAttributeChecker(connection.operatorService, {
@@ -113,7 +134,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
   });
   if (roles.api || roles.worker) {
     const check = await searchAttributes();
-    if (!check.ok) console.warn(describeSearchAttributeCheck(check));
+    if (!check.ok) log().warn({ namespace: config.temporal.namespace }, describeSearchAttributeCheck(check));
   }
   // GPU workers hand pictures back through Temporal and never touch the store.
   let store: ImageStore | undefined;
@@ -127,7 +148,9 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
     }
   }
   const pool = createInstancePool(config.comfy.instances);
-  const signer = createUrlSigner({ secret: urlSecret(config), publicUrl: config.publicUrl });
+  const signingSecret = urlSecret(config);
+  registerSecrets([signingSecret]);
+  const signer = createUrlSigner({ secret: signingSecret, publicUrl: config.publicUrl });
   const askLlm = config.llm ? llmAsker(config.llm) : undefined;
   const imageUrls = (imageId: string) => ({ url: signer.imageUrl(imageId), thumbnailUrl: signer.imageUrl(imageId, "thumb") });
 
@@ -135,9 +158,16 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
   const workerRuns: Promise<void>[] = [];
   let nativeConnection: NativeConnection | undefined;
   if (roles.worker || roles.gpu?.length) {
-    // The SDK logs every worker state change at INFO; keep the console for what matters (LOG_LEVEL).
-    quietTemporalSdk();
-    nativeConnection = await NativeConnection.connect({ address });
+    // The SDK's own lines (worker, workflows, activities, core) go through darkroom's logger.
+    installTemporalRuntime(config.logLevel ?? (log().level as LogLevel));
+    try {
+      nativeConnection = await connectTemporalWorker(address, config.temporal);
+    } catch (error) {
+      await connection.close();
+      store?.close?.();
+      if (!opts.db) await db.close();
+      throw error;
+    }
   }
 
   if (roles.worker) {
@@ -152,7 +182,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       askLlm,
     });
     workers.push(
-      await createMainWorker({ connection: nativeConnection!, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, activities }),
+      await createMainWorker({ connection: nativeConnection!, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, activities, tracing }),
     );
   }
   if (roles.gpu?.length) {
@@ -167,15 +197,16 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
           namespace: config.temporal.namespace,
           instance,
           stopGate: createGpuStopGate(prisma),
+          tracing,
           onProgress: (p) =>
             recordProgress(prisma, { generationId: p.generationId, percent: p.percent, step: p.step, of: p.of, queuePosition: p.queuePosition, etaSeconds: p.etaSeconds, promptId: p.promptId })
-              .catch((err) => console.warn(`progress for ${p.generationId} not recorded: ${(err as Error).message}`)),
+              .catch((err) => log().warn({ generationId: p.generationId, instance: name, error: errorText(err) }, "progress not recorded")),
           // The preview's URL is signed here, so GPU workers need the API's DARKROOM_URL_SECRET and DARKROOM_PUBLIC_URL.
           onPreview: config.comfy.previews.enabled
             ? (p) =>
                 recordPreview(prisma, p, (generationId, version) => signer.previewUrl(generationId, version))
                   .then(() => undefined)
-                  .catch((err) => console.warn(`preview for ${p.generationId} not recorded: ${(err as Error).message}`))
+                  .catch((err) => log().warn({ generationId: p.generationId, instance: name, error: errorText(err) }, "preview not recorded"))
             : undefined,
           previewOptions: { ...DEFAULT_PREVIEW_OPTIONS, minIntervalMs: config.comfy.previews.intervalMs },
         }),
@@ -211,7 +242,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       temporalReachable: () => temporalAnswers(connection),
       searchAttributes,
     });
-    const app = createApi({ service, resolveTenant: tenantResolver(prisma), liveEvents });
+    const app = createApi({ service, resolveTenant: tenantResolver(prisma), liveEvents, tracing: Boolean(tracing) });
     server = app.listen({ port: config.port, hostname: "0.0.0.0" });
   }
 
@@ -239,6 +270,8 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       await Promise.allSettled(workerRuns);
       await nativeConnection?.close();
       await connection.close();
+      // What the last requests and activities traced leaves the process before it ends.
+      await tracing?.flush();
       store?.close?.();
       if (!opts.db) await db.close();
     },

@@ -2,8 +2,10 @@
  * Every setting darkroom reads from the environment, parsed once and typed.
  * Names and defaults are part of the public contract (README): change with care.
  */
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseLogLevel, type LogLevel } from "./log";
 
 export interface ComfyInstance {
   /** Short name, e.g. "gpu0"; its Temporal task queue is `comfy.<name>`. */
@@ -65,6 +67,10 @@ export interface Config {
     uiPort: number;
     /** Create darkroom's missing search attributes at start (servers that refuse leave /readyz at 503). */
     registerSearchAttributes: boolean;
+    /** TLS to the frontend: off, the system's CAs (`true`), or the files' contents. */
+    tls?: TemporalTls;
+    /** Temporal Cloud API key (implies TLS). */
+    apiKey?: string;
   };
   comfy: {
     /** Configured instances; empty means the dev command starts the simulator. */
@@ -119,6 +125,29 @@ export interface Config {
   };
   /** Live delivery: the safety poll of the event log behind LISTEN/NOTIFY (for a lost notification). */
   liveEvents: { safetyPollMs: number };
+  /** `LOG_LEVEL`; unset means the role's default (info, or warn for `dev`). */
+  logLevel?: LogLevel;
+  /** OpenTelemetry traces over OTLP/HTTP; unset means no tracing at all. */
+  otel?: OtelSettings;
+}
+
+/** The contents of the PEM files named by TEMPORAL_TLS_*; `true` is TLS with the system's CAs. */
+export type TemporalTls =
+  | true
+  | {
+      serverName?: string;
+      /** The CA that signed the server's certificate (else the system's). */
+      ca?: Buffer;
+      /** mTLS: the client certificate and its key, always both. */
+      clientCert?: { crt: Buffer; key: Buffer };
+    };
+
+export interface OtelSettings {
+  /** The full traces URL (`<OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces`). */
+  tracesUrl: string;
+  protocol: "http/json" | "http/protobuf";
+  headers: Record<string, string>;
+  serviceName: string;
 }
 
 export type SeriesProvider = "comfyui" | "horde";
@@ -196,6 +225,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       taskQueue: env.DARKROOM_TASK_QUEUE || "darkroom",
       uiPort: int(env, "TEMPORAL_UI_PORT", 8233),
       registerSearchAttributes: flag(env, "TEMPORAL_REGISTER_SEARCH_ATTRIBUTES", true),
+      ...parseTemporalSecurity(env),
     },
     comfy: {
       instances: parseComfyInstances(env.COMFYUI_INSTANCES),
@@ -260,6 +290,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           }
         : undefined,
     },
+    logLevel: env.LOG_LEVEL?.trim() ? parseLogLevel(env.LOG_LEVEL, "info") : undefined,
+    otel: parseOtel(env),
   };
 }
 
@@ -287,6 +319,78 @@ function parseModerationFail(raw: string | undefined): "open" | "closed" {
   const value = raw?.trim().toLowerCase() || "open";
   if (value !== "open" && value !== "closed") throw new Error(`MODERATION_FAIL must be open or closed, got "${raw}"`);
   return value;
+}
+
+/** A PEM file named by `name`, read now so a wrong path stops the start with the variable's name. */
+function pemFile(env: Record<string, string | undefined>, name: string): Buffer | undefined {
+  const file = env[name]?.trim();
+  if (!file) return undefined;
+  let content: Buffer;
+  try {
+    content = fs.readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a folder" : (error as Error).message;
+    throw new Error(`${name}: cannot read "${file}" (${why})`);
+  }
+  if (!content.includes("-----BEGIN ")) throw new Error(`${name}: "${file}" is not a PEM file (no "-----BEGIN" line)`);
+  return content;
+}
+
+/**
+ * `TEMPORAL_TLS`, `TEMPORAL_TLS_CA`, `TEMPORAL_TLS_CERT` + `TEMPORAL_TLS_KEY` (mTLS),
+ * `TEMPORAL_TLS_SERVER_NAME`, `TEMPORAL_API_KEY`. Any of the files, the server name or an API key
+ * turns TLS on; `TEMPORAL_TLS=false` with any of them is a contradiction and refused.
+ */
+export function parseTemporalSecurity(env: Record<string, string | undefined>): { tls?: TemporalTls; apiKey?: string } {
+  const ca = pemFile(env, "TEMPORAL_TLS_CA");
+  const crt = pemFile(env, "TEMPORAL_TLS_CERT");
+  const key = pemFile(env, "TEMPORAL_TLS_KEY");
+  if (crt && !key) throw new Error("TEMPORAL_TLS_CERT is set but TEMPORAL_TLS_KEY is not: mTLS needs the client certificate's private key too");
+  if (key && !crt) throw new Error("TEMPORAL_TLS_KEY is set but TEMPORAL_TLS_CERT is not: mTLS needs the client certificate too");
+  const serverName = env.TEMPORAL_TLS_SERVER_NAME?.trim() || undefined;
+  const apiKey = env.TEMPORAL_API_KEY?.trim() || undefined;
+  const detailed = Boolean(ca || crt || serverName);
+  const wanted = env.TEMPORAL_TLS?.trim() ? flag(env, "TEMPORAL_TLS", false) : undefined;
+  if (wanted === false && (detailed || apiKey)) {
+    const set = ["TEMPORAL_TLS_CA", "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_SERVER_NAME", "TEMPORAL_API_KEY"].filter((n) => env[n]?.trim());
+    throw new Error(`TEMPORAL_TLS=false contradicts ${set.join(", ")}: these need TLS (unset TEMPORAL_TLS or set it to true)`);
+  }
+  const tls: TemporalTls | undefined = detailed ? { serverName, ca, clientCert: crt && key ? { crt, key } : undefined } : wanted || apiKey ? true : undefined;
+  return { ...(tls ? { tls } : {}), ...(apiKey ? { apiKey } : {}) };
+}
+
+/**
+ * OpenTelemetry's own variables: `OTEL_EXPORTER_OTLP_ENDPOINT` (or `…_TRACES_ENDPOINT`, the full
+ * URL), `OTEL_EXPORTER_OTLP_PROTOCOL` (`http/protobuf`, the default, or `http/json`),
+ * `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_SERVICE_NAME`; `OTEL_SDK_DISABLED=true` turns it off.
+ */
+export function parseOtel(env: Record<string, string | undefined>): OtelSettings | undefined {
+  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  if ((!traces && !base) || env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return undefined;
+  const tracesUrl = traces || `${base!.replace(/\/+$/, "")}/v1/traces`;
+  try {
+    if (!/^https?:$/.test(new URL(tracesUrl).protocol)) throw new Error();
+  } catch {
+    throw new Error(`${traces ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" : "OTEL_EXPORTER_OTLP_ENDPOINT"} must be an http(s) URL such as http://collector:4318, got "${traces || base}"`);
+  }
+  const tracesProtocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?.trim();
+  const protocolName = tracesProtocol ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" : "OTEL_EXPORTER_OTLP_PROTOCOL";
+  const protocol = tracesProtocol || env.OTEL_EXPORTER_OTLP_PROTOCOL?.trim() || "http/protobuf";
+  if (protocol !== "http/json" && protocol !== "http/protobuf") {
+    throw new Error(`${protocolName} must be http/protobuf or http/json (darkroom exports over OTLP/HTTP), got "${protocol}"`);
+  }
+  const headers: Record<string, string> = {};
+  for (const raw of [env.OTEL_EXPORTER_OTLP_HEADERS, env.OTEL_EXPORTER_OTLP_TRACES_HEADERS]) {
+    for (const pair of raw?.split(",") ?? []) {
+      const eq = pair.indexOf("=");
+      if (!pair.trim()) continue;
+      if (eq <= 0) throw new Error(`OTEL_EXPORTER_OTLP_HEADERS entries must look like name=value, got "${pair.trim()}"`);
+      headers[decodeURIComponent(pair.slice(0, eq).trim())] = decodeURIComponent(pair.slice(eq + 1).trim());
+    }
+  }
+  return { tracesUrl, protocol, headers, serviceName: env.OTEL_SERVICE_NAME?.trim() || "darkroom" };
 }
 
 /** `DIALOG_IMAGE_EVERY`: `3-5` (an interval drawn per trigger) or `4` (always 4). */

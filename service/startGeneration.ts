@@ -22,6 +22,7 @@ import type { Workflow } from "@temporalio/common";
 import type { SearchAttributePair } from "@temporalio/common/lib/search-attributes";
 import { DarkroomKind, DarkroomStatus, DarkroomTenant, searchAttributeNames } from "../domain/searchAttributes";
 import { explainStartFailure } from "../lib/temporal/startFailure";
+import { errorText, generationIdOf, log } from "../lib/log";
 import type { GenerationKind } from "../domain/generation";
 import { ServiceRefusal } from "./errors";
 import type { TenantPriority } from "./tenantScheduling";
@@ -68,10 +69,13 @@ export async function startGeneration<W extends Workflow, R>(
       ...(start.searchAttributes ?? []),
     ],
   } as unknown as WorkflowStartOptions<W>;
+  const ids = { tenantId: start.tenantId, workflowId: start.workflowId, generationId: generationIdOf(start.workflowId), kind: start.kind };
   try {
     await temporal.workflow.start(start.workflow, options);
   } catch (err) {
+    log().warn({ ...ids, error: errorText(err) }, "workflow start failed");
     throw new ServiceRefusal("unavailable", "orchestrator_unavailable", `Could not start the ${start.kind.replace(/_/g, " ")}: ${explainTemporalFailure(temporal, err)}`);
   }
+  log().info(ids, "generation started");
   return recordFirst();
 }

@@ -36,3 +36,11 @@ for (const runtime of ["bun", "node"] as const) {
     expect(run.status).toBe(0);
   });
 }
+
+test("committed histories replay with OpenTelemetry's workflow interceptors (a worker exporting traces)", () => {
+  const run = spawnSync(process.execPath, [script, "--tracing"], { encoding: "utf8", timeout: 240_000 });
+  const output = `${run.stdout}\n${run.stderr}`;
+  expect(output).toContain(`${histories.length}/${histories.length} histories replayed on bun`);
+  expect(output).toContain("with the tracing interceptors");
+  expect(run.status).toBe(0);
+});

@@ -10,6 +10,7 @@ import type { PreviewOptions } from "../activities/comfyui/preview";
 import type { GpuStopGate } from "../activities/comfyui/interrupt";
 import type { ComfyInstance } from "../lib/config";
 import { comfyTaskQueue } from "../domain/taskQueues";
+import { tracingWorkerOptions, type Tracing } from "./tracing";
 
 export async function createGpuWorker(opts: {
   connection: NativeConnection;
@@ -21,6 +22,7 @@ export async function createGpuWorker(opts: {
   previewOptions?: PreviewOptions;
   /** Keeps a cancelled generation's prompt off the GPU (checked before every submit). */
   stopGate?: GpuStopGate;
+  tracing?: Tracing;
 }): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
@@ -35,5 +37,6 @@ export async function createGpuWorker(opts: {
     maxConcurrentActivityTaskExecutions: opts.instance.concurrency,
     // A short graceful shutdown: on restart, in-flight jobs are re-attached by the next worker.
     shutdownGraceTime: "2 seconds",
+    ...(await tracingWorkerOptions(opts.tracing)),
   });
 }

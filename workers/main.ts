@@ -5,13 +5,28 @@
 import { createRequire } from "node:module";
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from "@temporalio/worker";
 import type { GeneralActivities } from "../activities";
+import { log } from "../lib/log";
+import { tracingWorkerOptions, type Tracing } from "./tracing";
 
 const require = createRequire(import.meta.url);
-let bundle: Promise<WorkflowBundle> | undefined;
+const bundles = new Map<boolean, Promise<WorkflowBundle>>();
 
-/** Bundling takes seconds; one bundle serves every worker in the process. */
-export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve("../workflows"), logger: quietBundlerLogger });
+/**
+ * Bundling takes seconds; one bundle serves every worker in the process. With tracing, the bundle
+ * also holds OpenTelemetry's workflow interceptors (replay-safe: they only add spans, sent out
+ * through a sink, and never change the commands a workflow issues).
+ */
+export function workflowBundle(opts: { tracing?: boolean } = {}): Promise<WorkflowBundle> {
+  const tracing = opts.tracing ?? false;
+  let bundle = bundles.get(tracing);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({
+      workflowsPath: require.resolve("../workflows"),
+      workflowInterceptorModules: tracing ? [require.resolve("@temporalio/interceptors-opentelemetry/lib/workflow-interceptors")] : [],
+      logger: quietBundlerLogger,
+    });
+    bundles.set(tracing, bundle);
+  }
   return bundle;
 }
 
@@ -21,10 +36,10 @@ const quietBundlerLogger = {
   debug() {},
   info() {},
   warn(message: string) {
-    console.warn(message);
+    log().warn({ sdkComponent: "bundler" }, message);
   },
   error(message: string) {
-    console.error(message);
+    log().error({ sdkComponent: "bundler" }, message);
   },
 };
 
@@ -33,17 +48,19 @@ export async function createMainWorker(opts: {
   namespace: string;
   taskQueue: string;
   activities: GeneralActivities;
+  tracing?: Tracing;
 }): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: await workflowBundle({ tracing: Boolean(opts.tracing) }),
     activities: opts.activities,
     maxConcurrentActivityTaskExecutions: 50,
     maxConcurrentLocalActivityExecutions: 50,
     // On SIGTERM: stop polling, let running steps (storing a picture, a delivery) finish; whatever
     // is cut off is retried by the next worker, idempotently.
     shutdownGraceTime: "10 seconds",
+    ...(await tracingWorkerOptions(opts.tracing)),
   });
 }

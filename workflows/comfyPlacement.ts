@@ -3,7 +3,7 @@
  * that instance's own task queue, and fail over to another instance when it is down or its worker
  * never picks the job up (the worker-specific task queue pattern). Workflow code: deterministic.
  */
-import { ActivityFailure, ApplicationFailure, sleep, TimeoutFailure } from "@temporalio/workflow";
+import { ActivityFailure, ApplicationFailure, log, sleep, TimeoutFailure } from "@temporalio/workflow";
 import { TimeoutType } from "@temporalio/common";
 import type { GenerateOnComfyResult } from "../activities/comfyui/generate";
 import type { PickedInstance } from "../activities/instancePool";
@@ -54,6 +54,10 @@ export async function generateOnSomeInstance(opts: PlacementOptions): Promise<Ge
         throw ApplicationFailure.nonRetryable(`No GPU instance could make the image: ${lastProblem}`, FailureType.NoInstanceAvailable);
       }
       // Every instance is down or already failed this job: wait for one to come back, within budget.
+      // (The workflow logger is a sink, not a command: it writes nothing to the history and is
+      // silent during replay.)
+      // Said once per wait, not on every look.
+      if (attempt === 0 || tried.length > 0) log.warn("no ComfyUI instance can take the job; waiting for one", { generationId: opts.generationId, problem: lastProblem });
       tried.length = 0;
       await sleep(opts.waitForInstanceMs ?? Math.min(5000, opts.remaining()));
       continue;
@@ -76,6 +80,7 @@ export async function generateOnSomeInstance(opts: PlacementOptions): Promise<Ge
       if (!shouldFailOver(err)) throw err;
       tried.push(instance.name);
       lastProblem = describeFailure(err);
+      log.warn("failing over to another ComfyUI instance", { generationId: opts.generationId, instance: instance.name, problem: lastProblem });
     }
   }
 }

@@ -4,6 +4,7 @@
  * the instance is declared unavailable, so the workflow can fail over instead of waiting.
  */
 import { ComfyInstanceUnavailable } from "./errors";
+import { inSpan } from "../../lib/tracing";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -82,6 +83,17 @@ export class ComfyHttp {
    */
   async once(path: string, opts: RequestOptions = {}): Promise<ComfyReply> {
     const method = opts.method ?? "GET";
+    // A client span per request (a no-op unless traces are exported), named by the route, not the
+    // full path, so `/history/<prompt id>` stays one span name.
+    const route = path.split("?")[0]!.replace(/^\/(history|view|api\/jobs)\/.+$/, "/$1/{id}");
+    return inSpan(`ComfyUI ${method} ${route}`, { "http.request.method": method, "url.full": `${this.baseUrl}${path}`, "darkroom.instance": this.instanceName }, async (span) => {
+      const reply = await this.onceUntraced(path, method, opts);
+      span.setAttribute("http.response.status_code", reply.status);
+      return reply;
+    });
+  }
+
+  private async onceUntraced(path: string, method: string, opts: RequestOptions): Promise<ComfyReply> {
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     if (opts.signal?.aborted) throw opts.signal.reason;
     const timeout = AbortSignal.timeout(timeoutMs);

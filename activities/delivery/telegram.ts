@@ -9,6 +9,7 @@ import { ApplicationFailure } from "@temporalio/common";
 import sharp from "sharp";
 import type { ImageStore } from "../../lib/storage";
 import type { DeliveryRecords } from "./records";
+import { activityLog } from "../log";
 
 export interface TelegramSettings {
   apiUrl: string;
@@ -39,8 +40,11 @@ export function createTelegramDeliveryActivities(deps: { settings: TelegramSetti
     const token = deps.settings.botToken;
     if (!token) throw ApplicationFailure.nonRetryable("TELEGRAM_BOT_TOKEN is not set", "TelegramNotConfigured");
     let res: Response;
+    const url = `${deps.settings.apiUrl}/bot${token}/${method}`;
+    // The URL names the Bot API in use; the logger's scrubber replaces the token in it.
+    activityLog({ channel: "telegram" }).debug({ url, method }, "telegram: calling the Bot API");
     try {
-      res = await fetch(`${deps.settings.apiUrl}/bot${token}/${method}`, {
+      res = await fetch(url, {
         method: "POST",
         body,
         headers: typeof body === "string" ? { "content-type": "application/json" } : undefined,
@@ -51,6 +55,7 @@ export function createTelegramDeliveryActivities(deps: { settings: TelegramSetti
       throw new Error(`Telegram ${method}: the Bot API is unreachable (${(err as Error).name})`);
     }
     const answer = (await res.json().catch(() => ({}))) as BotApiAnswer;
+    activityLog({ channel: "telegram" }).debug({ method, status: res.status, ok: answer.ok, description: answer.description }, "telegram: the Bot API answered");
     return { status: res.status, answer };
   }
 

@@ -8,6 +8,7 @@ import { ApplicationFailure } from "@temporalio/common";
 import { checkWebhookUrl, DeliveryTargetInvalid } from "../../lib/deliveryTargets";
 import { webhookHeaders } from "../../lib/standardWebhooks";
 import type { DeliveryRecords } from "./records";
+import { activityLog } from "../log";
 
 export interface WebhookSettings {
   secret?: string;
@@ -50,6 +51,8 @@ export function createWebhookDeliveryActivities(deps: {
           },
         });
         let res: Response;
+        // The payload's image URLs carry signatures; the logger's scrubber replaces them.
+        activityLog({ channel: "webhook" }).debug({ url: input.url, webhookId, payload: body }, "webhook: sending");
         try {
           res = await fetch(input.url, {
             method: "POST",
@@ -62,6 +65,7 @@ export function createWebhookDeliveryActivities(deps: {
           throw new Error(`Webhook receiver unreachable (${(err as Error).name}: ${(err as Error).message})`);
         }
         await res.body?.cancel().catch(() => undefined);
+        activityLog({ channel: "webhook" }).debug({ url: input.url, webhookId, status: res.status }, "webhook: the receiver answered");
         if (res.status >= 200 && res.status < 300) {
           await records.succeeded(delivery.id, webhookId);
           return { webhookId };

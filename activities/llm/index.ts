@@ -10,6 +10,7 @@ import { buildMessagePrompt } from "./prompt";
 import { inferTone, pickTemplate, type MessageKind } from "./templates";
 
 import type { Persona } from "../../domain/messages";
+import { activityLog } from "../log";
 
 export type { MessageKind, Tone } from "./templates";
 export { inferTone } from "./templates";
@@ -78,7 +79,7 @@ export function createLlmActivities(settings: LlmActivitySettings): LlmActivitie
           if (content !== null) return { content, source: "llm", language: input.language };
         } catch (error) {
           // Expected trouble (down, slow, rate-limited): the template is the designed answer, so just note it.
-          console.warn(`composeMessage: LLM unavailable, using template (${error instanceof Error ? error.message : String(error)})`);
+          activityLog().warn({ error: error instanceof Error ? error.message : String(error) }, "composeMessage: LLM unavailable, using the template");
         }
       }
       return { content: templateMessage(input), source: "template", language: input.language };

@@ -12,6 +12,7 @@
  */
 import type { EventSignals } from "../db/eventSignals";
 import type { PrismaClient } from "../db/generated/client";
+import { log } from "../log";
 
 export interface LogEvent {
   id: bigint;
@@ -127,7 +128,7 @@ export class EventHub {
     }
     this.reading = true;
     void this.readNew()
-      .catch((err) => console.warn(`event hub: reading the log failed: ${(err as Error).message}`))
+      .catch((err) => log().warn({ error: (err as Error).message }, "event hub: reading the log failed"))
       .finally(() => {
         this.reading = false;
         if (this.again) {
@@ -155,7 +156,7 @@ export class EventHub {
           try {
             listener(row);
           } catch (err) {
-            console.warn(`event hub: a listener failed: ${(err as Error).message}`);
+            log().warn({ error: (err as Error).message }, "event hub: a listener failed");
           }
         }
       }

@@ -86,7 +86,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   const config = loadConfig(env);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const running = await start(config, { api: true, worker: opts.mainWorker ?? true, gpu: opts.gpuWorkers ?? instanceNames }, { db });
+  let running: Running;
+  try {
+    running = await start(config, { api: true, worker: opts.mainWorker ?? true, gpu: opts.gpuWorkers ?? instanceNames }, { db });
+  } catch (error) {
+    // A start that fails (a test of a refused setting) leaves nothing running.
+    await db.close();
+    await sim.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const api = `http://127.0.0.1:${port}`;
   const [tenant, key] = Object.entries(tenants)[0]!;
   let stopped = false;
