@@ -5,6 +5,7 @@
  * companion photo starts (service/contentPolicy.ts says why there); the chat-image flow asks it
  * about the prompt it built, before any GPU work.
  */
+import { activityLog } from "./log";
 import { moderatePrompt } from "./llm/moderation";
 import { matchBlocklist, parseBlocklist, type BlocklistRule, type Refusal } from "../domain/contentPolicy";
 import type { Config } from "../lib/config";
@@ -26,7 +27,7 @@ export function createContentPolicy(deps: { config: Config; prisma: PrismaClient
       try {
         return parseBlocklist([entry]);
       } catch {
-        console.warn(`tenant ${tenantId}: skipping invalid blocklist entry ${JSON.stringify(entry)}`);
+        activityLog({ tenantId }).warn({ entry }, "skipping an invalid blocklist entry");
         return [];
       }
     });
@@ -45,7 +46,7 @@ export function createContentPolicy(deps: { config: Config; prisma: PrismaClient
       if (verdict.outcome === "flagged") return verdict.refusal;
       if (verdict.outcome === "allowed") return undefined;
       if (moderation.fail === "closed") return { by: "moderation", reason: `moderation unavailable (${verdict.error}); MODERATION_FAIL=closed` };
-      console.warn(`moderation unavailable, prompt let through (MODERATION_FAIL=open): ${verdict.error}`);
+      activityLog().warn({ error: verdict.error }, "moderation unavailable, prompt let through (MODERATION_FAIL=open)");
       return undefined;
     },
   };
