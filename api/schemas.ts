@@ -59,6 +59,7 @@ export const Generation = t.Object({
   description: t.String(),
   agentId: t.Optional(t.String()),
   userId: t.Optional(t.String()),
+  regeneratedFrom: t.Optional(t.String({ description: "For a regenerated generation: the one it was made again from (same prompt, persona and template, a new seed)" })),
   images: t.Array(GenerationImage),
   errorMessage: t.Optional(t.String()),
   waitingMessageId: t.Optional(t.String()),
@@ -89,6 +90,11 @@ export const PendingImages = t.Object({
     t.Composite([Generation, t.Object({ imageUrl: t.Optional(t.String()), completedMessage: t.Optional(Message) })]),
     { description: "Finished in the last 5 minutes" },
   ),
+});
+
+export const Regenerated = t.Object({
+  generation: Generation,
+  messages: t.Array(Message, { description: "The in-character \"let me take another one\" waiting message, in the conversation's language" }),
 });
 
 export const Accepted = t.Object({
@@ -273,6 +279,7 @@ const named = {
   Reply,
   PendingImages,
   Accepted,
+  Regenerated,
   Deliveries,
   Series,
   Personas,

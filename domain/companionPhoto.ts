@@ -18,6 +18,13 @@ export interface CompanionPhotoInput
   negativePrompt: string;
   /** Whether an LLM rewrites descriptions into image prompts (else the description is the prompt). */
   llmPrompts?: boolean;
+  /**
+   * Drawn before the start for a regenerated photo (so it differs from the original's); absent,
+   * the workflow draws one itself, as every run before regeneration existed did.
+   */
+  seed?: number;
+  /** "Take another one": the generation this photo makes again. */
+  regeneratedFrom?: string;
   limits: {
     maxConcurrentPerUser: number;
     generationTimeoutMs: number;
@@ -51,5 +58,7 @@ export function companionPhotoRecord(input: CompanionPhotoInput): GenerationReco
     negativePrompt: input.negativePrompt,
     workflowId: companionPhotoWorkflowId(input.generationId),
     waitingMessage: input.waitingMessage,
+    ...(input.regeneratedFrom ? { regeneratedFrom: input.regeneratedFrom } : {}),
+    ...(input.seed !== undefined ? { seed: input.seed } : {}),
   };
 }

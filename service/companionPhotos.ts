@@ -56,18 +56,35 @@ export function companionPhotoService(deps: ServiceDeps) {
     if (file) await personaAvailableOrRefuse(deps.personas, file);
   }
 
-  /** Starts one photo and returns its waiting message. */
-  async function start(r: CompanionPhotoRequest): Promise<ChatMessage> {
+  /**
+   * Starts one photo and returns its waiting message. A regenerated photo keeps the original's
+   * template, size and negative prompt, brings its new seed, and says "let me take another one".
+   */
+  async function start(
+    r: CompanionPhotoRequest,
+    again?: Partial<Pick<CompanionPhotoInput, "template" | "width" | "height" | "negativePrompt">> & { seed: number; regeneratedFrom: string },
+  ): Promise<ChatMessage> {
     await checkPersona(r.persona);
     const composed = await deps.composeMessage({
-      kind: "waiting",
+      kind: again ? "regenerating" : "waiting",
       persona: r.persona,
       description: r.description,
       language: r.language,
       variantSeed: `${r.generationId}:waiting`,
     });
+    const base = companionPhotoInput(deps.config, deps.personas, r);
     const input: CompanionPhotoInput = {
-      ...companionPhotoInput(deps.config, deps.personas, r),
+      ...base,
+      ...(again
+        ? {
+            template: again.template ?? base.template,
+            width: again.width ?? base.width,
+            height: again.height ?? base.height,
+            negativePrompt: again.negativePrompt ?? base.negativePrompt,
+            seed: again.seed,
+            regeneratedFrom: again.regeneratedFrom,
+          }
+        : {}),
       waitingMessage: { id: crypto.randomUUID(), content: composed.content },
     };
     return startGeneration(

@@ -65,7 +65,9 @@ export async function companionPhoto(input: CompanionPhotoInput): Promise<Compan
     }
     slotHeld = true;
 
-    const seed = Math.floor(Math.random() * 2 ** 48);
+    // A regenerated photo brings the seed drawn for it; otherwise the workflow's deterministic
+    // random draws one (the same on replay). Either way no command changes.
+    const seed = input.seed ?? Math.floor(Math.random() * 2 ** 48);
     // Without an LLM the prompt is a pure function of the description: no activity needed.
     const prompt = input.llmPrompts
       ? await fast.buildImagePrompt({ description: input.description, persona: input.persona, language: input.language })

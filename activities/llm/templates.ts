@@ -4,12 +4,14 @@
  * the tone; a seed picks the variant, so a retried or replayed step says the same thing again.
  */
 import type { Language } from "../../lib/language";
+import { REGENERATING_TEMPLATES } from "./regenerateTemplates";
 
-export type MessageKind = "waiting" | "completed" | "failed";
+/** `regenerating` is a regenerated photo's waiting message ("let me take another one"). */
+export type MessageKind = "waiting" | "completed" | "failed" | "regenerating";
 export type Tone = "cheerful" | "serious" | "shy" | "neutral";
 
 type Variants = readonly [string, ...string[]];
-type TemplateTable = Record<Language, Record<Tone, Record<MessageKind, Variants>>>;
+type TemplateTable = Record<Language, Record<Tone, Record<"waiting" | "completed" | "failed", Variants>>>;
 
 const TEMPLATES: TemplateTable = {
   es: {
@@ -763,6 +765,7 @@ function hashSeed(seed: string): number {
 }
 
 export function templateVariants(kind: MessageKind, language: Language, tone: Tone): Variants {
+  if (kind === "regenerating") return REGENERATING_TEMPLATES[language][tone];
   return TEMPLATES[language][tone][kind];
 }
 

@@ -163,6 +163,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/generations/{id}/regenerate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take another one: a new generation with the same prompt, persona and template and a new seed
+         * @description For a finished companion photo or chat image. Answers at once with the new generation (`regeneratedFrom` names the original) and the in-character "let me take another one" waiting message in the conversation's language; the new picture then arrives like any other (events, polling, Telegram or webhook for chat images). 409 `still_running` while the original is not final, 409 `not_regenerable` for angle series and variations, 404 for another tenant's id.
+         */
+        post: operations["regenerateGeneration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/generations/{id}/events": {
         parameters: {
             query?: never;
@@ -444,6 +464,8 @@ export interface components {
             description: string;
             agentId?: string;
             userId?: string;
+            /** @description For a regenerated generation: the one it was made again from (same prompt, persona and template, a new seed) */
+            regeneratedFrom?: string;
             images: {
                 id: string;
                 /** @description Signed URL; needs no bearer header */
@@ -515,6 +537,8 @@ export interface components {
                 description: string;
                 agentId?: string;
                 userId?: string;
+                /** @description For a regenerated generation: the one it was made again from (same prompt, persona and template, a new seed) */
+                regeneratedFrom?: string;
                 images: {
                     id: string;
                     /** @description Signed URL; needs no bearer header */
@@ -562,6 +586,8 @@ export interface components {
                 description: string;
                 agentId?: string;
                 userId?: string;
+                /** @description For a regenerated generation: the one it was made again from (same prompt, persona and template, a new seed) */
+                regeneratedFrom?: string;
                 images: {
                     id: string;
                     /** @description Signed URL; needs no bearer header */
@@ -607,6 +633,69 @@ export interface components {
              * @enum {string}
              */
             status: "cancelling" | "pending";
+        };
+        Regenerated: {
+            generation: {
+                id: string;
+                /**
+                 * @default companion_photo
+                 * @enum {string}
+                 */
+                kind: "companion_photo" | "angle_series" | "chat_image" | "variations";
+                /**
+                 * @default pending
+                 * @enum {string}
+                 */
+                status: "pending" | "generating" | "completed" | "failed" | "cancelled";
+                progress: {
+                    percent: number;
+                    step?: number;
+                    of?: number;
+                };
+                /** @description Place in the user's queue (waiting for a slot) or the instance's */
+                queuePosition?: number;
+                etaSeconds?: number;
+                description: string;
+                agentId?: string;
+                userId?: string;
+                /** @description For a regenerated generation: the one it was made again from (same prompt, persona and template, a new seed) */
+                regeneratedFrom?: string;
+                images: {
+                    id: string;
+                    /** @description Signed URL; needs no bearer header */
+                    url: string;
+                    thumbnailUrl: string;
+                    width: number;
+                    height: number;
+                    seed?: number;
+                }[];
+                errorMessage?: string;
+                waitingMessageId?: string;
+                completedMessageId?: string;
+                /** @description The ComfyUI instance that ran it */
+                instance?: string;
+                /** @description The Temporal workflow id (darkroom/<kind>/<id>) */
+                workflowId: string;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                startedAt?: string;
+                /** Format: date-time */
+                completedAt?: string;
+            };
+            /** @description The in-character "let me take another one" waiting message, in the conversation's language */
+            messages: {
+                id: string;
+                /** @constant */
+                role: "assistant";
+                /** @description text, waiting, completed, failed */
+                kind: string;
+                content: string;
+                /** Format: date-time */
+                createdAt?: string;
+                /** @description For completion messages: the image URLs */
+                metadata?: unknown;
+            }[];
         };
         Deliveries: {
             deliveries: {
@@ -1172,6 +1261,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    regenerateGeneration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 201 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Regenerated"];
                 };
             };
             /** @description Every error the API answers has this shape */
