@@ -53,7 +53,7 @@ export function generationRoutes(ctx: ApiContext) {
       },
       {
         params: GenerationId,
-        response: { 201: "Regenerated", ...errors(400, 401, 404, 409, 503) },
+        response: { 201: "Regenerated", ...errors(400, 401, 404, 409, 429, 503) },
         detail: {
           operationId: "regenerateGeneration",
           summary: "Take another one: a new generation with the same prompt, persona and template and a new seed",
@@ -61,7 +61,8 @@ export function generationRoutes(ctx: ApiContext) {
             "For a finished companion photo or chat image. Answers at once with the new generation (`regeneratedFrom` names the original) " +
             "and the in-character \"let me take another one\" waiting message in the conversation's language; the new picture then arrives " +
             "like any other (events, polling, Telegram or webhook for chat images). 409 `still_running` while the original is not final, " +
-            "409 `not_regenerable` for angle series and variations, 404 for another tenant's id.",
+            "409 `not_regenerable` for angle series and variations, 404 for another tenant's id. " +
+            "The new take counts against the daily image quotas: 429 `quota_exceeded` with `details.quota` and `Retry-After` when one is used up.",
         },
       },
     )

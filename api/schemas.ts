@@ -31,13 +31,24 @@ export const ErrorBody = t.Object(
   { description: "Every error the API answers has this shape" },
 );
 
+export const Quota = t.Object(
+  {
+    scope: t.UnionEnum(["user", "tenant"], { description: "Which daily quota is used up: the user's (or the dialog's) or the whole tenant's" }),
+    limit: Int({ description: "Images per UTC day" }),
+    used: Int({ description: "Images started today" }),
+    resetsAt: DateTime("The next UTC midnight"),
+  },
+  { description: "A daily image quota that refused a picture" },
+);
+
 export const Message = t.Object({
   id: t.String(),
   role: t.Literal("assistant"),
-  kind: t.String({ description: "text, waiting, completed, failed" }),
+  kind: t.String({ description: "text, waiting, completed, failed, or quota (the persona's refusal when the daily quota is used up)" }),
   content: t.String(),
   createdAt: t.Optional(DateTime()),
   metadata: t.Optional(t.Unknown({ description: "For completion messages: the image URLs" })),
+  quota: t.Optional(Quota),
 });
 
 export const GenerationImage = t.Object({
@@ -73,7 +84,9 @@ export const Generation = t.Object({
 
 export const Reply = t.Object({
   text: t.String({ description: "The reply without its image tags" }),
-  messages: t.Array(Message, { description: "The reply text (when any) and one waiting message per image" }),
+  messages: t.Array(Message, {
+    description: "The reply text (when any) and one waiting message per started image; an image the daily quota refuses gets the persona's refusal (kind quota, with `quota`) instead",
+  }),
   generations: t.Array(
     t.Object({
       id: t.String(),
@@ -171,6 +184,8 @@ export const DialogMessageResult = t.Object({
   imageTriggered: t.Boolean(),
   nextTriggerAt: Int({ description: "The message number that triggers the next picture" }),
   generationId: t.Optional(t.String()),
+  messages: t.Optional(t.Array(Message, { description: "When a picture was due but the daily quota is used up: the persona's in-character refusal" })),
+  quota: t.Optional(Quota),
 });
 
 export const Dialog = t.Object({
@@ -336,6 +351,7 @@ export function documentedErrors(...statuses: number[]) {
     401: "Missing or unknown API key",
     404: "Not found (another tenant's id reads the same)",
     409: "Conflict with the current state",
+    429: "A daily image quota is used up; Retry-After says when it resets",
     410: "Gone",
     503: "A dependency (database, Temporal) is not answering",
   };

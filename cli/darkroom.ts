@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import type { Command } from "./command";
-import { createApiKey, registerApiKey, newApiKey } from "../lib/apiKeys";
+import { createApiKey, registerApiKey, newApiKey, setTenantLimits, type TenantLimits } from "../lib/apiKeys";
 import { loadConfig, type Config } from "../lib/config";
 import { openDatabase } from "../lib/db";
 import { start } from "./runtime";
@@ -23,6 +23,34 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 // ---------------------------------------------------------------------------------------------
 // Commands and options
+
+/** A tenant's own limits, for `keys create` and `tenants set`; `default` goes back to the server-wide setting. */
+const LIMIT_OPTIONS = {
+  "images-per-user-per-day": { type: "string" },
+  "images-per-tenant-per-day": { type: "string" },
+  "max-concurrent-per-user": { type: "string" },
+} as const;
+const LIMIT_HELP = {
+  "--images-per-user-per-day N|default": "images one chat user (or one dialog) may start per UTC day (default: DARKROOM_QUOTA_USER_DAY)",
+  "--images-per-tenant-per-day N|default": "images the tenant may start per UTC day (default: DARKROOM_QUOTA_TENANT_DAY)",
+  "--max-concurrent-per-user N|default": "a user's photos made at once, the rest queue (default: MAX_CONCURRENT_GENERATIONS)",
+};
+
+function limitsFrom(values: Record<string, string | boolean | undefined>): TenantLimits {
+  const one = (option: keyof typeof LIMIT_OPTIONS, min: number): number | null | undefined => {
+    const raw = values[option] as string | undefined;
+    if (raw === undefined) return undefined;
+    if (raw === "default") return null;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < min) throw new UsageError(`--${option} must be a whole number >= ${min} or "default", not "${raw}"`);
+    return n;
+  };
+  return {
+    imagesPerUserPerDay: one("images-per-user-per-day", 0),
+    imagesPerTenantPerDay: one("images-per-tenant-per-day", 0),
+    maxConcurrentPerUser: one("max-concurrent-per-user", 1),
+  };
+}
 
 const COMMANDS: Record<string, Command> = {
   dev: {
@@ -49,10 +77,18 @@ const COMMANDS: Record<string, Command> = {
   },
   keys: {
     summary: "manage API keys: `keys create --tenant NAME` prints a new key for the tenant",
-    usage: "create --tenant NAME",
-    options: { tenant: { type: "string" } },
-    help: { create: "create a key (the only action)", "--tenant NAME": "the tenant the key belongs to (required)" },
+    usage: "create --tenant NAME [limits]",
+    options: { tenant: { type: "string" }, ...LIMIT_OPTIONS },
+    help: { create: "create a key (the only action)", "--tenant NAME": "the tenant the key belongs to (required)", ...LIMIT_HELP },
     run: (values, positionals) => keys(values, positionals),
+  },
+  tenants: {
+    summary: "set a tenant's limits: `tenants set NAME --images-per-user-per-day N …` (prints them)",
+    usage: "set NAME [limits]",
+    positionals: true,
+    options: LIMIT_OPTIONS,
+    help: { set: "set the limits given; the others stay as they are (the only action)", NAME: "the tenant", ...LIMIT_HELP },
+    run: (values, positionals) => tenants(values, positionals),
   },
   api: {
     summary: "the HTTP API alone (needs TEMPORAL_ADDRESS)",
@@ -416,10 +452,35 @@ async function keys(values: Record<string, string | boolean | undefined>, positi
   }
   const tenant = values.tenant as string | undefined;
   if (!tenant) throw new UsageError("create needs --tenant NAME");
+  const limits = limitsFrom(values);
   const config = loadConfig();
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    console.log(await createApiKey(db.prisma, tenant));
+    const key = await createApiKey(db.prisma, tenant);
+    if (Object.values(limits).some((v) => v !== undefined)) await setTenantLimits(db.prisma, tenant, limits);
+    console.log(key);
+  } finally {
+    await db.close();
+  }
+}
+
+async function tenants(values: Record<string, string | boolean | undefined>, positionals: string[]) {
+  if (positionals[0] !== "set") {
+    throw new UsageError(positionals.length ? `unknown action "${positionals[0]}" (known: set)` : "missing action (known: set)");
+  }
+  const tenant = positionals[1];
+  if (!tenant || positionals.length > 2) throw new UsageError("set needs exactly one tenant NAME");
+  const limits = limitsFrom(values);
+  if (Object.values(limits).every((v) => v === undefined)) throw new UsageError("say which limit to set, e.g. --images-per-user-per-day 20");
+  const config = loadConfig();
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const set = await setTenantLimits(db.prisma, tenant, limits);
+    const show = (v: number | null, fallback: number | undefined) => (v === null ? `default (${fallback ?? "no limit"})` : String(v));
+    console.log(`tenant ${set.name}`);
+    console.log(`  images per user per day    ${show(set.imagesPerUserPerDay, config.quotas.userPerDay)}`);
+    console.log(`  images per tenant per day  ${show(set.imagesPerTenantPerDay, config.quotas.tenantPerDay)}`);
+    console.log(`  max concurrent per user    ${show(set.maxConcurrentPerUser, config.maxConcurrentGenerations)}`);
   } finally {
     await db.close();
   }

@@ -18,6 +18,7 @@ import { companionPhoto } from "../workflows/companionPhoto";
 import type { ServiceDeps } from "./deps";
 import { personaAvailableOrRefuse } from "./personaAvailability";
 import { startGeneration } from "./startGeneration";
+import { QuotaExceeded, quotaService, releaseIfNotStarted, userQuotaKey, type QuotaState } from "./quotas";
 import { generationView, messageView } from "./views";
 
 const NEGATIVE_PROMPT = "blurry, lowres, deformed, extra fingers, watermark, text, nsfw";
@@ -49,7 +50,27 @@ export function companionPhotoInput(config: Config, personas: ServiceDeps["perso
   };
 }
 
+/** A photo the daily quota did not allow: the persona's in-character refusal, with the numbers. */
+export interface QuotaRefusalMessage {
+  id: string;
+  role: "assistant";
+  kind: "quota";
+  content: string;
+  createdAt: string;
+  quota: QuotaState;
+}
+
+/** Composes the in-character "no more photos today" for a refused photo. */
+export async function quotaRefusal(
+  deps: Pick<ServiceDeps, "composeMessage">,
+  r: { persona: Persona; description: string; language: CompanionPhotoRequest["language"]; variantSeed: string; quota: QuotaState },
+): Promise<QuotaRefusalMessage> {
+  const composed = await deps.composeMessage({ kind: "quota", persona: r.persona, description: r.description, language: r.language, variantSeed: r.variantSeed });
+  return { id: crypto.randomUUID(), role: "assistant", kind: "quota", content: composed.content, createdAt: new Date().toISOString(), quota: r.quota };
+}
+
 export function companionPhotoService(deps: ServiceDeps) {
+  const quotas = quotaService(deps);
   /** A persona file named by the request must be one the GPU pool can serve now. */
   async function checkPersona(persona: CompanionPhotoRequest["persona"]): Promise<void> {
     const file = persona.id ? deps.personas.find(persona.id) : undefined;
@@ -72,7 +93,11 @@ export function companionPhotoService(deps: ServiceDeps) {
       language: r.language,
       variantSeed: `${r.generationId}:waiting`,
     });
-    const base = companionPhotoInput(deps.config, deps.personas, r);
+    // Spent before the start, given back if the workflow cannot be started: only started photos count.
+    const limits = await quotas.limitsOf(r.tenantId);
+    const reservation = await quotas.reserve({ tenantId: r.tenantId, userKey: userQuotaKey(r.userId), limits });
+    const configured = companionPhotoInput(deps.config, deps.personas, r);
+    const base = { ...configured, limits: { ...configured.limits, maxConcurrentPerUser: limits.maxConcurrentPerUser } };
     const input: CompanionPhotoInput = {
       ...base,
       ...(again
@@ -103,7 +128,10 @@ export function companionPhotoService(deps: ServiceDeps) {
         onConflict: "fail",
       },
       () => deps.records.beginGeneration(companionPhotoRecord(input)),
-    );
+    ).catch(async (err: unknown) => {
+      await releaseIfNotStarted(reservation, err);
+      throw err;
+    });
   }
 
   return {
@@ -124,25 +152,33 @@ export function companionPhotoService(deps: ServiceDeps) {
         text: `${parsed.text} ${parsed.tags.map((tag) => tag.description).join(" ")}`,
         persona: persona.id ? deps.personas.find(persona.id)?.language : undefined,
       });
-      const started = await Promise.all(
+      const outcomes = await Promise.all(
         parsed.tags.map(async (tag) => {
           const generationId = crypto.randomUUID();
-          const waiting = await start({
-            generationId,
-            tenantId: r.tenantId,
-            agentId: r.agentId,
-            userId: r.userId,
-            conversationId: r.conversationId,
-            description: tag.description,
-            persona,
-            language,
-          });
-          return { generationId, description: tag.description, waiting };
+          try {
+            const waiting = await start({
+              generationId,
+              tenantId: r.tenantId,
+              agentId: r.agentId,
+              userId: r.userId,
+              conversationId: r.conversationId,
+              description: tag.description,
+              persona,
+              language,
+            });
+            return { generationId, description: tag.description, message: messageView(waiting) as ReturnType<typeof messageView> | QuotaRefusalMessage, started: true };
+          } catch (err) {
+            // The chat still gets its answer at once: the persona says "no more photos today".
+            if (!(err instanceof QuotaExceeded)) throw err;
+            const refusal = await quotaRefusal(deps, { persona, description: tag.description, language, variantSeed: `${generationId}:quota`, quota: err.quota });
+            return { generationId, description: tag.description, message: refusal, started: false };
+          }
         }),
       );
+      const started = outcomes.filter((o) => o.started);
       return {
         text: parsed.text,
-        messages: [...textMessage, ...started.map((s) => messageView(s.waiting))],
+        messages: [...textMessage, ...outcomes.map((o) => o.message)],
         generations: started.map((s) => ({
           id: s.generationId,
           status: "pending" as const,

@@ -15,6 +15,7 @@ import { taskService } from "./tasks";
 
 export type { ServiceDeps } from "./deps";
 export { notFound, ServiceRefusal, type RefusalReason } from "./errors";
+export { QuotaExceeded, type QuotaState } from "./quotas";
 
 export function createGenerationService(deps: ServiceDeps & ReadinessProbes) {
   const companionPhotos = companionPhotoService(deps);

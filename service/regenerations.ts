@@ -18,6 +18,7 @@ import { chatImageInput } from "./dialogs";
 import type { ServiceDeps } from "./deps";
 import { notFound, ServiceRefusal } from "./errors";
 import { personaAvailableOrRefuse } from "./personaAvailability";
+import { dialogQuotaKey, quotaService, releaseIfNotStarted } from "./quotas";
 import { startGeneration } from "./startGeneration";
 import { generationView, messageView } from "./views";
 
@@ -38,6 +39,7 @@ export function freshSeed(previous: ReadonlyArray<number | bigint | null | undef
 
 export function regenerationService(deps: ServiceDeps, photos: ReturnType<typeof companionPhotoService>) {
   const { prisma } = deps;
+  const quotas = quotaService(deps);
 
   async function original(tenantId: string, id: string) {
     const g = await prisma.generation.findFirst({
@@ -129,6 +131,8 @@ export function regenerationService(deps: ServiceDeps, photos: ReturnType<typeof
       regeneratedFrom: g.id,
       waitingMessage: { id: crypto.randomUUID(), content: composed.content },
     };
+    // Another take is another image: it counts against the dialog's and the tenant's daily quota.
+    const reservation = await quotas.reserve({ tenantId: g.tenantId, userKey: dialogQuotaKey(g.dialogId ?? "") });
     await startGeneration(
       deps.temporal,
       {
@@ -142,7 +146,10 @@ export function regenerationService(deps: ServiceDeps, photos: ReturnType<typeof
         onConflict: "fail",
       },
       () => prisma.$transaction((tx) => writeChatImageRecord(tx, chatImageRecord({ ...input, trigger: input.trigger! }))),
-    );
+    ).catch(async (err: unknown) => {
+      await releaseIfNotStarted(reservation, err);
+      throw err;
+    });
     return messageView({ id: input.waitingMessage!.id, kind: "waiting", content: composed.content, createdAt: new Date() });
   }
 

@@ -9,6 +9,7 @@ import { TaskFold } from "../lib/live/taskState";
 import { variations } from "../workflows/variations";
 import type { ServiceDeps } from "./deps";
 import { notFound, ServiceRefusal } from "./errors";
+import { quotaService, releaseIfNotStarted } from "./quotas";
 import { startGeneration } from "./startGeneration";
 
 const VARIATIONS_NEGATIVE_PROMPT = "blurry, lowres, deformed, watermark, text";
@@ -25,6 +26,7 @@ export interface VariationsRequest {
 
 export function taskService(deps: ServiceDeps) {
   const { prisma, config } = deps;
+  const quotas = quotaService(deps);
   return {
     /** The task's state now, folded from its events (the same fold the live streams use). */
     async state(tenantId: string, taskId: string) {
@@ -77,6 +79,8 @@ export function taskService(deps: ServiceDeps) {
           heartbeatTimeoutMs: config.comfy.heartbeatTimeoutMs,
         },
       };
+      // No chat user here: every variation counts against the tenant's daily quota.
+      const reservation = await quotas.reserve({ tenantId, images: input.seeds.length });
       await startGeneration(
         deps.temporal,
         {
@@ -89,7 +93,10 @@ export function taskService(deps: ServiceDeps) {
           onConflict: "fail",
         },
         () => deps.records.beginTask(variationsRecord(input)),
-      );
+      ).catch(async (err: unknown) => {
+        await releaseIfNotStarted(reservation, err);
+        throw err;
+      });
       return { taskId: generationId };
     },
   };

@@ -59,6 +59,8 @@ function situation(input: PromptInput): string {
     }
     case "regenerating":
       return `They asked for another take of the photo ${photo} you sent. You are taking a new one now. Tell them it is coming soon and that you can keep chatting meanwhile.`;
+    case "quota":
+      return `They asked for a photo (${photo}), but you cannot send any more photos today; tomorrow you can. Say so warmly, in character; no technical details, no numbers.`;
     case "completed":
       return `The photo ${photo} you promised is ready and is sent together with this message. Write the message that goes with it.`;
     case "failed": {

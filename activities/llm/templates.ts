@@ -4,10 +4,14 @@
  * the tone; a seed picks the variant, so a retried or replayed step says the same thing again.
  */
 import type { Language } from "../../lib/language";
+import { QUOTA_TEMPLATES } from "./quotaTemplates";
 import { REGENERATING_TEMPLATES } from "./regenerateTemplates";
 
-/** `regenerating` is a regenerated photo's waiting message ("let me take another one"). */
-export type MessageKind = "waiting" | "completed" | "failed" | "regenerating";
+/**
+ * `regenerating` is a regenerated photo's waiting message ("let me take another one"); `quota`
+ * answers a photo the daily quota does not allow ("no more photos today").
+ */
+export type MessageKind = "waiting" | "completed" | "failed" | "regenerating" | "quota";
 export type Tone = "cheerful" | "serious" | "shy" | "neutral";
 
 type Variants = readonly [string, ...string[]];
@@ -766,6 +770,7 @@ function hashSeed(seed: string): number {
 
 export function templateVariants(kind: MessageKind, language: Language, tone: Tone): Variants {
   if (kind === "regenerating") return REGENERATING_TEMPLATES[language][tone];
+  if (kind === "quota") return QUOTA_TEMPLATES[language][tone];
   return TEMPLATES[language][tone][kind];
 }
 

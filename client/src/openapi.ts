@@ -174,7 +174,7 @@ export interface paths {
         put?: never;
         /**
          * Take another one: a new generation with the same prompt, persona and template and a new seed
-         * @description For a finished companion photo or chat image. Answers at once with the new generation (`regeneratedFrom` names the original) and the in-character "let me take another one" waiting message in the conversation's language; the new picture then arrives like any other (events, polling, Telegram or webhook for chat images). 409 `still_running` while the original is not final, 409 `not_regenerable` for angle series and variations, 404 for another tenant's id.
+         * @description For a finished companion photo or chat image. Answers at once with the new generation (`regeneratedFrom` names the original) and the in-character "let me take another one" waiting message in the conversation's language; the new picture then arrives like any other (events, polling, Telegram or webhook for chat images). 409 `still_running` while the original is not final, 409 `not_regenerable` for angle series and variations, 404 for another tenant's id. The new take counts against the daily image quotas: 429 `quota_exceeded` with `details.quota` and `Retry-After` when one is used up.
          */
         post: operations["regenerateGeneration"];
         delete?: never;
@@ -246,7 +246,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a flow; answers { task_id } at once */
+        /**
+         * Start a flow; answers { task_id } at once
+         * @description Its images count against the daily image quotas (the user's or dialog's and the tenant's): 429 `quota_exceeded` with `details.quota` ({ scope, limit, used, resetsAt }) and `Retry-After` (seconds until the next UTC midnight) when one is used up; nothing is started.
+         */
         post: operations["createTask"];
         delete?: never;
         options?: never;
@@ -388,7 +391,7 @@ export interface paths {
         put?: never;
         /**
          * Start (or join) a consistent multi-angle series of one car
-         * @description The same subject and nonce always give the same sessionId and per-angle seeds. Angles run in parallel across GPU instances; one angle's failure is reported on that angle. 202 at once, or 200 with the images when `wait` is given and the series finishes in time.
+         * @description The same subject and nonce always give the same sessionId and per-angle seeds. Angles run in parallel across GPU instances; one angle's failure is reported on that angle. 202 at once, or 200 with the images when `wait` is given and the series finishes in time. Every angle counts against the tenant's daily image quota: 429 `quota_exceeded` (with `details.quota` and `Retry-After` in seconds) when it is used up.
          */
         post: operations["createSeries"];
         delete?: never;
@@ -433,13 +436,31 @@ export interface components {
             id: string;
             /** @constant */
             role: "assistant";
-            /** @description text, waiting, completed, failed */
+            /** @description text, waiting, completed, failed, or quota (the persona's refusal when the daily quota is used up) */
             kind: string;
             content: string;
             /** Format: date-time */
             createdAt?: string;
             /** @description For completion messages: the image URLs */
             metadata?: unknown;
+            /** @description A daily image quota that refused a picture */
+            quota?: {
+                /**
+                 * @description Which daily quota is used up: the user's (or the dialog's) or the whole tenant's
+                 * @default user
+                 * @enum {string}
+                 */
+                scope: "user" | "tenant";
+                /** @description Images per UTC day */
+                limit: number;
+                /** @description Images started today */
+                used: number;
+                /**
+                 * Format: date-time
+                 * @description The next UTC midnight
+                 */
+                resetsAt: string;
+            };
         };
         Generation: {
             id: string;
@@ -492,18 +513,36 @@ export interface components {
         Reply: {
             /** @description The reply without its image tags */
             text: string;
-            /** @description The reply text (when any) and one waiting message per image */
+            /** @description The reply text (when any) and one waiting message per started image; an image the daily quota refuses gets the persona's refusal (kind quota, with `quota`) instead */
             messages: {
                 id: string;
                 /** @constant */
                 role: "assistant";
-                /** @description text, waiting, completed, failed */
+                /** @description text, waiting, completed, failed, or quota (the persona's refusal when the daily quota is used up) */
                 kind: string;
                 content: string;
                 /** Format: date-time */
                 createdAt?: string;
                 /** @description For completion messages: the image URLs */
                 metadata?: unknown;
+                /** @description A daily image quota that refused a picture */
+                quota?: {
+                    /**
+                     * @description Which daily quota is used up: the user's (or the dialog's) or the whole tenant's
+                     * @default user
+                     * @enum {string}
+                     */
+                    scope: "user" | "tenant";
+                    /** @description Images per UTC day */
+                    limit: number;
+                    /** @description Images started today */
+                    used: number;
+                    /**
+                     * Format: date-time
+                     * @description The next UTC midnight
+                     */
+                    resetsAt: string;
+                };
             }[];
             generations: {
                 id: string;
@@ -615,13 +654,31 @@ export interface components {
                     id: string;
                     /** @constant */
                     role: "assistant";
-                    /** @description text, waiting, completed, failed */
+                    /** @description text, waiting, completed, failed, or quota (the persona's refusal when the daily quota is used up) */
                     kind: string;
                     content: string;
                     /** Format: date-time */
                     createdAt?: string;
                     /** @description For completion messages: the image URLs */
                     metadata?: unknown;
+                    /** @description A daily image quota that refused a picture */
+                    quota?: {
+                        /**
+                         * @description Which daily quota is used up: the user's (or the dialog's) or the whole tenant's
+                         * @default user
+                         * @enum {string}
+                         */
+                        scope: "user" | "tenant";
+                        /** @description Images per UTC day */
+                        limit: number;
+                        /** @description Images started today */
+                        used: number;
+                        /**
+                         * Format: date-time
+                         * @description The next UTC midnight
+                         */
+                        resetsAt: string;
+                    };
                 };
             }[];
         };
@@ -688,13 +745,31 @@ export interface components {
                 id: string;
                 /** @constant */
                 role: "assistant";
-                /** @description text, waiting, completed, failed */
+                /** @description text, waiting, completed, failed, or quota (the persona's refusal when the daily quota is used up) */
                 kind: string;
                 content: string;
                 /** Format: date-time */
                 createdAt?: string;
                 /** @description For completion messages: the image URLs */
                 metadata?: unknown;
+                /** @description A daily image quota that refused a picture */
+                quota?: {
+                    /**
+                     * @description Which daily quota is used up: the user's (or the dialog's) or the whole tenant's
+                     * @default user
+                     * @enum {string}
+                     */
+                    scope: "user" | "tenant";
+                    /** @description Images per UTC day */
+                    limit: number;
+                    /** @description Images started today */
+                    used: number;
+                    /**
+                     * Format: date-time
+                     * @description The next UTC midnight
+                     */
+                    resetsAt: string;
+                };
             }[];
         };
         Deliveries: {
@@ -787,6 +862,55 @@ export interface components {
             /** @description The message number that triggers the next picture */
             nextTriggerAt: number;
             generationId?: string;
+            /** @description When a picture was due but the daily quota is used up: the persona's in-character refusal */
+            messages?: {
+                id: string;
+                /** @constant */
+                role: "assistant";
+                /** @description text, waiting, completed, failed, or quota (the persona's refusal when the daily quota is used up) */
+                kind: string;
+                content: string;
+                /** Format: date-time */
+                createdAt?: string;
+                /** @description For completion messages: the image URLs */
+                metadata?: unknown;
+                /** @description A daily image quota that refused a picture */
+                quota?: {
+                    /**
+                     * @description Which daily quota is used up: the user's (or the dialog's) or the whole tenant's
+                     * @default user
+                     * @enum {string}
+                     */
+                    scope: "user" | "tenant";
+                    /** @description Images per UTC day */
+                    limit: number;
+                    /** @description Images started today */
+                    used: number;
+                    /**
+                     * Format: date-time
+                     * @description The next UTC midnight
+                     */
+                    resetsAt: string;
+                };
+            }[];
+            /** @description A daily image quota that refused a picture */
+            quota?: {
+                /**
+                 * @description Which daily quota is used up: the user's (or the dialog's) or the whole tenant's
+                 * @default user
+                 * @enum {string}
+                 */
+                scope: "user" | "tenant";
+                /** @description Images per UTC day */
+                limit: number;
+                /** @description Images started today */
+                used: number;
+                /**
+                 * Format: date-time
+                 * @description The next UTC midnight
+                 */
+                resetsAt: string;
+            };
         };
         Dialog: {
             dialogId: string;
@@ -1367,6 +1491,15 @@ export interface operations {
                 };
             };
             /** @description Every error the API answers has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1676,6 +1809,15 @@ export interface operations {
             };
             /** @description Every error the API answers has this shape */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2145,6 +2287,15 @@ export interface operations {
             };
             /** @description Every error the API answers has this shape */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
