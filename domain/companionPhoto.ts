@@ -23,6 +23,8 @@ export interface CompanionPhotoInput
    * the workflow draws one itself, as every run before regeneration existed did.
    */
   seed?: number;
+  /** A regenerated photo's prompt, the original's as recorded; absent, the workflow builds it. */
+  prompt?: string;
   /** "Take another one": the generation this photo makes again. */
   regeneratedFrom?: string;
   limits: {

@@ -83,7 +83,7 @@ export function companionPhotoService(deps: ServiceDeps) {
    */
   async function start(
     r: CompanionPhotoRequest,
-    again?: Partial<Pick<CompanionPhotoInput, "template" | "width" | "height" | "negativePrompt">> & { seed: number; regeneratedFrom: string },
+    again?: Partial<Pick<CompanionPhotoInput, "template" | "width" | "height" | "negativePrompt" | "prompt">> & { seed: number; regeneratedFrom: string },
   ): Promise<ChatMessage> {
     await checkPersona(r.persona);
     const composed = await deps.composeMessage({
@@ -108,6 +108,7 @@ export function companionPhotoService(deps: ServiceDeps) {
             negativePrompt: again.negativePrompt ?? base.negativePrompt,
             seed: again.seed,
             regeneratedFrom: again.regeneratedFrom,
+            ...(again.prompt !== undefined ? { prompt: again.prompt } : {}),
           }
         : {}),
       waitingMessage: { id: crypto.randomUUID(), content: composed.content },

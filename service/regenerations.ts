@@ -79,6 +79,8 @@ export function regenerationService(deps: ServiceDeps, photos: ReturnType<typeof
         width: g.width ?? undefined,
         height: g.height ?? undefined,
         negativePrompt: g.negativePrompt ?? undefined,
+        // The prompt the original was made from (recorded when its images were stored).
+        prompt: g.prompt ?? undefined,
         seed,
         regeneratedFrom: g.id,
       },

@@ -82,8 +82,12 @@ describe("the companion photo scenario: 'Mándame una foto tuya en la playa'", (
     const tampered = await fetch(media[0].url.replace(/sig=[^&]+/, "sig=forged"));
     expect(tampered.status).toBe(401);
 
-    // Operators find it in Temporal by id and by search attributes.
-    const described = await stack.running.temporal.workflow.getHandle(gen.workflowId).describe();
+    // Operators find it in Temporal by id and by search attributes. The record turns final a moment
+    // before the run closes (the run still gives the user's slot back), so wait for the close.
+    const described = await eventually(async () => {
+      const d = await stack.running.temporal.workflow.getHandle(gen.workflowId).describe();
+      return d.status.name === "RUNNING" ? undefined : d;
+    }, "the workflow run to close");
     expect(described.status.name).toBe("COMPLETED");
     expect(described.searchAttributes.DarkroomTenant).toEqual([stack.tenant]);
     expect(described.searchAttributes.DarkroomAgent).toEqual(["sofia"]);

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { templateVariants } from "../activities/llm/templates";
+import { startLlmSimulator, type LlmSimulator } from "../simulators/llm";
 import { eventually, startStack, type Stack } from "./support/stack";
 
 setDefaultTimeout(180_000);
@@ -87,6 +88,8 @@ describe("regenerate: take another one", () => {
     expect(b.persona).toEqual(a.persona);
     expect(b.template).toBe(a.template);
     expect(b.description).toBe(a.description);
+    expect(b.prompt).toBe(a.prompt);
+    expect(a.prompt).toBeTruthy();
     expect(b.language).toBe("es");
     expect(originalView.regeneratedFrom).toBeUndefined();
 
@@ -172,5 +175,36 @@ describe("regenerate: take another one", () => {
     } finally {
       ws.close();
     }
+  });
+});
+
+describe("regenerate with an LLM writing the image prompts", () => {
+  let stack: Stack;
+  let llm: LlmSimulator;
+  beforeAll(async () => {
+    llm = await startLlmSimulator({ answer: "golden hour beach selfie, warm backlight, soft waves" });
+    stack = await startStack({ stepMs: 5, steps: 3, env: { LLM_BASE_URL: llm.baseUrl, ...(llm.apiKey ? { LLM_API_KEY: llm.apiKey } : {}) } });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await llm?.stop();
+  });
+
+  test("another take keeps the prompt the LLM wrote for the original instead of asking again", async () => {
+    const reply = await stack.request("POST", "/v1/agents/sofia/replies", { userId: "u-llm", text: "¡Dale! [IMAGE: selfie mía en la playa]", persona: SOFIA });
+    const original = reply.body.generations[0].id as string;
+    await eventually(async () => ((await stack.request("GET", `/v1/generations/${original}`)).body?.status === "completed" ? true : undefined), "the original");
+    const first = await stack.db.prisma.generation.findUniqueOrThrow({ where: { id: original } });
+    expect(first.prompt).toContain("golden hour beach selfie");
+
+    // Asked now, the LLM would write another picture.
+    llm.setBehaviour({ answer: "rainy city street at night, neon reflections" });
+    const again = await stack.request("POST", `/v1/generations/${original}/regenerate`);
+    expect(again.status).toBe(201);
+    const id = again.body.generation.id as string;
+    await eventually(async () => ((await stack.request("GET", `/v1/generations/${id}`)).body?.status === "completed" ? true : undefined), "the new take");
+    const second = await stack.db.prisma.generation.findUniqueOrThrow({ where: { id } });
+    expect(second.prompt).toBe(first.prompt);
+    expect(Number(second.seed)).not.toBe(Number((await stack.db.prisma.image.findFirstOrThrow({ where: { generationId: original } })).seed));
   });
 });
