@@ -67,6 +67,26 @@ describe("daily image quotas", () => {
     for (const a of started) expect((await finished(a.body.generations[0].id)).status).toBe("completed");
   });
 
+  test("a tenant's own concurrency cap: its users' photos run one at a time, the rest queue", async () => {
+    await setTenantLimits(stack.db.prisma, stack.tenant, { maxConcurrentPerUser: 1 });
+    try {
+      const answers = await Promise.all([1, 2, 3].map(() => reply("u-one-at-a-time")));
+      const ids = answers.map((a) => a.body.generations[0].id as string);
+      let most = 0;
+      await eventually(async () => {
+        const rows = await stack.db.prisma.generation.findMany({ where: { id: { in: ids } } });
+        most = Math.max(most, rows.filter((r) => r.slotClaimedAt && !r.slotReleasedAt).length);
+        return rows.every((r) => r.status === "completed" && r.slotReleasedAt) ? true : undefined;
+      }, "the three photos, one after another");
+      expect(most).toBe(1);
+      // The server-wide setting (2 here) would have run two at once: the claims did not overlap.
+      const rows = await stack.db.prisma.generation.findMany({ where: { id: { in: ids } }, orderBy: { slotClaimedAt: "asc" } });
+      for (const [i, r] of rows.slice(1).entries()) expect(r.slotClaimedAt!.getTime()).toBeGreaterThanOrEqual(rows[i]!.slotReleasedAt!.getTime());
+    } finally {
+      await setTenantLimits(stack.db.prisma, stack.tenant, { maxConcurrentPerUser: null });
+    }
+  });
+
   test("a tenant's own daily limit holds across its users; routes without a chat answer 429 with Retry-After", async () => {
     await setTenantLimits(stack.db.prisma, BETA, { imagesPerTenantPerDay: 3 });
     const answers = await Promise.all(["b1", "b2", "b3", "b4", "b5", "b6"].map((u) => reply(u, BETA_KEY)));
