@@ -12,6 +12,7 @@ import { imageRoutes } from "./images";
 import { liveRoutes } from "./live";
 import { metricsRoutes } from "./metrics";
 import { operationRoutes } from "./operations";
+import { previewRoutes } from "./previews";
 import { models } from "./schemas";
 
 /**
@@ -32,7 +33,7 @@ const WEBSOCKET = {
     "generation:regenerate": { id: "string: a finished companion photo or chat image" },
   },
   serverMessages: {
-    "image:queued | image:progress | image:completed | image:failed | image:cancelled | message:new": { $ref: "#/components/schemas/GenerationEvent" },
+    "image:queued | image:progress | image:preview | image:completed | image:failed | image:cancelled | message:new": { $ref: "#/components/schemas/GenerationEvent" },
     "generation:regenerate": {
       id: "string: the original",
       generation: { $ref: "#/components/schemas/Generation" },
@@ -69,6 +70,9 @@ export function createApi(ctx: ApiContext) {
     .use(
       openapi({
         path: "/openapi",
+        // The document lists every route, the demo's /demo/client.js module included (the
+        // plugin would otherwise drop any path with a dot in it as a static file).
+        exclude: { staticFile: false },
         documentation: {
           info: {
             title: "darkroom",
@@ -95,6 +99,7 @@ export function createApi(ctx: ApiContext) {
     .use(metricsRoutes(ctx))
     .use(companionPhotoRoutes(ctx))
     .use(generationRoutes(ctx))
+    .use(previewRoutes(ctx))
     .use(imageRoutes(ctx))
     .use(liveRoutes(ctx))
     .use(dialogRoutes(ctx))

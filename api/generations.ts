@@ -91,6 +91,7 @@ export function generationRoutes(ctx: ApiContext) {
               {
                 "image:queued": "The generation is recorded and waits for a slot or a GPU",
                 "image:progress": "GPU progress: percent, step, of, queuePosition",
+                "image:preview": "A live preview while sampling (throttled): url (signed, of GET /v1/generations/{id}/preview), step, of, width, height",
                 "message:new": "A message for the chat (the waiting or completion message)",
                 "image:completed": "Done; the images are ready (final)",
                 "image:failed": "Failed; the apology message follows in message:new (final)",

@@ -265,11 +265,16 @@ export const Instances = t.Object({
 export const GenerationEvent = t.Object(
   {
     eventId: Int({ description: "Increasing; send the last one seen as Last-Event-ID to resume" }),
-    type: t.String({ description: "image:queued, image:progress, image:completed, image:failed, image:cancelled, message:new" }),
+    type: t.String({ description: "image:queued, image:progress, image:preview, image:completed, image:failed, image:cancelled, message:new" }),
     generationId: t.Optional(t.String()),
     percent: t.Optional(t.Number()),
     step: t.Optional(Int()),
     of: t.Optional(Int()),
+    url: t.Optional(
+      t.String({ description: "image:preview: signed URL of the latest live preview (WebP, at most 256 px), usable in a plain <img>" }),
+    ),
+    width: t.Optional(Int({ description: "image:preview: the preview's width in pixels" })),
+    height: t.Optional(Int({ description: "image:preview: the preview's height in pixels" })),
     queuePosition: t.Optional(Int()),
     message: t.Optional(t.Unknown()),
     error: t.Optional(t.String()),

@@ -9,13 +9,16 @@
  * - orchestrationOverheadMs: one image at a time, request to stored image minus the simulated GPU
  *   time (ComfyUI's execution_start → execution_success); queueing at a busy GPU is not overhead.
  * - throughput: a burst of images at once, until every one is stored.
+ * - eta: how far the ETAs in progress events were from the time the pictures really took.
  * - baselines: a thin pass-through to the same instance and a bare Temporal start, measured in the
  *   same run, with darkroom's figures as ratios of them.
  */
 import { startStack, eventually } from "../test/support/stack";
 import { benchAngleSeries } from "./angleSeries";
 import { bareStartLatencies, passThroughOverheads } from "./baselines";
+import { benchEta } from "./eta";
 import { benchEvents } from "./events";
+import { benchPreviews } from "./previews";
 
 const REPLIES = Number(process.env.BENCH_REPLIES ?? 120);
 const REPLY_RATE_PER_S = Number(process.env.BENCH_REPLY_RATE ?? 4);
@@ -99,6 +102,8 @@ try {
 
   const angleSeries = await benchAngleSeries();
   const events = await benchEvents();
+  const previews = await benchPreviews();
+  const eta = await benchEta();
   const summary = {
     machine: { cpus: navigator.hardwareConcurrency, runtime: `bun ${Bun.version}` },
     repliesMs: { ratePerSecond: REPLY_RATE_PER_S, ...stats(latencies) },
@@ -113,6 +118,8 @@ try {
     throughput: { images: THROUGHPUT_IMAGES, seconds: round(seconds), imagesPerSecond: round(THROUGHPUT_IMAGES / seconds) },
     angleSeries,
     events,
+    previews,
+    eta,
   };
   console.log(JSON.stringify(summary));
 } finally {

@@ -17,6 +17,7 @@ import { SEARCH_ATTRIBUTES } from "../domain/searchAttributes";
 import { startDevServer } from "../lib/temporal/devServer";
 import { describeHolder, portHolder } from "./ports";
 import { quietTemporalSdk } from "./quietTemporal";
+import { setTenantScheduling } from "../lib/tenantScheduling";
 import { CLIENT_COMMANDS } from "./clientCommands";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -83,11 +84,16 @@ const COMMANDS: Record<string, Command> = {
     run: (values, positionals) => keys(values, positionals),
   },
   tenants: {
-    summary: "set a tenant's limits: `tenants set NAME --images-per-user-per-day N …` (prints them)",
-    usage: "set NAME [limits]",
-    positionals: true,
-    options: LIMIT_OPTIONS,
-    help: { set: "set the limits given; the others stay as they are (the only action)", NAME: "the tenant", ...LIMIT_HELP },
+    summary: "a tenant's settings: `tenants set --tenant NAME` with its place in GPU queues and its daily image limits (prints them)",
+    usage: "set --tenant NAME [--priority N] [--fairness-weight W] [limits]",
+    options: { tenant: { type: "string" }, priority: { type: "string" }, "fairness-weight": { type: "string" }, ...LIMIT_OPTIONS },
+    help: {
+      set: "change the settings given, the others stay as they are (the only action); prints them",
+      "--tenant NAME": "the tenant (required; created by keys create)",
+      "--priority N": "tier: 1 goes first, 5 last; 3 by default",
+      "--fairness-weight W": "share of GPU dispatch against other tenants when queues back up (default 1)",
+      ...LIMIT_HELP,
+    },
     run: (values, positionals) => tenants(values, positionals),
   },
   api: {
@@ -180,7 +186,7 @@ async function main() {
     parsed = parseArgs({
       args,
       options: { ...command.options, help: { type: "boolean", short: "h" } },
-      allowPositionals: name === "keys" || !!command.positionals,
+      allowPositionals: name === "keys" || name === "tenants" || !!command.positionals,
       strict: true,
     }) as typeof parsed;
   } catch (err) {
@@ -465,22 +471,37 @@ async function keys(values: Record<string, string | boolean | undefined>, positi
 }
 
 async function tenants(values: Record<string, string | boolean | undefined>, positionals: string[]) {
-  if (positionals[0] !== "set") {
-    throw new UsageError(positionals.length ? `unknown action "${positionals[0]}" (known: set)` : "missing action (known: set)");
+  if (positionals.length !== 1 || positionals[0] !== "set") {
+    throw new UsageError(positionals.length ? `unknown action "${positionals.join(" ")}" (known: set)` : "missing action (known: set)");
   }
-  const tenant = positionals[1];
-  if (!tenant || positionals.length > 2) throw new UsageError("set needs exactly one tenant NAME");
+  const tenant = values.tenant as string | undefined;
+  if (!tenant) throw new UsageError("set needs --tenant NAME");
+  const number = (name: string) => {
+    const v = values[name] as string | undefined;
+    if (v === undefined) return undefined;
+    if (!/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`--${name} must be a number, got "${v}"`);
+    return Number(v);
+  };
+  const wanted = { priority: number("priority"), fairnessWeight: number("fairness-weight") };
   const limits = limitsFrom(values);
-  if (Object.values(limits).every((v) => v === undefined)) throw new UsageError("say which limit to set, e.g. --images-per-user-per-day 20");
+  const scheduling = wanted.priority !== undefined || wanted.fairnessWeight !== undefined;
+  const limiting = Object.values(limits).some((v) => v !== undefined);
+  if (!scheduling && !limiting) throw new UsageError("set needs --priority, --fairness-weight and/or a limit such as --images-per-user-per-day");
   const config = loadConfig();
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    const set = await setTenantLimits(db.prisma, tenant, limits);
-    const show = (v: number | null, fallback: number | undefined) => (v === null ? `default (${fallback ?? "no limit"})` : String(v));
-    console.log(`tenant ${set.name}`);
-    console.log(`  images per user per day    ${show(set.imagesPerUserPerDay, config.quotas.userPerDay)}`);
-    console.log(`  images per tenant per day  ${show(set.imagesPerTenantPerDay, config.quotas.tenantPerDay)}`);
-    console.log(`  max concurrent per user    ${show(set.maxConcurrentPerUser, config.maxConcurrentGenerations)}`);
+    if (scheduling) {
+      const now = await setTenantScheduling(db.prisma, tenant, wanted);
+      console.log(`tenant ${tenant}: priority ${now.priority}, fairness weight ${now.fairnessWeight} (running APIs pick it up within 30 s)`);
+    }
+    if (limiting) {
+      const set = await setTenantLimits(db.prisma, tenant, limits);
+      const show = (v: number | null, fallback: number | undefined) => (v === null ? `default (${fallback ?? "no limit"})` : String(v));
+      console.log(`tenant ${set.name}`);
+      console.log(`  images per user per day    ${show(set.imagesPerUserPerDay, config.quotas.userPerDay)}`);
+      console.log(`  images per tenant per day  ${show(set.imagesPerTenantPerDay, config.quotas.tenantPerDay)}`);
+      console.log(`  max concurrent per user    ${show(set.maxConcurrentPerUser, config.maxConcurrentGenerations)}`);
+    }
   } finally {
     await db.close();
   }

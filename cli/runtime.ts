@@ -10,6 +10,8 @@ import { Client, Connection } from "@temporalio/client";
 import { NativeConnection, type Worker } from "@temporalio/worker";
 import { createGeneralActivities } from "../activities";
 import { createGenerationActivities, recordProgress } from "../activities/db/generations";
+import { recordPreview } from "../activities/db/previews";
+import { DEFAULT_PREVIEW_OPTIONS } from "../activities/comfyui/preview";
 import { createGpuStopGate } from "../activities/comfyui/interrupt";
 import { loadTemplate } from "../activities/comfyui/template";
 import { loadAndCheckPersonas } from "../activities/personas";
@@ -21,6 +23,7 @@ import { createApi } from "../api/app";
 import { quietTemporalSdk } from "./quietTemporal";
 import { createSeriesActivities } from "../activities/db/series";
 import { createTaskRecords } from "../activities/db/tasks";
+import { tenantPriority } from "../service/tenantScheduling";
 import { createGenerationService } from "../service";
 import { createGpuWorker } from "../workers/gpu";
 import { createMainWorker } from "../workers/main";
@@ -165,8 +168,16 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
           instance,
           stopGate: createGpuStopGate(prisma),
           onProgress: (p) =>
-            recordProgress(prisma, { generationId: p.generationId, percent: p.percent, step: p.step, of: p.of, queuePosition: p.queuePosition, promptId: p.promptId })
+            recordProgress(prisma, { generationId: p.generationId, percent: p.percent, step: p.step, of: p.of, queuePosition: p.queuePosition, etaSeconds: p.etaSeconds, promptId: p.promptId })
               .catch((err) => console.warn(`progress for ${p.generationId} not recorded: ${(err as Error).message}`)),
+          // The preview's URL is signed here, so GPU workers need the API's DARKROOM_URL_SECRET and DARKROOM_PUBLIC_URL.
+          onPreview: config.comfy.previews.enabled
+            ? (p) =>
+                recordPreview(prisma, p, (generationId, version) => signer.previewUrl(generationId, version))
+                  .then(() => undefined)
+                  .catch((err) => console.warn(`preview for ${p.generationId} not recorded: ${(err as Error).message}`))
+            : undefined,
+          previewOptions: { ...DEFAULT_PREVIEW_OPTIONS, minIntervalMs: config.comfy.previews.intervalMs },
         }),
       );
     }
@@ -184,6 +195,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       config,
       prisma,
       temporal,
+      tenantPriority: tenantPriority(prisma),
       signer,
       store: store!,
       pool,

@@ -74,6 +74,8 @@ export interface Config {
     pickupTimeoutMs: number;
     /** A GPU job whose worker stops heartbeating for this long is retried (and re-attached). */
     heartbeatTimeoutMs: number;
+    /** Live previews while sampling: on/off, and the least time between two of one generation. */
+    previews: { enabled: boolean; intervalMs: number };
   };
   /** The built-in ComfyUI simulator; `host` is 0.0.0.0 inside containers. */
   /** The built-in ComfyUI simulator; `host` is 0.0.0.0 inside containers; `jobsApi` imitates builds with the job API. */
@@ -138,7 +140,7 @@ function optionalInt(env: Record<string, string | undefined>, name: string): num
   return env[name] === undefined || env[name] === "" ? undefined : int(env, name, 0, 0);
 }
 
-/** `gpu0=http://host:8188,gpu1=http://host:8189` (optionally `gpu0=http://host:8188#4` for concurrency 4). */
+/** `gpu0=http://host:8188,gpu1=http://host:8189` (optionally `gpu0=http://host:8188#4` for concurrency 4; default 2). */
 export function parseComfyInstances(raw: string | undefined): ComfyInstance[] {
   if (!raw?.trim()) return [];
   return raw.split(",").map((entry) => {
@@ -146,7 +148,10 @@ export function parseComfyInstances(raw: string | undefined): ComfyInstance[] {
     if (eq <= 0) throw new Error(`COMFYUI_INSTANCES entry "${entry}" must look like name=http://host:port`);
     const name = entry.slice(0, eq).trim();
     let url = entry.slice(eq + 1).trim();
-    let concurrency = 4;
+    // One prompt running and one waiting in ComfyUI's own queue keeps the GPU busy between jobs;
+    // more only moves work from Temporal's queue (ordered by tier and tenant fairness) into
+    // ComfyUI's first-come-first-served one.
+    let concurrency = 2;
     const hash = url.lastIndexOf("#");
     if (hash > 0) {
       concurrency = Number(url.slice(hash + 1));
@@ -196,6 +201,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       defaultTemplate: env.COMFYUI_DEFAULT_TEMPLATE || undefined,
       pickupTimeoutMs: int(env, "COMFYUI_PICKUP_TIMEOUT_MS", 30_000, 100),
       heartbeatTimeoutMs: int(env, "COMFYUI_HEARTBEAT_TIMEOUT_MS", 20_000, 500),
+      previews: { enabled: flag(env, "COMFYUI_PREVIEWS", true), intervalMs: int(env, "COMFYUI_PREVIEW_INTERVAL_MS", 400, 50) },
     },
     simulator: {
       instances: int(env, "COMFYUI_SIM_INSTANCES", 2, 1),

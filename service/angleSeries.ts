@@ -12,7 +12,7 @@ import type { Config } from "../lib/config";
 import { angleSeries } from "../workflows/angleSeries";
 import type { ServiceDeps } from "./deps";
 import { notFound, ServiceRefusal } from "./errors";
-import { quotaService, releaseIfNotStarted } from "./quotas";
+import { quotaService, startSpending } from "./quotas";
 import { startGeneration } from "./startGeneration";
 
 /** The longest a request may wait for a series to finish; longer series are polled. */
@@ -135,8 +135,8 @@ export function angleSeriesService(deps: ServiceDeps) {
     // Every angle is an image of the tenant's daily quota; joining a series already there spends nothing.
     const exists = await prisma.series.findUnique({ where: { tenantId_sessionId: { tenantId: input.tenantId, sessionId: input.sessionId } }, select: { id: true } });
     const reservation = exists ? undefined : await quotas.reserve({ tenantId: input.tenantId, images: input.angles.length });
-    return startGeneration(
-      deps.temporal,
+    return startSpending(reservation, (started) => startGeneration(
+      deps,
       {
         workflow: angleSeries,
         workflowId: seriesWorkflowId(input.sessionId),
@@ -147,11 +147,11 @@ export function angleSeriesService(deps: ServiceDeps) {
         // Two identical requests at once join one series instead of making it twice.
         onConflict: "join",
       },
-      () => deps.records.beginAngleSeries(angleSeriesRecord(input)),
-    ).catch(async (err: unknown) => {
-      if (reservation) await releaseIfNotStarted(reservation, err);
-      throw err;
-    });
+      () => {
+        started();
+        return deps.records.beginAngleSeries(angleSeriesRecord(input));
+      },
+    ));
   }
 
   return {

@@ -18,7 +18,7 @@ import { companionPhoto } from "../workflows/companionPhoto";
 import type { ServiceDeps } from "./deps";
 import { personaAvailableOrRefuse } from "./personaAvailability";
 import { startGeneration } from "./startGeneration";
-import { QuotaExceeded, quotaService, releaseIfNotStarted, userQuotaKey, type QuotaState } from "./quotas";
+import { QuotaExceeded, quotaService, startSpending, userQuotaKey, type QuotaState } from "./quotas";
 import { generationView, messageView } from "./views";
 
 const NEGATIVE_PROMPT = "blurry, lowres, deformed, extra fingers, watermark, text, nsfw";
@@ -113,8 +113,8 @@ export function companionPhotoService(deps: ServiceDeps) {
         : {}),
       waitingMessage: { id: crypto.randomUUID(), content: composed.content },
     };
-    return startGeneration(
-      deps.temporal,
+    return startSpending(reservation, (started) => startGeneration(
+      deps,
       {
         workflow: companionPhoto,
         workflowId: companionPhotoWorkflowId(r.generationId),
@@ -128,11 +128,11 @@ export function companionPhotoService(deps: ServiceDeps) {
         ],
         onConflict: "fail",
       },
-      () => deps.records.beginGeneration(companionPhotoRecord(input)),
-    ).catch(async (err: unknown) => {
-      await releaseIfNotStarted(reservation, err);
-      throw err;
-    });
+      () => {
+        started();
+        return deps.records.beginGeneration(companionPhotoRecord(input));
+      },
+    ));
   }
 
   return {

@@ -10,11 +10,14 @@ import type { Config } from "../lib/config";
 import type { PrismaClient } from "../lib/db/generated/client";
 import type { UrlSigner } from "../lib/signedUrls";
 import type { ImageStore } from "../lib/storage";
+import type { TenantPriority } from "./tenantScheduling";
 
 export interface ServiceDeps {
   config: Config;
   prisma: PrismaClient;
   temporal: Client;
+  /** The Temporal priority (tier, fairness key and weight) a tenant's new work starts with. */
+  tenantPriority: TenantPriority;
   signer: UrlSigner;
   store: ImageStore;
   pool: InstancePool;

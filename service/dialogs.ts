@@ -198,7 +198,7 @@ export function dialogService(deps: ServiceDeps) {
             text: m.text,
           });
           await startGeneration(
-            deps.temporal,
+            deps,
             {
               workflow: chatImage,
               workflowId: chatImageWorkflowId(generationId),

@@ -25,6 +25,18 @@ export function generationService(deps: ServiceDeps) {
       return generationView(deps.signer, await load(tenantId, id));
     },
 
+    /**
+     * The generation's latest live preview (a small WebP). With a tenant, only that tenant's; without
+     * one (a signed URL, whose signature already named the generation), any.
+     */
+    async preview(r: { generationId: string; tenantId?: string }) {
+      const p = await prisma.generationPreview.findFirst({
+        where: { generationId: r.generationId, ...(r.tenantId ? { generation: { tenantId: r.tenantId } } : {}) },
+      });
+      if (!p) throw new ServiceRefusal("not_found", "not_found", `Generation "${r.generationId}" has no preview (none yet, or it does not exist)`);
+      return { bytes: p.bytes, version: p.version, step: p.step, of: p.of, width: p.width, height: p.height, etag: `"${r.generationId}-preview-${p.version}"` };
+    },
+
     /** Throws not found unless the tenant has this generation (before streaming its events). */
     async assertExists(tenantId: string, id: string, what = "Generation"): Promise<void> {
       const g = await prisma.generation.findFirst({ where: { id, tenantId }, select: { id: true } });

@@ -155,7 +155,17 @@ export type QuotaService = ReturnType<typeof quotaService>;
 export const userQuotaKey = (userId: string) => `user:${userId}`;
 export const dialogQuotaKey = (dialogId: string) => `dialog:${dialogId}`;
 
-/** Gives the images back when the workflow could not be started at all; anything later keeps them spent. */
-export async function releaseIfNotStarted(reservation: QuotaReservation, err: unknown): Promise<void> {
-  if (err instanceof ServiceRefusal && err.code === "orchestrator_unavailable") await reservation.release();
+/**
+ * Runs a start with its images spent, giving them back when it fails before its workflow was
+ * started (a refused start, or anything before it). `started` is called by the first-record write,
+ * which comes after the workflow start: from then on the images stay spent, whatever happens.
+ */
+export async function startSpending<R>(reservation: QuotaReservation | undefined, start: (started: () => void) => Promise<R>): Promise<R> {
+  let begun = false;
+  try {
+    return await start(() => void (begun = true));
+  } catch (err) {
+    if (!begun) await reservation?.release();
+    throw err;
+  }
 }

@@ -18,7 +18,7 @@ import { chatImageInput } from "./dialogs";
 import type { ServiceDeps } from "./deps";
 import { notFound, ServiceRefusal } from "./errors";
 import { personaAvailableOrRefuse } from "./personaAvailability";
-import { dialogQuotaKey, quotaService, releaseIfNotStarted } from "./quotas";
+import { dialogQuotaKey, quotaService, startSpending } from "./quotas";
 import { startGeneration } from "./startGeneration";
 import { generationView, messageView } from "./views";
 
@@ -135,8 +135,8 @@ export function regenerationService(deps: ServiceDeps, photos: ReturnType<typeof
     };
     // Another take is another image: it counts against the dialog's and the tenant's daily quota.
     const reservation = await quotas.reserve({ tenantId: g.tenantId, userKey: dialogQuotaKey(g.dialogId ?? "") });
-    await startGeneration(
-      deps.temporal,
+    await startSpending(reservation, (started) => startGeneration(
+      deps,
       {
         workflow: chatImage,
         workflowId: chatImageWorkflowId(generationId),
@@ -147,11 +147,11 @@ export function regenerationService(deps: ServiceDeps, photos: ReturnType<typeof
         searchAttributes: [{ key: DarkroomDialog, value: g.dialogId ?? "" }],
         onConflict: "fail",
       },
-      () => prisma.$transaction((tx) => writeChatImageRecord(tx, chatImageRecord({ ...input, trigger: input.trigger! }))),
-    ).catch(async (err: unknown) => {
-      await releaseIfNotStarted(reservation, err);
-      throw err;
-    });
+      () => {
+        started();
+        return prisma.$transaction((tx) => writeChatImageRecord(tx, chatImageRecord({ ...input, trigger: input.trigger! })));
+      },
+    ));
     return messageView({ id: input.waitingMessage!.id, kind: "waiting", content: composed.content, createdAt: new Date() });
   }
 

@@ -12,6 +12,10 @@
  * function (`companionPhotoRecord`, `chatImageRecord`, `angleSeriesRecord`, `variationsRecord`),
  * with writes that are idempotent per id. So if this process dies between 2 and 3 nothing is lost,
  * and if 2 fails nothing was written.
+ *
+ * Every start carries the tenant's Temporal priority (tier, fairness key = tenant, weight); the
+ * workflow's activities inherit it, GPU jobs included, so backlogs are served by tier and shared
+ * fairly between tenants by the server's own matching.
  */
 import type { Client, WorkflowStartOptions } from "@temporalio/client";
 import type { Workflow } from "@temporalio/common";
@@ -20,6 +24,7 @@ import { DarkroomKind, DarkroomStatus, DarkroomTenant, searchAttributeNames } fr
 import { explainStartFailure } from "../lib/temporal/startFailure";
 import type { GenerationKind } from "../domain/generation";
 import { ServiceRefusal } from "./errors";
+import type { TenantPriority } from "./tenantScheduling";
 
 export interface GenerationStart<W extends Workflow> {
   workflow: W;
@@ -43,8 +48,15 @@ export function explainTemporalFailure(temporal: Client, err: unknown): string {
   });
 }
 
-export async function startGeneration<W extends Workflow, R>(temporal: Client, start: GenerationStart<W>, recordFirst: () => Promise<R>): Promise<R> {
+export async function startGeneration<W extends Workflow, R>(
+  deps: { temporal: Client; tenantPriority: TenantPriority },
+  start: GenerationStart<W>,
+  recordFirst: () => Promise<R>,
+): Promise<R> {
+  const temporal = deps.temporal;
+  const priority = await deps.tenantPriority(start.tenantId);
   const options = {
+    priority,
     workflowId: start.workflowId,
     taskQueue: start.taskQueue,
     args: [start.input],

@@ -9,7 +9,7 @@ import { TaskFold } from "../lib/live/taskState";
 import { variations } from "../workflows/variations";
 import type { ServiceDeps } from "./deps";
 import { notFound, ServiceRefusal } from "./errors";
-import { quotaService, releaseIfNotStarted } from "./quotas";
+import { quotaService, startSpending } from "./quotas";
 import { startGeneration } from "./startGeneration";
 
 const VARIATIONS_NEGATIVE_PROMPT = "blurry, lowres, deformed, watermark, text";
@@ -81,8 +81,8 @@ export function taskService(deps: ServiceDeps) {
       };
       // No chat user here: every variation counts against the tenant's daily quota.
       const reservation = await quotas.reserve({ tenantId, images: input.seeds.length });
-      await startGeneration(
-        deps.temporal,
+      await startSpending(reservation, (started) => startGeneration(
+        deps,
         {
           workflow: variations,
           workflowId: variationsWorkflowId(generationId),
@@ -92,11 +92,11 @@ export function taskService(deps: ServiceDeps) {
           kind: "variations",
           onConflict: "fail",
         },
-        () => deps.records.beginTask(variationsRecord(input)),
-      ).catch(async (err: unknown) => {
-        await releaseIfNotStarted(reservation, err);
-        throw err;
-      });
+        () => {
+          started();
+          return deps.records.beginTask(variationsRecord(input));
+        },
+      ));
       return { taskId: generationId };
     },
   };

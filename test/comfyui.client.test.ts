@@ -12,7 +12,8 @@ import { MockActivityEnvironment } from "@temporalio/testing";
 import { DefaultLogger } from "@temporalio/worker";
 import type { ComfyInstance } from "../lib/config";
 import { closeComfyClients, getComfyClient, type ComfyClient } from "../activities/comfyui/client";
-import { createComfyActivities, fetchComfyOutput, type ComfyProgress, type GenerateOnComfyInput, type GenerateOnComfyResult } from "../activities/comfyui/generate";
+import sharp from "sharp";
+import { createComfyActivities, fetchComfyOutput, type ComfyPreview, type ComfyProgress, type GenerateOnComfyInput, type GenerateOnComfyResult } from "../activities/comfyui/generate";
 import { probeInstance } from "../activities/comfyui/health";
 import type { GpuStopGate } from "../activities/comfyui/interrupt";
 import { BUILTIN_TEMPLATE, loadTemplate, renderTemplate } from "../activities/comfyui/template";
@@ -41,6 +42,7 @@ afterEach(() => {
   const gpu = sim.instances[0]!;
   gpu.stallSockets(false);
   gpu.setStepMs(5);
+  gpu.setPreviewMetadata(true);
 });
 
 afterAll(async () => {
@@ -105,6 +107,52 @@ describe("generateOnComfy", () => {
     expect(progress.at(-1)!.percent).toBe(100);
     expect(heartbeats[0]!.promptId).toBe(done.promptId);
   });
+
+  for (const metadata of [true, false]) {
+    test(`previews as event ${metadata ? "4 frames (after the feature_flags handshake)" : "1 frames (a build without feature flags)"}: each prompt gets its own, throttled, as WebPs of at most 256 px`, async () => {
+      const gpu = sim.instances[0]!;
+      gpu.setPreviewMetadata(metadata);
+      gpu.setStepMs(60);
+      const arrivals = new Map<string, Array<ComfyPreview & { at: number }>>();
+      const { generateOnComfy } = createComfyActivities(instance, {
+        onPreview: (p) => void arrivals.set(p.generationId, [...(arrivals.get(p.generationId) ?? []), { ...p, at: Date.now() }]),
+        previewOptions: { minIntervalMs: 100, maxEdge: 256, quality: 60 },
+      });
+      // Two prompts at once on the one instance: it runs them one after the other, and an event 1
+      // frame names no prompt, so only the socket's executing prompt tells whose it is.
+      const run = (generationId: string, seed: number) => {
+        const env = new MockActivityEnvironment({}, { logger: quietLogger });
+        return env.run(generateOnComfy, { generationId, params: { ...params, seed, width: 768, height: 512 } }) as Promise<GenerateOnComfyResult>;
+      };
+      const tag = metadata ? "meta" : "legacy";
+      const results = await Promise.all([run(`prev-${tag}-a`, 1000 + Number(metadata)), run(`prev-${tag}-b`, 2000 + Number(metadata))]);
+
+      for (const done of results) {
+        const [simRun] = runsOf(done.promptId);
+        expect(simRun!.previews.length).toBe(4);
+        expect(simRun!.previews.every((p) => p.event === (metadata ? 4 : 1))).toBe(true);
+        const previews = arrivals.get(results.indexOf(done) === 0 ? `prev-${tag}-a` : `prev-${tag}-b`) ?? [];
+        // Four frames over ~240 ms, at most one per 100 ms plus the last: fewer previews than frames, never none.
+        expect(previews.length).toBeGreaterThanOrEqual(1);
+        expect(previews.length).toBeLessThanOrEqual(4);
+        expect(previews.every((p) => p.promptId === done.promptId)).toBe(true);
+        // None came before its own prompt started: the other prompt's frames (sent while this one
+        // waited in the queue, its follower already listening) were not credited to it.
+        for (const p of previews) expect(p.at).toBeGreaterThanOrEqual(simRun!.startedAt);
+        const steps = previews.map((p) => p.step);
+        expect(steps).toEqual([...steps].sort((a, b) => a! - b!));
+        // The picture the sampler ended on is never dropped by the throttle.
+        expect(previews.at(-1)).toMatchObject({ step: 4, of: 4 });
+        for (const p of previews) {
+          const meta = await sharp(p.webp).metadata();
+          expect(meta.format).toBe("webp");
+          // The instance drew 512×341 (its preview size); the chat gets 256 wide, the same shape.
+          expect([meta.width, meta.height]).toEqual([p.width, p.height]);
+          expect(Math.max(p.width, p.height)).toBe(256);
+        }
+      }
+    });
+  }
 
   test("a stalled websocket does not stall the job: polling finishes it", async () => {
     sim.instances[0]!.stallSockets(true);
@@ -332,6 +380,9 @@ describe("a stopped (cancelled) generation is never sent to the GPU", () => {
       },
       async stopped() {
         return state.stopped;
+      },
+      async claimedPrompt() {
+        return state.claimed.at(-1);
       },
     };
     return { state, g };

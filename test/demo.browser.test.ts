@@ -78,6 +78,29 @@ describe("demo console", () => {
   }
   const progressSeen = (page: Page) => page.evaluate(() => (window as unknown as { progressSeen: number[] }).progressSeen);
 
+  /**
+   * Records, in order, each picture the live preview above the progress bar shows (its src, set
+   * once the preview has loaded) and the moment the finished photo is added to the chat.
+   */
+  async function watchPreviews(page: Page) {
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { previewSeen: string[] }).previewSeen = seen;
+      new MutationObserver((records) => {
+        for (const r of records) {
+          const target = r.target as HTMLElement;
+          if (r.type === "attributes" && target.matches("img.preview") && (target as HTMLImageElement).naturalWidth > 0) {
+            seen.push(`preview ${(target as HTMLImageElement).src}`);
+          }
+          for (const n of Array.from(r.addedNodes)) {
+            if (n instanceof HTMLElement && n.querySelector("img:not(.preview)")) seen.push("photo");
+          }
+        }
+      }).observe(document.getElementById("log")!, { subtree: true, childList: true, attributes: true, attributeFilter: ["src"] });
+    });
+  }
+  const previewSeen = (page: Page) => page.evaluate(() => (window as unknown as { previewSeen: string[] }).previewSeen);
+
   const imagesLoaded = (page: Page, selector: string, count: number) =>
     page.waitForFunction(
       ([sel, n]) => {
@@ -88,9 +111,10 @@ describe("demo console", () => {
       WAIT,
     );
 
-  test("companion chat: waiting message, a moving progress bar, then the photo", async () => {
+  test("companion chat: waiting message, a moving progress bar and a sharpening preview, then the photo", async () => {
     const page = await open("companion");
     await watchProgress(page, "#log");
+    await watchPreviews(page);
     await page.fill("#text", "send me a photo of you at the beach");
     await page.press("#text", "Enter");
 
@@ -98,10 +122,19 @@ describe("demo console", () => {
     await waiting.waitFor({ timeout: 10_000 });
     expect((await waiting.innerText()).trim().length).toBeGreaterThan(5);
 
-    await imagesLoaded(page, "#log .agent img", 1);
+    await imagesLoaded(page, "#log .agent img:not(.preview)", 1);
     const moving = [...new Set(await progressSeen(page))].filter((p) => p > 0);
     expect(moving.length).toBeGreaterThan(1);
     expect(moving).toEqual([...moving].sort((a, b) => a - b));
+    // The picture developed above the progress bar: it changed at least once before the photo came,
+    // and the preview made way for the photo.
+    const shown = await previewSeen(page);
+    const photoAt = shown.indexOf("photo");
+    expect(photoAt).toBeGreaterThan(0);
+    const previews = new Set(shown.slice(0, photoAt));
+    expect(previews.size).toBeGreaterThanOrEqual(2);
+    expect(shown.slice(photoAt + 1).some((s) => s.startsWith("preview"))).toBe(false);
+    expect(await page.locator("#log img.preview").count()).toBe(0);
     // A finished photo offers neither cancel nor retry.
     expect(await page.locator("#log button").count()).toBe(0);
     await shot(page, "companion");
@@ -121,7 +154,7 @@ describe("demo console", () => {
     await shot(page, "companion-cancelled");
 
     await waiting.locator("button.retry").click();
-    await imagesLoaded(page, `#log .agent[data-generation="${generationId}"] img`, 1);
+    await imagesLoaded(page, `#log .agent[data-generation="${generationId}"] img:not(.preview)`, 1);
     expect(await waiting.getAttribute("data-state")).toBe("completed");
     expect((await stack.request("GET", `/v1/generations/${generationId}`)).body.status).toBe("completed");
     await page.close();
@@ -203,7 +236,7 @@ describe("demo console", () => {
     const page = await open("companion", { width: 375, height: 740 });
     await page.fill("#text", "send me a selfie of you with a coffee");
     await page.press("#text", "Enter");
-    await imagesLoaded(page, "#log .agent img", 1);
+    await imagesLoaded(page, "#log .agent img:not(.preview)", 1);
     for (const tab of ["companion", "series", "dialog", "tasks"]) {
       await page.click(`#tab-${tab}`);
       await page.locator(`#${tab}`).waitFor();

@@ -29,6 +29,7 @@ const EXPECTED_IDS = {
   "GET /v1/generations/{id}/events": "streamGenerationEvents",
   "GET /v1/generations/{id}/deliveries": "listDeliveries",
   "GET /v1/images/{imageId}": "getImage",
+  "GET /v1/generations/{id}/preview": "getGenerationPreview",
   "POST /v1/series": "createSeries",
   "GET /v1/series/{sessionId}": "getSeries",
   "POST /v1/dialogs/{dialogId}/messages": "postDialogMessage",
@@ -44,8 +45,9 @@ const EXPECTED_IDS = {
   "GET /readyz": "getReadiness",
   "GET /metrics": "getMetrics",
   "GET /demo": "getDemoConsole",
+  "GET /demo/client.js": "getDemoClient",
 };
-const PUBLIC = ["GET /healthz", "GET /readyz", "GET /metrics", "GET /demo"];
+const PUBLIC = ["GET /healthz", "GET /readyz", "GET /metrics", "GET /demo", "GET /demo/client.js"];
 
 describe("the OpenAPI document", () => {
   let doc: { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };

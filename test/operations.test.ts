@@ -282,7 +282,7 @@ describe("retry and reset", () => {
     const kinds = (await stack.db.prisma.message.findMany({ where: { generationId: id! } })).map((m) => m.kind).sort();
     expect(kinds).toEqual(["completed", "failed", "waiting"]);
     expect(await stack.db.prisma.image.count({ where: { generationId: id! } })).toBe(1);
-    const { "image:progress": _progress, ...once } = await eventTypes(id!);
+    const { "image:progress": _progress, "image:preview": _preview, ...once } = await eventTypes(id!);
     expect(once).toEqual({ "message:new": 1, "image:queued": 1, "image:failed": 1, "image:completed": 1 });
   });
 

@@ -7,8 +7,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { templateVariants } from "../activities/llm/templates";
 import { setTenantLimits } from "../lib/apiKeys";
-import { QuotaExceeded, quotaService, releaseIfNotStarted } from "../service/quotas";
-import { ServiceRefusal } from "../service/errors";
+import { QuotaExceeded, quotaService, startSpending } from "../service/quotas";
 import { eventually, startStack, type Stack } from "./support/stack";
 
 setDefaultTimeout(180_000);
@@ -162,10 +161,16 @@ describe("daily image quotas", () => {
     const quotas = quotaService({ prisma: stack.db.prisma, config: stack.config });
     const limits = { userPerDay: 5, tenantPerDay: 50, maxConcurrentPerUser: 2 };
     const kept = await quotas.reserve({ tenantId: stack.tenant, userKey: "user:fails", limits });
-    await releaseIfNotStarted(kept, new Error("the record write failed after the workflow started"));
+    const afterStart = await startSpending(kept, async (started) => {
+      started();
+      throw new Error("the record write failed after the workflow started");
+    }).catch((err) => err);
+    expect(afterStart.message).toContain("record write failed");
     const lost = await quotas.reserve({ tenantId: stack.tenant, userKey: "user:fails", limits });
-    await releaseIfNotStarted(lost, new ServiceRefusal("unavailable", "orchestrator_unavailable", "Temporal is down"));
-    expect(await quotas.usage(stack.tenant, "user:fails")).toMatchObject({ user: 1 });
+    await startSpending(lost, async () => {
+      throw new Error("Temporal refused the start");
+    }).catch(() => undefined);
+    expect(await quotas.usage(stack.tenant, "user:fails")).toMatchObject({ user: 1, tenant: 1 });
 
     // Through the API: with Temporal unreachable the reply fails and nothing is spent.
     const before = await counter(stack.tenant, "user:u-down");

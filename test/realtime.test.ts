@@ -32,12 +32,11 @@ class Client {
       ws.onerror = () => reject(new Error("websocket did not open"));
     });
     await client.until((m) => m.type === "auth:ok", "auth:ok");
-    client.send({ type: "subscribe", topics });
+    // A reconnecting client subscribes and resumes in one message: with `subscribe` then `resume`,
+    // an event committed between the two is delivered live before the older ones the resume replays.
+    client.send({ type: "subscribe", topics, ...(since !== undefined ? { since } : {}) });
     await client.until((m) => m.type === "subscribed", "subscribed");
-    if (since !== undefined) {
-      client.send({ type: "resume", since });
-      await client.until((m) => m.type === "resumed", "resumed");
-    }
+    if (since !== undefined) await client.until((m) => m.type === "resumed", "resumed");
     return client;
   }
 

@@ -40,6 +40,10 @@ class ComfySocket {
     return socket;
   }
 
+  send(message: unknown): void {
+    this.ws.send(JSON.stringify(message));
+  }
+
   events(promptId?: string): WsEvent[] {
     return this.frames.filter(isEvent).filter((e) => promptId === undefined || e.data.prompt_id === promptId);
   }
@@ -234,6 +238,33 @@ describe("a valid graph", () => {
     expect((await fetch(`${base}/view?filename=nothing_here.png&type=output`)).status).toBe(404);
     expect((await fetch(`${base}/api/view?filename=ComfyUI_00001_.png&type=output`)).status).toBe(200);
   });
+
+  for (const supported of [true, false]) {
+    test(`previews are the picture shrunk to fit 512 px; ${supported ? "after the handshake they are event 4 frames" : "a build without feature flags leaves the handshake unanswered and sends event 1"}`, async () => {
+      comfy.setPreviewMetadata(supported);
+      try {
+        const clientId = `client-flags-${supported}`;
+        const socket = await ComfySocket.open(base, clientId);
+        socket.send({ type: "feature_flags", data: { supports_preview_metadata: true } });
+        if (supported) await socket.waitFor((e) => e.type === "feature_flags");
+        const promptId = await submit(base, { prompt: txt2img({ width: 1024, height: 768, steps: 2, seed: supported ? 11 : 12, prefix: "flags" }), client_id: clientId });
+        await socket.finished(promptId);
+        expect(socket.events().some((e) => e.type === "feature_flags")).toBe(supported);
+        const frames = socket.frames.filter((f): f is Uint8Array => f instanceof Uint8Array);
+        expect(frames).toHaveLength(2);
+        for (const frame of frames) {
+          const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+          expect(view.getUint32(0)).toBe(supported ? 4 : 1);
+          const jpeg = frame.subarray(supported ? 8 + view.getUint32(4) : 8);
+          const meta = await sharp(jpeg).metadata();
+          expect([meta.format, meta.width, meta.height]).toEqual(["jpeg", 512, 384]);
+        }
+        socket.close();
+      } finally {
+        comfy.setPreviewMetadata(true);
+      }
+    });
+  }
 });
 
 describe("invalid graphs", () => {

@@ -122,6 +122,24 @@ describe("task API", () => {
     const tools = last.details.step_results.filter((s) => (s as { type: string }).type === "tool_result");
     expect(tools.map((s) => (s as { step_name: string }).step_name)).toEqual(expect.arrayContaining(["Variation 1 of 2", "Variation 2 of 2"]));
 
+    // While the GPU worked, the task showed the picture developing: one "Preview" step result,
+    // replaced by each newer preview, whose URL loads a small WebP; the finished pictures take its
+    // place at the end.
+    type Tool = { type: string; step_name?: string; tool?: string; data?: { url: string; width: number; height: number; step?: number; of?: number } };
+    const withPreview = frames.filter((f) => (f.data.details.step_results as Tool[]).some((s) => s.step_name === "Preview"));
+    expect(withPreview.length).toBeGreaterThan(0);
+    for (const f of withPreview) {
+      const steps = f.data.details.step_results as Tool[];
+      expect(steps.filter((s) => s.step_name === "Preview")).toHaveLength(1);
+    }
+    const preview = (withPreview.at(-1)!.data.details.step_results as Tool[]).find((s) => s.step_name === "Preview")!;
+    expect(preview).toMatchObject({ type: "tool_result", tool: "comfyui" });
+    const image = await fetch(preview.data!.url);
+    expect(image.status).toBe(200);
+    expect(image.headers.get("content-type")).toBe("image/webp");
+    expect(Math.max(preview.data!.width, preview.data!.height)).toBeLessThanOrEqual(256);
+    expect((last.details.step_results as Tool[]).some((s) => s.step_name === "Preview")).toBe(false);
+
     const state = await stack.request("GET", `/v1/tasks/${taskId}`);
     expect(state.status).toBe(200);
     expect(state.body).toEqual(last);

@@ -5,7 +5,8 @@
  * worker is gone, the job fails over to another instance instead of waiting forever.
  */
 import { NativeConnection, Worker } from "@temporalio/worker";
-import { createComfyActivities, type ComfyProgress } from "../activities/comfyui/generate";
+import { createComfyActivities, type ComfyPreview, type ComfyProgress } from "../activities/comfyui/generate";
+import type { PreviewOptions } from "../activities/comfyui/preview";
 import type { GpuStopGate } from "../activities/comfyui/interrupt";
 import type { ComfyInstance } from "../lib/config";
 import { comfyTaskQueue } from "../domain/taskQueues";
@@ -15,6 +16,9 @@ export async function createGpuWorker(opts: {
   namespace: string;
   instance: ComfyInstance;
   onProgress?: (p: ComfyProgress) => Promise<void> | void;
+  /** Live previews; unset turns them off. */
+  onPreview?: (p: ComfyPreview) => Promise<void> | void;
+  previewOptions?: PreviewOptions;
   /** Keeps a cancelled generation's prompt off the GPU (checked before every submit). */
   stopGate?: GpuStopGate;
 }): Promise<Worker> {
@@ -22,7 +26,12 @@ export async function createGpuWorker(opts: {
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: comfyTaskQueue(opts.instance.name),
-    activities: createComfyActivities(opts.instance, { onProgress: opts.onProgress, stopGate: opts.stopGate }),
+    activities: createComfyActivities(opts.instance, {
+      onProgress: opts.onProgress,
+      onPreview: opts.onPreview,
+      previewOptions: opts.previewOptions,
+      stopGate: opts.stopGate,
+    }),
     maxConcurrentActivityTaskExecutions: opts.instance.concurrency,
     // A short graceful shutdown: on restart, in-flight jobs are re-attached by the next worker.
     shutdownGraceTime: "2 seconds",

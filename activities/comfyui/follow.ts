@@ -17,7 +17,9 @@ export type ComfyPromptEvent =
   | { type: "running" }
   /** One sampler step done. */
   | { type: "progress"; value: number; max: number; node: string | null }
-  | { type: "executed"; node: string; images: ComfyOutputRef[] };
+  | { type: "executed"; node: string; images: ComfyOutputRef[] }
+  /** A sampler's preview picture (JPEG or PNG bytes, as the instance sent them). */
+  | { type: "preview"; image: Uint8Array; mime: "image/jpeg" | "image/png"; node: string | null; framing: 1 | 4 };
 
 export type FollowOutcome =
   | { status: "success"; promptId: string; outputs: ComfyOutputRef[]; entry: ComfyHistoryEntry; /** GPU time, when known. */ gpuMs?: number }
@@ -172,6 +174,8 @@ export function followPrompt(
           return emit({ type: "progress", value: Number(message.data.value), max: Number(message.data.max), node: message.data.node ?? null });
         case "executed":
           return emit({ type: "executed", node: message.data.node, images: readOutputRefs(message.data.output?.images) });
+        case "preview":
+          return emit({ type: "preview", image: message.data.image, mime: message.data.mime, node: message.data.node ?? null, framing: message.data.event });
         case "execution_success":
           return void readHistorySoon();
         case "execution_error":

@@ -16,11 +16,14 @@ import { ComfyExecutionFailed, ComfyInstanceUnavailable, ComfyPromptRejected } f
 import { ComfyHttp } from "./http";
 import type { ComfyOutputRef } from "./protocol";
 import type { GpuStopGate } from "./interrupt";
+import { PreviewReporter, type ComfyPreview, type PreviewOptions } from "./preview";
 import { ProgressReporter, type ComfyProgress } from "./progress";
+import { jobShape, throughputOf } from "./throughput";
 import { ComfyTemplateInvalid, InvalidGenerationParams, loadTemplate, renderTemplate, type TemplateParams } from "./template";
 
 export type { ComfyOutputRef } from "./protocol";
 export type { ComfyProgress } from "./progress";
+export type { ComfyPreview } from "./preview";
 
 export interface GenerateOnComfyInput {
   generationId: string;
@@ -48,6 +51,9 @@ export interface ComfyHeartbeat {
 
 export interface ComfyActivityHooks {
   onProgress?: (progress: ComfyProgress) => Promise<void> | void;
+  /** Live previews (small WebPs, throttled); without one, preview frames are ignored. */
+  onPreview?: (preview: ComfyPreview) => Promise<void> | void;
+  previewOptions?: PreviewOptions;
   /** Whether the generation's GPU work was stopped (cancelled); without one, nothing is ever stopped. */
   stopGate?: GpuStopGate;
 }
@@ -110,8 +116,21 @@ export function createComfyActivities(instance: ComfyInstance, hooks: ComfyActiv
       const reporter = new ProgressReporter(input.generationId, instance.name, hooks.onProgress, (err) =>
         ctx.log.warn("progress hook failed", { generationId: input.generationId, error: String(err) }),
       );
+      const previews = hooks.onPreview
+        ? new PreviewReporter(
+            input.generationId,
+            instance.name,
+            hooks.onPreview,
+            (err) => ctx.log.warn("preview not delivered", { generationId: input.generationId, error: String(err) }),
+            hooks.previewOptions,
+          )
+        : undefined;
       const onEvent = (event: ComfyPromptEvent) => {
-        if (promptId) percent = reporter.observe(promptId, event);
+        if (!promptId) return heartbeat();
+        previews?.observe(promptId, event);
+        // Preview frames say nothing about progress; heartbeats follow the steps.
+        if (event.type === "preview") return;
+        percent = reporter.observe(promptId, event);
         heartbeat();
       };
 
@@ -125,11 +144,17 @@ export function createComfyActivities(instance: ComfyInstance, hooks: ComfyActiv
 
       try {
         const graph = renderTemplate(await loadTemplate(input.template), input.params);
+        reporter.timeWith({ shape: jobShape(graph).key, throughput: throughputOf(instance.name) });
         const startedAt = Date.now();
         let resubmissions = 0;
         let reattached = false;
 
-        const earlier = previousPromptId(ctx.info.heartbeatDetails);
+        // The prompt an earlier attempt sent: from its last heartbeat, or — when the worker died
+        // before that heartbeat reached the server — from the claim it wrote before submitting.
+        // (A first attempt has no earlier prompt on this instance: a claim then is another
+        // instance's, before a failover.)
+        const earlier =
+          previousPromptId(ctx.info.heartbeatDetails) ?? (ctx.info.attempt > 1 && gate ? await gate.claimedPrompt(input.generationId) : undefined);
         // A retry (after a worker crash or restart) of a cancelled generation: make sure its prompt is
         // gone, and send nothing. (A first attempt is stopped by the claim before its submit.)
         if ((earlier || ctx.info.attempt > 1) && (await isStopped())) {
@@ -167,6 +192,9 @@ export function createComfyActivities(instance: ComfyInstance, hooks: ComfyActiv
           if (outcome.status === "success") {
             percent = 100;
             heartbeat();
+            // The picture the sampler ended on goes out before the result (one small WebP and one
+            // row, tens of ms), so it is never lost to the final event that follows.
+            await previews?.finish();
             await reporter.finish(promptId);
             return {
               instance: instance.name,
@@ -207,6 +235,7 @@ export function createComfyActivities(instance: ComfyInstance, hooks: ComfyActiv
         if (err instanceof ComfyExecutionFailed && (await isStopped().catch(() => false))) throw stoppedFailure(input.generationId);
         throw toFailure(err);
       } finally {
+        await previews?.close();
         await reporter.settled();
       }
     },

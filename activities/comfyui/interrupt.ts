@@ -45,6 +45,8 @@ export interface GpuStopGate {
   claim(generationId: string, promptId: string): Promise<boolean>;
   /** True once the generation's GPU work was stopped or the generation has ended. */
   stopped(generationId: string): Promise<boolean>;
+  /** The prompt id last claimed for the generation, if any. */
+  claimedPrompt(generationId: string): Promise<string | undefined>;
 }
 
 export function createGpuStopGate(prisma: PrismaClient): GpuStopGate {
@@ -58,6 +60,10 @@ export function createGpuStopGate(prisma: PrismaClient): GpuStopGate {
       if (claimed.count > 0) return true;
       // A GPU job with no record (started by hand) has nobody to stop it here.
       return !(await prisma.generation.findUnique({ where: { id: generationId }, select: { id: true } }));
+    },
+    async claimedPrompt(generationId) {
+      const g = await prisma.generation.findUnique({ where: { id: generationId }, select: { requestId: true } });
+      return g?.requestId ?? undefined;
     },
     async stopped(generationId) {
       const g = await prisma.generation.findUnique({ where: { id: generationId }, select: { status: true, gpuStoppedAt: true } });

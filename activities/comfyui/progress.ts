@@ -1,9 +1,11 @@
 /**
  * Turns a prompt's events into progress reports for the chat. Steps can take zero time (a cached
  * graph, a fast GPU), so step reports are throttled; phase changes, queue moves and the final
- * step always go out. Reports are delivered one at a time, in order.
+ * step always go out. Reports are delivered one at a time, in order. Each report carries an ETA
+ * from the instance's measured pace (see throughput.ts) once there is one to go by.
  */
 import type { ComfyPromptEvent } from "./follow";
+import type { InstanceThroughput } from "./throughput";
 
 export interface ComfyProgress {
   generationId: string;
@@ -14,6 +16,14 @@ export interface ComfyProgress {
   step?: number;
   of?: number;
   queuePosition?: number;
+  /** Seconds until the picture is made, from this instance's measured pace; absent until measured. */
+  etaSeconds?: number;
+}
+
+/** What the reporter times: the kind of job and the instance's measurements it adds to. */
+export interface ProgressTiming {
+  shape: string;
+  throughput: InstanceThroughput;
 }
 
 export class ProgressReporter {
@@ -24,6 +34,7 @@ export class ProgressReporter {
   private lastSent: ComfyProgress | undefined;
   private lastSentAt = 0;
   private chain: Promise<void> = Promise.resolve();
+  private run: { startedAt: number; firstStep?: { at: number; value: number }; step?: { at: number; value: number; max: number } } | undefined;
 
   constructor(
     private readonly generationId: string,
@@ -33,6 +44,13 @@ export class ProgressReporter {
     private readonly minIntervalMs = 100,
   ) {}
 
+  private timing: ProgressTiming | undefined;
+
+  /** Times the prompt as this kind of job on this instance: ETAs from then on, and its run measured. */
+  timeWith(timing: ProgressTiming): void {
+    this.timing = timing;
+  }
+
   /** Records an event and returns the prompt's percent so far. */
   observe(promptId: string, event: ComfyPromptEvent): number {
     if (promptId !== this.promptId) {
@@ -41,6 +59,13 @@ export class ProgressReporter {
       this.phase = undefined;
       this.percent = 0;
       this.queuePosition = undefined;
+      this.run = undefined;
+    }
+    const now = Date.now();
+    if ((event.type === "running" || event.type === "progress") && !this.run) this.run = { startedAt: now };
+    if (event.type === "progress" && event.max > 0 && this.run) {
+      this.run.firstStep ??= { at: now, value: event.value };
+      this.run.step = { at: now, value: event.value, max: event.max };
     }
     switch (event.type) {
       case "queued":
@@ -76,6 +101,15 @@ export class ProgressReporter {
 
   /** The prompt finished: make sure the last report says 100%, then wait for delivery. */
   async finish(promptId: string): Promise<void> {
+    if (this.timing && this.run && this.promptId === promptId) {
+      const step = this.run.step;
+      this.timing.throughput.observe(this.timing.shape, {
+        startedAt: this.run.startedAt,
+        firstStep: this.run.firstStep,
+        lastStep: step && { at: step.at, value: step.value },
+        finishedAt: Date.now(),
+      });
+    }
     this.promptId = promptId;
     this.percent = 100;
     if (this.lastSent?.promptId !== promptId || this.lastSent.percent !== 100) this.send({ phase: "running", percent: 100 });
@@ -86,8 +120,17 @@ export class ProgressReporter {
     return this.chain;
   }
 
+  private etaMs(phase: ComfyProgress["phase"], queuePosition: number | undefined): number | undefined {
+    if (!this.timing) return undefined;
+    const { shape, throughput } = this.timing;
+    if (phase === "queued") return throughput.queuedMs(shape, queuePosition ?? 0);
+    return this.run ? throughput.runningMs(shape, Date.now(), this.run) : throughput.jobMs(shape);
+  }
+
   private send(fields: Omit<ComfyProgress, "generationId" | "instance" | "promptId">): void {
     const progress: ComfyProgress = { generationId: this.generationId, instance: this.instance, promptId: this.promptId!, ...fields };
+    const etaMs = fields.percent >= 100 ? 0 : this.etaMs(fields.phase, fields.queuePosition);
+    if (etaMs !== undefined) progress.etaSeconds = Math.round(etaMs / 100) / 10;
     this.lastSent = progress;
     this.lastSentAt = Date.now();
     const hook = this.hook;

@@ -51,8 +51,12 @@ export interface ComfyValidationError {
   extra_info?: Record<string, unknown>;
 }
 
-/** A JSON frame from `/ws`. Binary frames (previews) are dropped before this point. */
+/**
+ * A frame from `/ws`: ComfyUI's JSON messages, and `preview` for a binary preview frame once the
+ * socket has decoded it and named its prompt (see ComfySocket).
+ */
 export type ComfyWsMessage =
+  | { type: "preview"; data: ComfyPreviewImage & { prompt_id?: string } }
   | { type: "status"; data: { status?: { exec_info?: { queue_remaining?: number } }; sid?: string } }
   | { type: "execution_start"; data: { prompt_id: string } }
   | { type: "execution_cached"; data: { prompt_id: string; nodes?: string[] } }
@@ -105,8 +109,65 @@ export function readHistoryEntry(body: unknown, promptId: string): ComfyHistoryE
   };
 }
 
+/** server.py's BinaryEventTypes that carry a picture. */
+export const PREVIEW_IMAGE = 1;
+export const PREVIEW_IMAGE_WITH_METADATA = 4;
+
+/** A decoded binary preview frame: the picture and whatever the frame said about it. */
+export interface ComfyPreviewImage {
+  /** 1 (PREVIEW_IMAGE, no metadata) or 4 (PREVIEW_IMAGE_WITH_METADATA). */
+  event: 1 | 4;
+  mime: "image/jpeg" | "image/png";
+  image: Uint8Array;
+  /** Event 4 only: the prompt and node that drew it. */
+  prompt_id?: string;
+  node?: string;
+}
+
+/** A metadata block larger than this is not a preview's; the frame is dropped rather than trusted. */
+const MAX_PREVIEW_METADATA = 64 * 1024;
+
+/**
+ * A binary `/ws` frame: a 4-byte big-endian event number, then for event 1 a 4-byte image type
+ * (1 JPEG, 2 PNG) and the image, for event 4 a 4-byte metadata length, that much JSON
+ * (`{node_id, prompt_id, display_node_id, parent_node_id, real_node_id, image_type}`) and the
+ * image. Anything else (other events, short or malformed frames) is undefined.
+ */
+export function readPreviewFrame(raw: ArrayBuffer | ArrayBufferView): ComfyPreviewImage | undefined {
+  const bytes = raw instanceof ArrayBuffer ? new Uint8Array(raw) : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (bytes.byteLength < 8) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const event = view.getUint32(0);
+  const word = view.getUint32(4);
+  if (event === PREVIEW_IMAGE) {
+    const mime = word === 1 ? "image/jpeg" : word === 2 ? "image/png" : undefined;
+    const image = bytes.subarray(8);
+    return mime && image.byteLength > 0 ? { event: PREVIEW_IMAGE, mime, image } : undefined;
+  }
+  if (event !== PREVIEW_IMAGE_WITH_METADATA || word > MAX_PREVIEW_METADATA || 8 + word >= bytes.byteLength) return undefined;
+  let metadata: unknown;
+  try {
+    metadata = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + word)));
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(metadata)) return undefined;
+  // upstream writes image_type as a MIME type; PIL's format names are taken too.
+  const type = String(metadata.image_type ?? "image/jpeg").toLowerCase();
+  const mime = type === "image/png" || type === "png" ? "image/png" : type === "image/jpeg" || type === "jpeg" || type === "jpg" ? "image/jpeg" : undefined;
+  if (!mime) return undefined;
+  const node = metadata.display_node_id ?? metadata.node_id;
+  return {
+    event: PREVIEW_IMAGE_WITH_METADATA,
+    mime,
+    image: bytes.subarray(8 + word),
+    ...(typeof metadata.prompt_id === "string" ? { prompt_id: metadata.prompt_id } : {}),
+    ...(typeof node === "string" ? { node } : {}),
+  };
+}
+
 export function readWsMessage(raw: unknown): ComfyWsMessage | undefined {
-  // Binary frames carry previews (4-byte big-endian event type, then an image); darkroom never needs them.
+  // Binary frames (previews) are read by readPreviewFrame.
   if (typeof raw !== "string") return undefined;
   let parsed: unknown;
   try {

@@ -4,9 +4,13 @@
  * ComfyUI sends execution events only to the socket whose clientId submitted the prompt, so the
  * clientId is fixed for the life of the process and reconnects reuse it (ComfyUI rebinds the sid).
  * The socket is only a fast path: it can stall silently or drop, so callers also poll over HTTP.
+ *
+ * Every connection opens with the feature_flags handshake, so builds that know it send previews as
+ * event 4 frames that name their prompt; older builds ignore it and send event 1 frames, which name
+ * nothing and are credited to the prompt this socket last heard executing.
  */
 import { WebSocket as NodeWebSocket } from "ws";
-import { readWsMessage, type ComfyWsMessage } from "./protocol";
+import { readPreviewFrame, readWsMessage, type ComfyWsMessage } from "./protocol";
 
 // Bun and Node >= 22 ship a WHATWG WebSocket; Node 20 does not, and `ws` offers the same API there.
 const WebSocketImpl: typeof WebSocket = globalThis.WebSocket ?? (NodeWebSocket as unknown as typeof WebSocket);
@@ -14,6 +18,8 @@ const WebSocketImpl: typeof WebSocket = globalThis.WebSocket ?? (NodeWebSocket a
 export type ComfyWsListener = (message: ComfyWsMessage) => void;
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 5000];
+/** The client's half of the feature_flags handshake: previews with metadata (event 4), please. */
+const FEATURE_FLAGS = JSON.stringify({ type: "feature_flags", data: { supports_preview_metadata: true } });
 /** With nobody listening, keep the connection this long in case another job starts. */
 const IDLE_CLOSE_MS = 30_000;
 
@@ -27,6 +33,11 @@ export class ComfySocket {
   private openWaiters: Array<(opened: boolean) => void> = [];
   /** When the last frame (of any kind) arrived; a long silence while a prompt runs hints at a stalled socket. */
   lastMessageAt = 0;
+  /**
+   * The prompt this connection last heard executing (`execution_start`, `executing`, `progress`),
+   * until `executing {node: null}` ends it: what an event 1 preview, which names no prompt, belongs to.
+   */
+  private executing: string | undefined;
 
   constructor(
     private readonly wsUrl: string,
@@ -107,11 +118,18 @@ export class ComfySocket {
     ws.onopen = () => {
       this.failures = 0;
       this.lastMessageAt = Date.now();
+      this.executing = undefined;
+      // Upstream reads only a connection's first message for this; it answers with its own flags.
+      try {
+        ws.send(FEATURE_FLAGS);
+      } catch {
+        // Closing already; onclose reconnects.
+      }
       for (const w of this.openWaiters.splice(0)) w(true);
     };
     ws.onmessage = (event) => {
       this.lastMessageAt = Date.now();
-      const message = readWsMessage(event.data);
+      const message = this.read(event.data);
       if (!message) return;
       for (const listener of [...this.listeners]) {
         try {
@@ -132,6 +150,26 @@ export class ComfySocket {
     ws.onerror = () => {
       // onclose follows; reconnecting happens there.
     };
+  }
+
+  private read(raw: unknown): ComfyWsMessage | undefined {
+    if (raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)) {
+      const preview = readPreviewFrame(raw as ArrayBuffer | ArrayBufferView);
+      if (!preview) return undefined;
+      const promptId = preview.prompt_id ?? this.executing;
+      return { type: "preview", data: { ...preview, ...(promptId ? { prompt_id: promptId } : {}) } };
+    }
+    const message = readWsMessage(raw);
+    if (!message) return undefined;
+    const promptId = (message.data as { prompt_id?: unknown }).prompt_id;
+    if (typeof promptId === "string") {
+      if (message.type === "executing" && message.data.node === null) {
+        if (this.executing === promptId) this.executing = undefined;
+      } else if (message.type === "execution_start" || message.type === "executing" || message.type === "progress") {
+        this.executing = promptId;
+      }
+    }
+    return message;
   }
 
   private scheduleReconnect(): void {

@@ -7,6 +7,7 @@ import type { Prisma } from "../../lib/db/generated/client";
 export type EventType =
   | "image:queued"
   | "image:progress"
+  | "image:preview"
   | "image:completed"
   | "image:failed"
   | "image:cancelled"

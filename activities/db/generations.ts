@@ -347,6 +347,8 @@ export interface ProgressReport {
   step?: number;
   of?: number;
   queuePosition?: number;
+  /** Seconds until the picture is made, measured on the instance; absent when not known yet. */
+  etaSeconds?: number;
   promptId?: string;
 }
 
@@ -363,11 +365,12 @@ export async function recordProgress(prisma: PrismaClient, input: ProgressReport
         progressStep: input.step ?? null,
         progressOf: input.of ?? null,
         queuePosition: input.queuePosition ?? null,
+        etaSeconds: input.etaSeconds ?? null,
         requestId: input.promptId,
       },
     }),
     prisma.event.createMany({
-      data: [eventRow(scopeOf(g), "image:progress", { generationId: g.id, percent, step: input.step, of: input.of, queuePosition: input.queuePosition })],
+      data: [eventRow(scopeOf(g), "image:progress", { generationId: g.id, percent, step: input.step, of: input.of, queuePosition: input.queuePosition, etaSeconds: input.etaSeconds })],
     }),
   ]);
 }

@@ -101,7 +101,9 @@ export class DarkroomClient {
   constructor(options: ClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
     this.apiKey = options.apiKey;
-    this.fetchImpl = options.fetch ?? fetch;
+    // Browsers refuse a `fetch` called as a method of another object ("Illegal invocation"), so
+    // the global one is bound to its own scope.
+    this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -172,6 +174,18 @@ export class DarkroomClient {
   async image(idOrUrl: string, options: { variant?: "full" | "thumb"; signal?: AbortSignal } = {}): Promise<Uint8Array> {
     const url = /^https?:\/\//.test(idOrUrl) ? new URL(idOrUrl) : new URL(`${this.baseUrl}/v1/images/${enc(idOrUrl)}`);
     if (options.variant) url.searchParams.set("variant", options.variant);
+    const signed = url.searchParams.has("sig");
+    const res = await this.fetchImpl(url, { headers: !signed && this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}, signal: options.signal });
+    if (res.status >= 400) throw await toError(res);
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  /**
+   * A generation's latest live preview (WebP, at most 256 px): by generation id, or by the signed
+   * `url` of an `image:preview` event (which needs no key). DarkroomError 404 before the first one.
+   */
+  async preview(idOrUrl: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    const url = /^https?:\/\//.test(idOrUrl) ? new URL(idOrUrl) : new URL(`${this.baseUrl}/v1/generations/${enc(idOrUrl)}/preview`);
     const signed = url.searchParams.has("sig");
     const res = await this.fetchImpl(url, { headers: !signed && this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}, signal: options.signal });
     if (res.status >= 400) throw await toError(res);

@@ -200,6 +200,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/generations/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The latest live preview of a generation (WebP, at most 256 px), as its image:preview events announce
+         * @description With the bearer key, or without it through the signed URL (v, exp, sig) of an image:preview event. Always the newest preview; 404 until the first one (and for generations that never had one: cached runs, AI Horde, previews turned off).
+         */
+        get: operations["getGenerationPreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/images/{imageId}": {
         parameters: {
             query?: never;
@@ -300,6 +320,23 @@ export interface paths {
         };
         /** Demo console (HTML): companion chat, angle series, persona dialog, tasks */
         get: operations["getDemoConsole"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/demo/client.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The typed TypeScript client, bundled as one browser ES module (what the demo console imports) */
+        get: operations["getDemoClient"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1015,12 +1052,18 @@ export interface components {
         GenerationEvent: {
             /** @description Increasing; send the last one seen as Last-Event-ID to resume */
             eventId: number;
-            /** @description image:queued, image:progress, image:completed, image:failed, image:cancelled, message:new */
+            /** @description image:queued, image:progress, image:preview, image:completed, image:failed, image:cancelled, message:new */
             type: string;
             generationId?: string;
             percent?: number;
             step?: number;
             of?: number;
+            /** @description image:preview: signed URL of the latest live preview (WebP, at most 256 px), usable in a plain <img> */
+            url?: string;
+            /** @description image:preview: the preview's width in pixels */
+            width?: number;
+            /** @description image:preview: the preview's height in pixels */
+            height?: number;
             queuePosition?: number;
             message?: unknown;
             error?: string;
@@ -1533,10 +1576,70 @@ export interface operations {
                         /** @description The eventId; send the last one as Last-Event-ID to resume */
                         id?: string;
                         /** @enum {string} */
-                        event?: "image:queued" | "image:progress" | "message:new" | "image:completed" | "image:failed" | "image:cancelled";
+                        event?: "image:queued" | "image:progress" | "image:preview" | "message:new" | "image:completed" | "image:failed" | "image:cancelled";
                         data: string;
                     };
                 };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (another tenant's id reads the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getGenerationPreview: {
+        parameters: {
+            query?: {
+                v?: string;
+                exp?: string;
+                sig?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preview */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/webp": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid request */
             400: {
@@ -1956,6 +2059,26 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                };
+            };
+        };
+    };
+    getDemoClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An ES module exporting DarkroomClient */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
                 };
             };
         };

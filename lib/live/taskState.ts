@@ -79,6 +79,18 @@ export class TaskFold {
         }
         break;
       }
+      case "image:preview": {
+        // One "Preview" step result, kept last and replaced by each newer preview, so the list grows by
+        // one entry, not one per frame.
+        this.dropPreview();
+        this.steps.push({
+          type: "tool_result",
+          step_name: "Preview",
+          tool: "comfyui",
+          data: { url: payload.url, step: payload.step, of: payload.of, width: payload.width, height: payload.height },
+        });
+        break;
+      }
       case "task:update": {
         const step = payload as TaskStepPayload;
         this.reopenIfFinished();
@@ -94,6 +106,8 @@ export class TaskFold {
         break;
       }
       case "image:completed": {
+        // The finished pictures stand where the preview stood.
+        this.dropPreview();
         this.state = "SUCCESS";
         this.status = "Completed";
         this.progress = 100;
@@ -122,6 +136,11 @@ export class TaskFold {
     const details: TaskDetails = { status: this.status, progress: Math.round(this.progress), step_results: [...this.steps] };
     if (this.final !== undefined && TERMINAL_TASK_STATES.has(this.state)) details.final_result = this.final;
     return { state: this.state, details };
+  }
+
+  private dropPreview() {
+    const at = this.steps.findIndex((s) => s.type === "tool_result" && s.step_name === "Preview");
+    if (at >= 0) this.steps.splice(at, 1);
   }
 
   private advance(to: number) {

@@ -72,6 +72,10 @@ export async function startDevServer(opts: {
   // Faster activity/workflow dispatch in dev; the defaults are tuned for clusters, not one box.
   args.push("--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true");
   args.push("--dynamic-config-value", "frontend.enableExecuteMultiOperation=true");
+  // Task-queue priority and fairness (the matcher that honours a workflow's priority key and
+  // fairness key/weight); off by default on the server.
+  args.push("--dynamic-config-value", "matching.useNewMatcher=true");
+  args.push("--dynamic-config-value", "matching.enableFairness=true");
 
   const child = spawn(cli, args, { stdio: ["ignore", "pipe", "pipe"], detached: false });
   let output = "";

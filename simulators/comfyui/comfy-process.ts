@@ -15,6 +15,8 @@ export interface ProcessSettings {
   stepsOverride?: number;
   historyDelayMs: number;
   isStalled(): boolean;
+  /** Whether this build knows the feature_flags handshake (false: an older build that ignores it). */
+  featureFlags(): boolean;
   /** Consumes one injected failure, if any are armed. */
   takeFailure(): InjectedFailure | undefined;
   recordRun(run: SimRun): void;
@@ -36,7 +38,7 @@ export class ComfyProcess {
   private lastNodeId: string | null = null;
 
   constructor(private readonly settings: ProcessSettings) {
-    this.sockets = new SocketHub(settings.isStalled);
+    this.sockets = new SocketHub(settings.isStalled, settings.featureFlags);
     this.queue = new PromptQueue(() => this.broadcastStatus());
   }
 
@@ -103,7 +105,7 @@ export class ComfyProcess {
   private async runItem(item: QueueItem): Promise<void> {
     const [, promptId, , extraData] = item;
     const clientId = typeof extraData.client_id === "string" ? extraData.client_id : undefined;
-    const run: SimRun = { promptId, clientId, startedAt: Date.now(), steps: 0 };
+    const run: SimRun = { promptId, clientId, startedAt: Date.now(), steps: 0, previews: [] };
     this.settings.recordRun(run);
     this.interruptRequested = false;
     this.currentClientId = clientId;
@@ -122,10 +124,11 @@ export class ComfyProcess {
         alive: () => this.alive,
         emit: (event, data, delivery) => this.emit(event, data, delivery, clientId),
         previewsWithMetadata: () => this.sockets.supports(clientId, "supports_preview_metadata"),
-        preview: (jpeg, metadata) => {
+        preview: (jpeg, step, metadata) => {
           if (!this.alive) return;
           if (metadata) this.sockets.previewWithMetadata(jpeg, { ...metadata }, clientId);
           else this.sockets.preview(jpeg, clientId);
+          run.previews.push({ step, event: metadata ? 4 : 1, sentAt: performance.now() });
         },
         executingNode: (nodeId) => {
           this.lastNodeId = nodeId;

@@ -33,7 +33,7 @@ export interface ExecutionHooks {
   /** Whether the client's socket negotiated supports_preview_metadata (asked at every preview, like upstream). */
   previewsWithMetadata(): boolean;
   /** A binary preview frame: event 1 (legacy) or event 4 (with metadata), chosen by the caller's flag. */
-  preview(jpeg: Buffer, metadata: PreviewMetadata | undefined): void;
+  preview(jpeg: Buffer, step: number, metadata: PreviewMetadata | undefined): void;
   executingNode(nodeId: string | null): void;
   stepDone(): void;
 }
@@ -564,9 +564,9 @@ async function sample(nodeId: string, steps: number, picture: PictureSpec, run: 
     }
     run.progress.update(nodeId, step, steps);
     const withMetadata = hooks.previewsWithMetadata();
-    if (withMetadata) hooks.preview(jpeg, { node_id: nodeId, prompt_id: promptId, display_node_id: nodeId, parent_node_id: null, real_node_id: nodeId });
+    if (withMetadata) hooks.preview(jpeg, step, { node_id: nodeId, prompt_id: promptId, display_node_id: nodeId, parent_node_id: null, real_node_id: nodeId });
     hooks.emit("progress", { value: step, max: steps, prompt_id: promptId, node: nodeId }, "addressed");
-    if (!withMetadata) hooks.preview(jpeg, undefined);
+    if (!withMetadata) hooks.preview(jpeg, step, undefined);
   }
   if (run.fail) throw injectedFailure(run.fail);
 }

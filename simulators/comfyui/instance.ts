@@ -29,6 +29,7 @@ export class SimulatedComfyInstance implements SimInstance {
   private readonly failures: InjectedFailure[] = [];
   private stepMs: number;
   private stalled = false;
+  private previewMetadata = true;
   private server: Server<SocketData> | undefined;
   private process: ComfyProcess | undefined;
 
@@ -59,6 +60,10 @@ export class SimulatedComfyInstance implements SimInstance {
     this.stalled = stalled;
   }
 
+  setPreviewMetadata(supported: boolean): void {
+    this.previewMetadata = supported;
+  }
+
   async up(): Promise<void> {
     if (this.server) return;
     this.folders.prepare();
@@ -68,6 +73,7 @@ export class SimulatedComfyInstance implements SimInstance {
       stepsOverride: this.settings.steps,
       historyDelayMs: this.settings.historyDelayMs,
       isStalled: () => this.stalled,
+      featureFlags: () => this.previewMetadata,
       takeFailure: () => this.failures.shift(),
       recordRun: (run) => this.runs.push(run),
     });

@@ -63,14 +63,20 @@ export async function renderPicture(spec: PictureSpec, batchIndex: number): Prom
     .toBuffer();
 }
 
+/** upstream's default --preview-size: server.py shrinks every preview to fit this square. */
+const MAX_PREVIEW_RESOLUTION = 512;
+
 /**
- * A latent-sized (1/8) JPEG that sharpens as sampling goes on, like ComfyUI's latent2rgb previews.
- * `progress` runs from 0 (noise) to 1 (done).
+ * A preview JPEG that sharpens as sampling goes on (`progress` from 0, noise, to 1, done), the
+ * size a TAESD previewer draws (the picture's own size, as in the recordings) shrunk to fit
+ * 512 px as server.py does.
  */
 export async function renderPreview(spec: PictureSpec, progress: number): Promise<Buffer> {
-  const width = Math.max(8, Math.round(spec.width / 8));
-  const height = Math.max(8, Math.round(spec.height / 8));
-  const sigma = 0.3 + (1 - progress) * 3;
+  const scale = Math.min(1, MAX_PREVIEW_RESOLUTION / Math.max(spec.width, spec.height));
+  const width = Math.max(8, Math.round(spec.width * scale));
+  const height = Math.max(8, Math.round(spec.height * scale));
+  // The blur a 1/8-size latent picture would show, at this size.
+  const sigma = (0.3 + (1 - progress) * 3) * (Math.max(width, height) / Math.max(8, Math.max(spec.width, spec.height) / 8));
   return sharp(Buffer.from(pictureSvg(spec, 0, width, height)))
     .blur(sigma)
     .jpeg({ quality: 80 })

@@ -19,6 +19,7 @@ export interface SimControls {
   failNext(count: number, error?: InjectedFailure): void;
   setStepMs(ms: number): void;
   stallSockets(stalled: boolean): void;
+  setPreviewMetadata(supported: boolean): void;
   restart(): Promise<void>;
 }
 
@@ -332,6 +333,16 @@ const simRoutes: Array<{ method: string; pattern: RegExp; handler: Handler }> = 
       const body = await readJson(req);
       if (!isObject(body) || typeof body.stalled !== "boolean") return new Response("expected { stalled }", { status: 400 });
       ctx.controls.stallSockets(body.stalled);
+      return Response.json({ ok: true });
+    },
+  },
+  {
+    method: "POST",
+    pattern: /^\/_sim\/preview-metadata$/,
+    handler: async (req, _u, _p, ctx) => {
+      const body = await readJson(req);
+      if (!isObject(body) || typeof body.supported !== "boolean") return new Response("expected { supported }", { status: 400 });
+      ctx.controls.setPreviewMetadata(body.supported);
       return Response.json({ ok: true });
     },
   },

@@ -31,7 +31,11 @@ export class SocketHub {
   /** Every open connection, including an old one whose sid a reconnect has taken over. */
   private readonly open = new Set<ServerWebSocket<SocketData>>();
 
-  constructor(private readonly isStalled: () => boolean) {}
+  constructor(
+    private readonly isStalled: () => boolean,
+    /** false: a build from before feature flags, which reads no client message at all. */
+    private readonly knowsFeatureFlags: () => boolean = () => true,
+  ) {}
 
   /** A reconnect with the same clientId replaces the old socket, as in ComfyUI's `self.sockets[sid] = ws`. */
   add(ws: ServerWebSocket<SocketData>): void {
@@ -52,7 +56,7 @@ export class SocketHub {
 
   /** Only a socket's first message counts, and only when it is a feature_flags message; it is answered with the server's. */
   received(ws: ServerWebSocket<SocketData>, raw: string | Buffer): void {
-    if (typeof raw !== "string" || this.firstMessageSeen.has(ws)) return;
+    if (typeof raw !== "string" || this.firstMessageSeen.has(ws) || !this.knowsFeatureFlags()) return;
     let message: unknown;
     try {
       message = JSON.parse(raw);
@@ -69,7 +73,7 @@ export class SocketHub {
 
   /** feature_flags.supports_feature: true only when that sid's client sent exactly `true`. */
   supports(sid: string | undefined, feature: string): boolean {
-    return sid !== undefined && this.flags.get(sid)?.[feature] === true;
+    return sid !== undefined && this.knowsFeatureFlags() && this.flags.get(sid)?.[feature] === true;
   }
 
   json(type: string, data: unknown, sid?: string | null): void {

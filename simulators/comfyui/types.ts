@@ -30,6 +30,8 @@ export interface SimRun {
   outcome?: RunOutcome;
   /** Sampler steps actually performed, summed over every sampler in the graph. */
   steps: number;
+  /** Each binary preview frame handed to a socket: its step and when it left (`performance.now()`), for latency measurements. */
+  previews: Array<{ step: number; event: 1 | 4; sentAt: number }>;
 }
 
 export interface InjectedFailure {
@@ -55,6 +57,12 @@ export interface SimInstance {
   setStepMs(ms: number): void;
   /** Keep sockets open but silently stop sending frames, as real ComfyUI sockets sometimes do for hours. */
   stallSockets(stalled: boolean): void;
+  /**
+   * false imitates a build from before the feature_flags handshake: a client's `feature_flags`
+   * message goes unanswered and every preview is an event 1 frame. true (the default) is 0.3.64:
+   * event 4 for clients that announced `supports_preview_metadata`, event 1 for the others.
+   */
+  setPreviewMetadata(supported: boolean): void;
   /** The instance dies: listener closed, sockets dropped, connections refused. */
   down(): Promise<void>;
   /** Comes back on the same port as a fresh process: empty queue and history. */

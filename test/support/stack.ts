@@ -45,6 +45,8 @@ export interface StackOptions {
   /** Use the embedded PGlite database instead of PostgreSQL. */
   embeddedDb?: boolean;
   tenants?: Record<string, string>;
+  /** Prompts each GPU worker hands its instance at once (`#N` in COMFYUI_INSTANCES). */
+  instanceConcurrency?: number;
   /** Keep images in a bucket on a real S3-compatible server (SeaweedFS) instead of the data folder. */
   storage?: "local" | "s3";
   /** Another Temporal server or namespace than the shared test server's default one. */
@@ -73,7 +75,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       .join(","),
     TEMPORAL_ADDRESS: temporal.address,
     DARKROOM_TASK_QUEUE: `darkroom-${tag}`,
-    COMFYUI_INSTANCES: sim.instances.map((inst, i) => `${instanceNames[i]}=${inst.url}`).join(","),
+    COMFYUI_INSTANCES: sim.instances.map((inst, i) => `${instanceNames[i]}=${inst.url}${opts.instanceConcurrency ? `#${opts.instanceConcurrency}` : ""}`).join(","),
     COMFYUI_PICKUP_TIMEOUT_MS: "3000",
     COMFYUI_HEARTBEAT_TIMEOUT_MS: "3000",
     IMAGE_MAX_EDGE: "512",

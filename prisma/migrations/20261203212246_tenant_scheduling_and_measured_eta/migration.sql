@@ -1,0 +1,6 @@
+-- AlterTable
+ALTER TABLE "Generation" ALTER COLUMN "etaSeconds" SET DATA TYPE DOUBLE PRECISION;
+
+-- AlterTable
+ALTER TABLE "Tenant" ADD COLUMN     "fairnessWeight" DOUBLE PRECISION NOT NULL DEFAULT 1,
+ADD COLUMN     "priority" INTEGER NOT NULL DEFAULT 3;
