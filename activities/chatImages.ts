@@ -9,6 +9,7 @@ import { createTelegramDeliveryActivities } from "./delivery/telegram";
 import { createWebhookDeliveryActivities } from "./delivery/webhook";
 import type { AskLlm } from "./imagePrompt";
 import { createInstanceAffinityActivities } from "./instanceAffinity";
+import { createContentPolicy } from "./contentPolicy";
 import type { InstancePool } from "./instancePool";
 import type { ImageStore } from "../lib/storage";
 
@@ -23,10 +24,24 @@ export function createChatImageActivities(deps: {
 }) {
   const personas = deps.personas ?? loadPersonas(deps.config.chatImages.personasDir);
   const records = deliveryRecords(deps.prisma);
+  const chatImageRecords = createChatImageRecordActivities({ prisma: deps.prisma, personas });
+  const policy = createContentPolicy({ config: deps.config, prisma: deps.prisma });
   return {
     ...createChatImagePromptActivities({ prisma: deps.prisma, personas, askLlm: deps.askLlm, budgetMs: deps.config.llmBudgetMs }),
-    ...createChatImageRecordActivities({ prisma: deps.prisma, personas }),
-    ...createInstanceAffinityActivities({ prisma: deps.prisma, pool: deps.pool }),
+    ...chatImageRecords,
+    /**
+     * The content policy on the prompt the flow built (from the conversation), before any GPU work;
+     * a refused one ends the generation with the persona's refusal. A chat image has no waiting
+     * message to keep honest (nobody asked for it), so this runs in the flow, on the real prompt.
+     */
+    async screenChatImagePrompt(input: { generationId: string; prompt: string }): Promise<{ refused: boolean }> {
+      const g = await deps.prisma.generation.findUniqueOrThrow({ where: { id: input.generationId }, select: { tenantId: true } });
+      const refusal = await policy.screen(g.tenantId, input.prompt);
+      if (!refusal) return { refused: false };
+      await chatImageRecords.refuseChatImage({ generationId: input.generationId, refusal });
+      return { refused: true };
+    },
+    ...createInstanceAffinityActivities({ prisma: deps.prisma, pool: deps.pool, costs: deps.config.comfy.models }),
     ...createTelegramDeliveryActivities({ settings: deps.config.telegram, store: deps.store, records }),
     ...createWebhookDeliveryActivities({ settings: deps.config.webhooks, records, imageUrls: deps.imageUrls }),
     /** A channel that ran out of retries (or was cancelled): its row says so for good. */

@@ -12,7 +12,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { validateTemplate, type ComfyTemplate } from "./comfyui/template";
+import { inputImageName } from "./comfyui/inputImages";
 import { isRecord } from "./comfyui/protocol";
+import type { PersonaIdentity } from "../domain/templates";
 
 export interface PersonaDefinition {
   /** The file's name without `.json`, e.g. "LINA"; what clients send as `persona`. */
@@ -35,6 +37,14 @@ export interface PersonaDefinition {
   /** Absolute path of the API-format template. */
   templatePath: string;
   template: ComfyTemplate;
+  /**
+   * Its identity kit: the reference picture(s) of the character (absolute paths inside the personas
+   * folder; the first fills `{{reference_image}}`) and a LoRA with its weight (`{{lora}}`,
+   * `{{lora_weight}}`). What every job of the persona adds to its template's parameters.
+   */
+  referenceImages: string[];
+  lora?: { name: string; weight: number };
+  identity: PersonaIdentity;
 }
 
 export class PersonaInvalid extends Error {
@@ -118,6 +128,7 @@ export function loadPersonaFile(file: string): PersonaDefinition {
   }
   const templatePath = path.resolve(path.dirname(file), raw.workflow as string);
   const template = loadPersonaTemplate(templatePath, raw.checkpoint as string);
+  const { referenceImages, lora, identity } = loadIdentityKit(file, raw, template);
   return {
     id,
     name: raw.name as string,
@@ -132,7 +143,72 @@ export function loadPersonaFile(file: string): PersonaDefinition {
     failureMessage: raw.failureMessage as string,
     templatePath,
     template,
+    referenceImages,
+    lora,
+    identity,
   };
+}
+
+/** PNG, JPEG or WebP, by their first bytes: what LoadImage reads. */
+function isPicture(bytes: Uint8Array): boolean {
+  const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
+  return (
+    (bytes[0] === 0x89 && ascii(1, 4) === "PNG") ||
+    (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) ||
+    (ascii(0, 4) === "RIFF" && ascii(8, 12) === "WEBP")
+  );
+}
+
+/**
+ * `referenceImages` (paths relative to the persona file, never leaving the personas folder) and
+ * `lora` (`{ name, weight }`), checked against what the template uses: a template that loads a
+ * reference picture or a LoRA needs the persona to name one, and a named one the template never
+ * uses is a mistake too.
+ */
+function loadIdentityKit(file: string, raw: Record<string, unknown>, template: ComfyTemplate) {
+  const problem = (text: string) => new PersonaInvalid(`Persona ${file}: ${text}`);
+  const root = path.dirname(file);
+  const uses = (placeholder: string) => JSON.stringify(template.graph).includes(`{{${placeholder}}}`);
+  let referenceImages: string[] = [];
+  if (raw.referenceImages !== undefined) {
+    if (!Array.isArray(raw.referenceImages) || raw.referenceImages.length === 0 || raw.referenceImages.some((p) => typeof p !== "string" || !p.trim())) {
+      throw problem(`"referenceImages" must be a non-empty list of picture paths (relative to the persona file)`);
+    }
+    referenceImages = (raw.referenceImages as string[]).map((p) => {
+      const resolved = path.resolve(root, p);
+      if (path.isAbsolute(p) || !resolved.startsWith(root + path.sep)) throw problem(`reference image "${p}" must be a path inside ${root}`);
+      let bytes: Uint8Array;
+      try {
+        bytes = fs.readFileSync(resolved);
+      } catch (err) {
+        throw problem(`reference image "${p}" cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      }
+      if (!isPicture(bytes)) throw problem(`reference image "${p}" is not a PNG, JPEG or WebP picture`);
+      return resolved;
+    });
+  }
+  if (uses("reference_image") && referenceImages.length === 0) {
+    throw problem(`its template ${template.source} loads {{reference_image}}, so "referenceImages" must name at least one picture`);
+  }
+  if (referenceImages.length > 0 && !uses("reference_image")) {
+    throw problem(`"referenceImages" is set but its template ${template.source} uses no {{reference_image}} (e.g. a LoadImage node's "image")`);
+  }
+  let lora: { name: string; weight: number } | undefined;
+  if (raw.lora !== undefined) {
+    const l = raw.lora;
+    if (!isRecord(l) || typeof l.name !== "string" || !l.name.trim() || typeof l.weight !== "number" || !Number.isFinite(l.weight) || l.weight < -10 || l.weight > 10) {
+      throw problem(`"lora" must be { "name": "<file>.safetensors", "weight": <number between -10 and 10> }`);
+    }
+    lora = { name: l.name, weight: l.weight };
+  }
+  if ((uses("lora") || uses("lora_weight")) && !lora) throw problem(`its template ${template.source} uses {{lora}}/{{lora_weight}}, so "lora" must be set`);
+  if (lora && !uses("lora")) throw problem(`"lora" is set but its template ${template.source} uses no {{lora}} (e.g. a LoraLoader node's "lora_name")`);
+  const first = referenceImages[0];
+  const identity: PersonaIdentity = {
+    ...(first ? { referenceFile: first, referenceImage: inputImageName(fs.readFileSync(first)) } : {}),
+    ...(lora ? { lora: lora.name, loraWeight: lora.weight } : {}),
+  };
+  return { referenceImages, lora, identity };
 }
 
 /** Validates the template as the GPU worker will (activities/comfyui/template.ts), and more strictly. */
@@ -213,10 +289,12 @@ function shortfalls(persona: PersonaDefinition, objectInfo: Record<string, unkno
             ? (spec[1].options as unknown[])
             : undefined
         : undefined;
-      if (options && typeof value === "string" && !value.includes("{{") && !options.includes(value)) {
+      // The persona's own LoRA stands in for {{lora}}: an instance without that file cannot serve it.
+      const chosen = value === "{{lora}}" && persona.lora ? persona.lora.name : value;
+      if (options && typeof chosen === "string" && !chosen.includes("{{") && !options.includes(chosen)) {
         out.push({
-          what: `${CHOICE_NOUNS[input] ?? `${node.class_type} ${input}`} "${value}"`,
-          detail: `Template ${persona.templatePath}: node ${nodeId} (${node.class_type}) input "${input}" is "${value}", which the instance does not offer`,
+          what: `${CHOICE_NOUNS[input] ?? `${node.class_type} ${input}`} "${chosen}"`,
+          detail: `Template ${persona.templatePath}: node ${nodeId} (${node.class_type}) input "${input}" is "${chosen}", which the instance does not offer`,
         });
       }
     }

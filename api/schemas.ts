@@ -44,7 +44,7 @@ export const Quota = t.Object(
 export const Message = t.Object({
   id: t.String(),
   role: t.Literal("assistant"),
-  kind: t.String({ description: "text, waiting, completed, failed, or quota (the persona's refusal when the daily quota is used up)" }),
+  kind: t.String({ description: "text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped), or quota (the persona's refusal when the daily quota is used up)" }),
   content: t.String(),
   createdAt: t.Optional(DateTime()),
   metadata: t.Optional(t.Unknown({ description: "For completion messages: the image URLs" })),
@@ -85,12 +85,13 @@ export const Generation = t.Object({
 export const Reply = t.Object({
   text: t.String({ description: "The reply without its image tags" }),
   messages: t.Array(Message, {
-    description: "The reply text (when any) and one waiting message per started image; an image the daily quota refuses gets the persona's refusal (kind quota, with `quota`) instead",
+    description:
+      "The reply text (when any) and one waiting message per image (a refusal instead for an image the content policy refused, or the persona's \"no more photos today\", kind quota with `quota`, for one over a daily quota)",
   }),
   generations: t.Array(
     t.Object({
       id: t.String(),
-      status: t.Literal("pending"),
+      status: t.UnionEnum(["pending", "refused"], { description: "refused: the content policy stopped it; nothing was started" }),
       description: t.String(),
       workflowId: t.String(),
     }),

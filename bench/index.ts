@@ -9,6 +9,8 @@
  * - orchestrationOverheadMs: one image at a time, request to stored image minus the simulated GPU
  *   time (ComfyUI's execution_start → execution_success); queueing at a busy GPU is not overhead.
  * - throughput: a burst of images at once, until every one is stored.
+ * - placement: makespan and checkpoint swaps of round-robin, least-loaded and darkroom's model-aware
+ *   placement on instances where a swap costs time.
  * - eta: how far the ETAs in progress events were from the time the pictures really took.
  * - baselines: a thin pass-through to the same instance and a bare Temporal start, measured in the
  *   same run, with darkroom's figures as ratios of them.
@@ -18,6 +20,7 @@ import { benchAngleSeries } from "./angleSeries";
 import { bareStartLatencies, passThroughOverheads } from "./baselines";
 import { benchEta } from "./eta";
 import { benchEvents } from "./events";
+import { benchPlacement } from "./placement";
 import { benchPreviews } from "./previews";
 
 const REPLIES = Number(process.env.BENCH_REPLIES ?? 120);
@@ -104,6 +107,7 @@ try {
   const events = await benchEvents();
   const previews = await benchPreviews();
   const eta = await benchEta();
+  const placement = await benchPlacement();
   const summary = {
     machine: { cpus: navigator.hardwareConcurrency, runtime: `bun ${Bun.version}` },
     repliesMs: { ratePerSecond: REPLY_RATE_PER_S, ...stats(latencies) },
@@ -120,6 +124,7 @@ try {
     events,
     previews,
     eta,
+    placement,
   };
   console.log(JSON.stringify(summary));
 } finally {

@@ -13,6 +13,7 @@ import { createApiKey, registerApiKey, newApiKey, setTenantLimits, type TenantLi
 import { loadConfig, type Config } from "../lib/config";
 import { openDatabase } from "../lib/db";
 import { start } from "./runtime";
+import { updateTenantBlocklist } from "../service/contentPolicy";
 import { SEARCH_ATTRIBUTES } from "../domain/searchAttributes";
 import { startDevServer } from "../lib/temporal/devServer";
 import { describeHolder, portHolder } from "./ports";
@@ -37,7 +38,7 @@ const LIMIT_HELP = {
   "--max-concurrent-per-user N|default": "a user's photos made at once, the rest queue (default: MAX_CONCURRENT_GENERATIONS)",
 };
 
-function limitsFrom(values: Record<string, string | boolean | undefined>): TenantLimits {
+function limitsFrom(values: Record<string, unknown>): TenantLimits {
   const one = (option: keyof typeof LIMIT_OPTIONS, min: number): number | null | undefined => {
     const raw = values[option] as string | undefined;
     if (raw === undefined) return undefined;
@@ -84,15 +85,26 @@ const COMMANDS: Record<string, Command> = {
     run: (values, positionals) => keys(values, positionals),
   },
   tenants: {
-    summary: "a tenant's settings: `tenants set --tenant NAME` with its place in GPU queues and its daily image limits (prints them)",
-    usage: "set --tenant NAME [--priority N] [--fairness-weight W] [limits]",
-    options: { tenant: { type: "string" }, priority: { type: "string" }, "fairness-weight": { type: "string" }, ...LIMIT_OPTIONS },
+    summary:
+      "a tenant's settings: `tenants set --tenant NAME` (GPU queues: --priority, --fairness-weight; daily image limits), `tenants blocklist --tenant NAME [--add ENTRY]… [--remove ENTRY]…` (content policy)",
+    usage: "set --tenant NAME [--priority N] [--fairness-weight W] [limits] | blocklist --tenant NAME [--add ENTRY]... [--remove ENTRY]...",
+    options: {
+      tenant: { type: "string" },
+      priority: { type: "string" },
+      "fairness-weight": { type: "string" },
+      add: { type: "string", multiple: true },
+      remove: { type: "string", multiple: true },
+      ...LIMIT_OPTIONS,
+    },
     help: {
-      set: "change the settings given, the others stay as they are (the only action); prints them",
+      set: "change the settings given, the others stay as they are; prints them",
+      blocklist: "show (and change) the tenant's own prompt blocklist, checked on top of SAFETY_BLOCKLIST",
       "--tenant NAME": "the tenant (required; created by keys create)",
-      "--priority N": "tier: 1 goes first, 5 last; 3 by default",
-      "--fairness-weight W": "share of GPU dispatch against other tenants when queues back up (default 1)",
+      "--priority N": "set: tier: 1 goes first, 5 last; 3 by default",
+      "--fairness-weight W": "set: share of GPU dispatch against other tenants when queues back up (default 1)",
       ...LIMIT_HELP,
+      "--add ENTRY": "blocklist: add a word or phrase (whole-word, case-insensitive) or a /regex/flags; repeatable",
+      "--remove ENTRY": "blocklist: remove an entry, written as listed; repeatable",
     },
     run: (values, positionals) => tenants(values, positionals),
   },
@@ -470,12 +482,26 @@ async function keys(values: Record<string, string | boolean | undefined>, positi
   }
 }
 
-async function tenants(values: Record<string, string | boolean | undefined>, positionals: string[]) {
-  if (positionals.length !== 1 || positionals[0] !== "set") {
-    throw new UsageError(positionals.length ? `unknown action "${positionals.join(" ")}" (known: set)` : "missing action (known: set)");
+async function tenants(values: Record<string, unknown>, positionals: string[]) {
+  const action = positionals.length === 1 ? positionals[0] : undefined;
+  if (action !== "set" && action !== "blocklist") {
+    throw new UsageError(positionals.length ? `unknown action "${positionals.join(" ")}" (known: set, blocklist)` : "missing action (known: set, blocklist)");
   }
   const tenant = values.tenant as string | undefined;
-  if (!tenant) throw new UsageError("set needs --tenant NAME");
+  if (!tenant) throw new UsageError(`${action} needs --tenant NAME`);
+  if (action === "blocklist") {
+    const config = loadConfig();
+    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      const list = await updateTenantBlocklist(db.prisma, tenant, { add: values.add as string[] | undefined, remove: values.remove as string[] | undefined }).catch((err: Error) => {
+        throw new CannotStart(err.message);
+      });
+      console.log(list.length ? list.join("\n") : `(tenant ${tenant} has no blocklist entries of its own)`);
+    } finally {
+      await db.close();
+    }
+    return;
+  }
   const number = (name: string) => {
     const v = values[name] as string | undefined;
     if (v === undefined) return undefined;

@@ -204,6 +204,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       records: {
         beginGeneration: generations.beginGeneration,
         cancelGeneration: generations.cancelGeneration,
+        recordRefusal: generations.recordRefusal,
         beginAngleSeries: createSeriesActivities({ prisma, askLlm, budgetMs: config.llmBudgetMs }).beginAngleSeries,
         beginTask: createTaskRecords({ prisma, imageUrls }).beginTask,
       },

@@ -4,6 +4,7 @@
  */
 import type { DeliveryTargets } from "../lib/deliveryTargets";
 import { generationWorkflowId, type GenerationRecord } from "./generation";
+import type { PersonaIdentity } from "./templates";
 
 export type { DeliveryTargets };
 
@@ -21,6 +22,8 @@ export interface ChatImageInput {
   width: number;
   height: number;
   negativePrompt: string;
+  /** The persona's reference picture and LoRA, for its template (absent in runs started before personas had them). */
+  identity?: PersonaIdentity;
   delivery: DeliveryTargets;
   /**
    * What the first write records. Absent in runs started before the workflow wrote its own first
@@ -45,7 +48,8 @@ export interface ChatImageInput {
 }
 
 export interface ChatImageResult {
-  status: "completed" | "failed";
+  /** `refused`: the content policy stopped the prompt; the deliveries carry the persona's refusal. */
+  status: "completed" | "failed" | "refused";
   imageIds: string[];
   fromCache: boolean;
   deliveries: Array<{ channel: "telegram" | "webhook"; status: "delivered" | "failed" }>;

@@ -2,6 +2,7 @@
  * A companion photo: the chat gets an in-character waiting message at once, the picture is made in
  * the background, and an in-character completion message with the image follows.
  */
+import type { PersonaIdentity } from "./templates";
 import { generationWorkflowId, type FinalStatus, type GenerationRecord } from "./generation";
 import type { ChatMessage } from "./messages";
 
@@ -18,6 +19,8 @@ export interface CompanionPhotoInput
   negativePrompt: string;
   /** Whether an LLM rewrites descriptions into image prompts (else the description is the prompt). */
   llmPrompts?: boolean;
+  /** A persona file's reference picture and LoRA, for its template. */
+  identity?: PersonaIdentity;
   /**
    * Drawn before the start for a regenerated photo (so it differs from the original's); absent,
    * the workflow draws one itself, as every run before regeneration existed did.

@@ -9,18 +9,22 @@ import type { Language, Persona } from "./messages";
 export const GENERATION_KINDS = ["companion_photo", "angle_series", "chat_image", "variations"] as const;
 export type GenerationKind = (typeof GENERATION_KINDS)[number];
 
-export const GENERATION_STATUSES = ["pending", "generating", "completed", "failed", "cancelled"] as const;
+/** `refused`: the content policy stopped the prompt before any GPU work; the chat got a refusal. */
+export const GENERATION_STATUSES = ["pending", "generating", "completed", "failed", "cancelled", "refused"] as const;
 export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
 
 /** The final states: nothing changes a generation in one of these but an explicit retry or reset. */
-export const FINAL_STATUSES = ["completed", "failed", "cancelled"] as const satisfies readonly GenerationStatus[];
+export const FINAL_STATUSES = ["completed", "failed", "cancelled", "refused"] as const satisfies readonly GenerationStatus[];
 export type FinalStatus = (typeof FINAL_STATUSES)[number];
 /** Not final yet: waiting for a slot or an instance, or on the GPU. */
 export const OPEN_STATUSES = ["pending", "generating"] as const satisfies readonly GenerationStatus[];
 
 export const isFinal = (status: GenerationStatus): status is FinalStatus => (FINAL_STATUSES as readonly string[]).includes(status);
 
-/** Final states a new run may start over from; a completed generation is never made again. */
+/**
+ * Final states a new run may start over from; a completed generation is never made again, and a
+ * refused one never started (the same prompt would be refused again).
+ */
 export const REOPENABLE_STATUSES = ["failed", "cancelled"] as const satisfies readonly GenerationStatus[];
 export const isReopenable = (status: GenerationStatus): boolean => (REOPENABLE_STATUSES as readonly string[]).includes(status);
 

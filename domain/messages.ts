@@ -9,7 +9,8 @@ export interface Persona {
   language?: string;
 }
 
-export type MessageKind = "text" | "waiting" | "completed" | "failed";
+/** `refused`: the persona declines a photo the content policy stopped (sent instead of a waiting message). */
+export type MessageKind = "text" | "waiting" | "completed" | "failed" | "refused";
 
 export interface ChatMessage {
   id: string;

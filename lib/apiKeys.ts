@@ -70,7 +70,7 @@ export interface TenantLimits {
   maxConcurrentPerUser?: number | null;
 }
 
-/** Sets the limits given (others stay as they are); creates the tenant if it does not exist yet. */
+/** Sets the limits given (others stay as they are) of a tenant that `keys create` made. */
 export async function setTenantLimits(prisma: PrismaClient, tenantName: string, limits: TenantLimits) {
   if (!TENANT_NAME.test(tenantName)) throw new Error(`Tenant name "${tenantName}" may use letters, digits, ".", "_" and "-" (max 63)`);
   for (const [name, value] of Object.entries(limits)) {
@@ -78,7 +78,8 @@ export async function setTenantLimits(prisma: PrismaClient, tenantName: string, 
       throw new Error(`${name} must be a whole number >= ${name === "maxConcurrentPerUser" ? 1 : 0}, got ${value}`);
     }
   }
-  await prisma.tenant.createMany({ data: [{ id: tenantName, name: tenantName }], skipDuplicates: true });
+  const found = await prisma.tenant.findUnique({ where: { name: tenantName }, select: { id: true } });
+  if (!found) throw new Error(`no tenant named "${tenantName}" (create it with ./darkroom keys create --tenant ${tenantName})`);
   return prisma.tenant.update({
     where: { name: tenantName },
     data: limits,

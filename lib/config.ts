@@ -74,12 +74,14 @@ export interface Config {
     pickupTimeoutMs: number;
     /** A GPU job whose worker stops heartbeating for this long is retried (and re-attached). */
     heartbeatTimeoutMs: number;
+    /** What placement assumes a checkpoint swap costs and how many checkpoints an instance keeps loaded. */
+    models: { swapMs: number; modelsInVram: number };
     /** Live previews while sampling: on/off, and the least time between two of one generation. */
     previews: { enabled: boolean; intervalMs: number };
   };
   /** The built-in ComfyUI simulator; `host` is 0.0.0.0 inside containers. */
   /** The built-in ComfyUI simulator; `host` is 0.0.0.0 inside containers; `jobsApi` imitates builds with the job API. */
-  simulator: { instances: number; steps?: number; stepMs: number; port: number; host: string; jobsApi: boolean };
+  simulator: { instances: number; steps?: number; stepMs: number; port: number; host: string; jobsApi: boolean; modelLoadMs: number; modelsInVram: number };
   horde: { url?: string; apiKey?: string };
   llm?: LlmSettings;
   /** The chat never waits on the LLM longer than this; templates answer instead. */
@@ -111,6 +113,12 @@ export interface Config {
   series: { providers: SeriesProvider[]; hordePollMs: number };
   /** /metrics: how often the API samples each instance's queue, and the window of the busy ratio. */
   metrics: { instanceSampleMs: number; busyWindowMs: number };
+  /** The content policy on image prompts, checked before anything starts. */
+  safety: {
+    /** Every tenant's blocklist (SAFETY_BLOCKLIST), on top of each tenant's own entries. */
+    blocklist: string[];
+    moderation?: { baseUrl: string; apiKey?: string; model?: string; timeoutMs: number; fail: "open" | "closed" };
+  };
   /** Live delivery: the safety poll of the event log behind LISTEN/NOTIFY (for a lost notification). */
   liveEvents: { safetyPollMs: number };
 }
@@ -201,12 +209,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       defaultTemplate: env.COMFYUI_DEFAULT_TEMPLATE || undefined,
       pickupTimeoutMs: int(env, "COMFYUI_PICKUP_TIMEOUT_MS", 30_000, 100),
       heartbeatTimeoutMs: int(env, "COMFYUI_HEARTBEAT_TIMEOUT_MS", 20_000, 500),
+      models: { swapMs: int(env, "COMFYUI_MODEL_SWAP_MS", 2500), modelsInVram: int(env, "COMFYUI_MODELS_IN_VRAM", 1, 1) },
       previews: { enabled: flag(env, "COMFYUI_PREVIEWS", true), intervalMs: int(env, "COMFYUI_PREVIEW_INTERVAL_MS", 400, 50) },
     },
     simulator: {
       instances: int(env, "COMFYUI_SIM_INSTANCES", 2, 1),
       steps: env.COMFYUI_SIM_STEPS ? int(env, "COMFYUI_SIM_STEPS", 20, 1) : undefined,
       stepMs: int(env, "COMFYUI_SIM_STEP_MS", 150),
+      modelLoadMs: int(env, "COMFYUI_SIM_MODEL_LOAD_MS", 0),
+      modelsInVram: int(env, "COMFYUI_SIM_MODELS_IN_VRAM", 1, 1),
       port: int(env, "COMFYUI_SIM_PORT", 8188, 1),
       host: env.COMFYUI_SIM_HOST || "127.0.0.1",
       jobsApi: env.COMFYUI_SIM_JOBS_API === "1" || env.COMFYUI_SIM_JOBS_API === "true",
@@ -245,7 +256,45 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       busyWindowMs: int(env, "METRICS_BUSY_WINDOW_MS", 60_000, 1000),
     },
     liveEvents: { safetyPollMs: int(env, "LIVE_EVENTS_SAFETY_POLL_MS", 1000, 10) },
+    safety: {
+      blocklist: parseBlocklistSetting(env.SAFETY_BLOCKLIST),
+      moderation: env.MODERATION_BASE_URL
+        ? {
+            baseUrl: env.MODERATION_BASE_URL.replace(/\/+$/, ""),
+            apiKey: env.MODERATION_API_KEY || undefined,
+            model: env.MODERATION_MODEL || undefined,
+            timeoutMs: int(env, "MODERATION_TIMEOUT_MS", 800, 1),
+            fail: parseModerationFail(env.MODERATION_FAIL),
+          }
+        : undefined,
+    },
   };
+}
+
+/**
+ * `SAFETY_BLOCKLIST`: comma-separated entries (`gun, gore, /\\bkill(s|ing)?\\b/i`), or a JSON array
+ * of strings when an entry itself needs a comma. Entries are validated where they are used.
+ */
+export function parseBlocklistSetting(raw: string | undefined): string[] {
+  const text = raw?.trim();
+  if (!text) return [];
+  if (text.startsWith("[")) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new Error("SAFETY_BLOCKLIST starts with [ but is not a JSON array of strings");
+    }
+    if (!Array.isArray(parsed) || parsed.some((e) => typeof e !== "string")) throw new Error("SAFETY_BLOCKLIST must be a JSON array of strings");
+    return (parsed as string[]).map((e) => e.trim()).filter(Boolean);
+  }
+  return text.split(",").map((e) => e.trim()).filter(Boolean);
+}
+
+function parseModerationFail(raw: string | undefined): "open" | "closed" {
+  const value = raw?.trim().toLowerCase() || "open";
+  if (value !== "open" && value !== "closed") throw new Error(`MODERATION_FAIL must be open or closed, got "${raw}"`);
+  return value;
 }
 
 /** `DIALOG_IMAGE_EVERY`: `3-5` (an interval drawn per trigger) or `4` (always 4). */

@@ -15,6 +15,7 @@ import type { Config } from "../lib/config";
 import { parseImageTags } from "../lib/imageTags";
 import { chooseLanguage } from "../lib/language";
 import { companionPhoto } from "../workflows/companionPhoto";
+import { refusalMessage } from "../activities/llm/refusals";
 import type { ServiceDeps } from "./deps";
 import { personaAvailableOrRefuse } from "./personaAvailability";
 import { startGeneration } from "./startGeneration";
@@ -41,6 +42,7 @@ export function companionPhotoInput(config: Config, personas: ServiceDeps["perso
     width: file?.width ?? 768,
     height: file?.height ?? 1024,
     negativePrompt: file?.negativePrompt ?? NEGATIVE_PROMPT,
+    ...(file && Object.keys(file.identity).length ? { identity: file.identity } : {}),
     limits: {
       maxConcurrentPerUser: config.maxConcurrentGenerations,
       generationTimeoutMs: config.generationTimeoutMs,
@@ -69,6 +71,12 @@ export async function quotaRefusal(
   return { id: crypto.randomUUID(), role: "assistant", kind: "quota", content: composed.content, createdAt: new Date().toISOString(), quota: r.quota };
 }
 
+/** What a started photo says now: its waiting message, or the persona's refusal when the policy stopped it. */
+export interface StartedPhoto {
+  status: "pending" | "refused";
+  message: ChatMessage;
+}
+
 export function companionPhotoService(deps: ServiceDeps) {
   const quotas = quotaService(deps);
   /** A persona file named by the request must be one the GPU pool can serve now. */
@@ -78,21 +86,37 @@ export function companionPhotoService(deps: ServiceDeps) {
   }
 
   /**
-   * Starts one photo and returns its waiting message. A regenerated photo keeps the original's
-   * template, size and negative prompt, brings its new seed, and says "let me take another one".
+   * Starts one photo and returns its waiting message — or, when the content policy refuses the
+   * description, records it as refused (no workflow, no GPU, no quota spent) and returns the
+   * persona's refusal. The policy check and the waiting message run side by side (see
+   * contentPolicy.ts). A regenerated photo keeps the original's template, size, negative prompt
+   * and prompt, brings its new seed, and says "let me take another one". Over a daily quota it
+   * throws QuotaExceeded (the reply turns that into the persona's "no more photos today").
    */
   async function start(
     r: CompanionPhotoRequest,
     again?: Partial<Pick<CompanionPhotoInput, "template" | "width" | "height" | "negativePrompt" | "prompt">> & { seed: number; regeneratedFrom: string },
-  ): Promise<ChatMessage> {
+  ): Promise<StartedPhoto> {
     await checkPersona(r.persona);
-    const composed = await deps.composeMessage({
-      kind: again ? "regenerating" : "waiting",
-      persona: r.persona,
-      description: r.description,
-      language: r.language,
-      variantSeed: `${r.generationId}:waiting`,
-    });
+    const [refusal, composed] = await Promise.all([
+      deps.safety.screen(r.tenantId, r.description),
+      deps.composeMessage({
+        kind: again ? "regenerating" : "waiting",
+        persona: r.persona,
+        description: r.description,
+        language: r.language,
+        variantSeed: `${r.generationId}:waiting`,
+      }),
+    ]);
+    if (refusal) {
+      const record = companionPhotoRecord(companionPhotoInput(deps.config, deps.personas, r));
+      const message = await deps.records.recordRefusal({
+        record,
+        refusal,
+        message: { id: crypto.randomUUID(), content: refusalMessage(r.language, r.persona.personality) },
+      });
+      return { status: "refused", message };
+    }
     // Spent before the start, given back if the workflow cannot be started: only started photos count.
     const limits = await quotas.limitsOf(r.tenantId);
     const reservation = await quotas.reserve({ tenantId: r.tenantId, userKey: userQuotaKey(r.userId), limits });
@@ -113,7 +137,7 @@ export function companionPhotoService(deps: ServiceDeps) {
         : {}),
       waitingMessage: { id: crypto.randomUUID(), content: composed.content },
     };
-    return startSpending(reservation, (started) => startGeneration(
+    const waiting = await startSpending(reservation, (started) => startGeneration(
       deps,
       {
         workflow: companionPhoto,
@@ -133,6 +157,7 @@ export function companionPhotoService(deps: ServiceDeps) {
         return deps.records.beginGeneration(companionPhotoRecord(input));
       },
     ));
+    return { status: "pending", message: waiting };
   }
 
   return {
@@ -157,7 +182,7 @@ export function companionPhotoService(deps: ServiceDeps) {
         parsed.tags.map(async (tag) => {
           const generationId = crypto.randomUUID();
           try {
-            const waiting = await start({
+            const outcome = await start({
               generationId,
               tenantId: r.tenantId,
               agentId: r.agentId,
@@ -167,12 +192,12 @@ export function companionPhotoService(deps: ServiceDeps) {
               persona,
               language,
             });
-            return { generationId, description: tag.description, message: messageView(waiting) as ReturnType<typeof messageView> | QuotaRefusalMessage, started: true };
+            return { generationId, description: tag.description, status: outcome.status, message: messageView(outcome.message) as ReturnType<typeof messageView> | QuotaRefusalMessage, started: true };
           } catch (err) {
             // The chat still gets its answer at once: the persona says "no more photos today".
             if (!(err instanceof QuotaExceeded)) throw err;
             const refusal = await quotaRefusal(deps, { persona, description: tag.description, language, variantSeed: `${generationId}:quota`, quota: err.quota });
-            return { generationId, description: tag.description, message: refusal, started: false };
+            return { generationId, description: tag.description, status: "pending" as const, message: refusal, started: false };
           }
         }),
       );
@@ -182,7 +207,7 @@ export function companionPhotoService(deps: ServiceDeps) {
         messages: [...textMessage, ...outcomes.map((o) => o.message)],
         generations: started.map((s) => ({
           id: s.generationId,
-          status: "pending" as const,
+          status: s.status,
           description: s.description,
           workflowId: companionPhotoWorkflowId(s.generationId),
         })),

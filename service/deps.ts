@@ -9,6 +9,7 @@ import type { PersonaCatalog } from "../activities/personas";
 import type { Config } from "../lib/config";
 import type { PrismaClient } from "../lib/db/generated/client";
 import type { UrlSigner } from "../lib/signedUrls";
+import type { ContentPolicy } from "./contentPolicy";
 import type { ImageStore } from "../lib/storage";
 import type { TenantPriority } from "./tenantScheduling";
 
@@ -33,7 +34,10 @@ export interface ServiceDeps {
     cancelGeneration: GenerationActivities["cancelGeneration"];
     beginAngleSeries: SeriesActivities["beginAngleSeries"];
     beginTask: TaskRecordActivities["beginTask"];
+    recordRefusal: GenerationActivities["recordRefusal"];
   };
+  /** The content policy on image prompts (built by the service from config and the tenants' rows). */
+  safety: ContentPolicy;
 }
 
 /** Public URLs of a stored image and its thumbnail (signed, so a plain <img> can show them). */

@@ -60,6 +60,7 @@ export function chatImageInput(
     width: r.persona.width,
     height: r.persona.height,
     negativePrompt: r.persona.negativePrompt,
+    ...(Object.keys(r.persona.identity).length ? { identity: r.persona.identity } : {}),
     delivery: r.delivery,
     trigger: {
       messageNumber: r.messageNumber,

@@ -6,6 +6,7 @@
 import { createMetrics } from "./metrics";
 import { angleSeriesService } from "./angleSeries";
 import { companionPhotoService } from "./companionPhotos";
+import { contentPolicy } from "./contentPolicy";
 import type { ServiceDeps } from "./deps";
 import { dialogService } from "./dialogs";
 import { generationService } from "./generations";
@@ -17,7 +18,8 @@ export type { ServiceDeps } from "./deps";
 export { notFound, ServiceRefusal, type RefusalReason } from "./errors";
 export { QuotaExceeded, type QuotaState } from "./quotas";
 
-export function createGenerationService(deps: ServiceDeps & ReadinessProbes) {
+export function createGenerationService(given: Omit<ServiceDeps, "safety"> & ReadinessProbes) {
+  const deps = { ...given, safety: contentPolicy(given) };
   const companionPhotos = companionPhotoService(deps);
   return {
     config: deps.config,

@@ -63,7 +63,7 @@ export function regenerationService(deps: ServiceDeps, photos: ReturnType<typeof
   type Original = Awaited<ReturnType<typeof original>>;
 
   async function againCompanionPhoto(g: Original, generationId: string, seed: number) {
-    const waiting = await photos.start(
+    const outcome = await photos.start(
       {
         generationId,
         tenantId: g.tenantId,
@@ -85,7 +85,7 @@ export function regenerationService(deps: ServiceDeps, photos: ReturnType<typeof
         regeneratedFrom: g.id,
       },
     );
-    return messageView(waiting);
+    return messageView(outcome.message);
   }
 
   async function againChatImage(g: Original, generationId: string, seed: number) {

@@ -1,7 +1,9 @@
 /**
  * A stand-in OpenAI-compatible chat-completions server for development and tests: answers with the
  * real response shape, checks the bearer key, and can be told to be slow or to fail, so the
- * template fallbacks can be exercised without a paid API.
+ * template fallbacks can be exercised without a paid API. It also answers `/v1/moderations` in
+ * OpenAI's shape, flagging inputs that contain one of the configured words (its own delay and
+ * failure switches, so a down or slow moderation endpoint can be tried on its own).
  */
 
 export interface LlmSimulatorBehaviour {
@@ -12,6 +14,10 @@ export interface LlmSimulatorBehaviour {
   /** Answer every request with this HTTP status instead (e.g. 500, 429). */
   failStatus?: 500 | 429 | 503 | 400;
   finishReason: "stop" | "length";
+  /** Moderation: inputs containing one of these (case-insensitive) are flagged as `violence`. */
+  moderationFlagWords: string[];
+  moderationDelayMs: number;
+  moderationFailStatus?: 500 | 429 | 503 | 400;
 }
 
 export interface LlmSimulatorOptions extends Partial<LlmSimulatorBehaviour> {
@@ -37,6 +43,8 @@ export interface LlmSimulator {
   baseUrl: string;
   apiKey: string | null;
   requests: RecordedLlmRequest[];
+  /** Inputs received on `/v1/moderations`, in order. */
+  moderationInputs: string[];
   /** Requests currently held (delayed, not yet answered). */
   readonly inFlight: number;
   setBehaviour(change: Partial<LlmSimulatorBehaviour>): void;
@@ -66,11 +74,36 @@ export async function startLlmSimulator(opts: LlmSimulatorOptions = {}): Promise
     delayMs: opts.delayMs ?? 0,
     failStatus: opts.failStatus,
     finishReason: opts.finishReason ?? "stop",
+    moderationFlagWords: opts.moderationFlagWords ?? [],
+    moderationDelayMs: opts.moderationDelayMs ?? 0,
+    moderationFailStatus: opts.moderationFailStatus,
   };
+  const moderationInputs: string[] = [];
   const apiKey = opts.apiKey === undefined ? DEFAULT_SIMULATOR_API_KEY : opts.apiKey;
   const requests: RecordedLlmRequest[] = [];
   let inFlight = 0;
   let sequence = 0;
+
+  async function moderate(request: Request): Promise<Response> {
+    if (request.method !== "POST") return errorBody(405, "Use POST", "invalid_request_error");
+    if (apiKey !== null && request.headers.get("authorization") !== `Bearer ${apiKey}`) return errorBody(401, "Incorrect API key provided.", "invalid_request_error");
+    const body = (await request.json().catch(() => null)) as { input?: unknown } | null;
+    if (typeof body?.input !== "string") return errorBody(400, "'input' must be a string", "invalid_request_error");
+    moderationInputs.push(body.input);
+    inFlight++;
+    try {
+      await sleep(behaviour.moderationDelayMs, request.signal);
+      if (request.signal.aborted) return new Response(null, { status: 499 });
+      if (behaviour.moderationFailStatus) return errorBody(behaviour.moderationFailStatus, `Simulated ${behaviour.moderationFailStatus}`, "server_error");
+      const text = body.input.toLowerCase();
+      const flagged = behaviour.moderationFlagWords.some((w) => text.includes(w.toLowerCase()));
+      const categories = { sexual: false, "sexual/minors": false, harassment: false, hate: false, "self-harm": false, violence: flagged };
+      const scores = Object.fromEntries(Object.entries(categories).map(([name, on]) => [name, on ? 0.97 : 0.01]));
+      return Response.json({ id: `modr-sim${++sequence}`, model: "sim-moderation", results: [{ flagged, categories, category_scores: scores }] });
+    } finally {
+      inFlight--;
+    }
+  }
 
   const server = Bun.serve({
     port: opts.port ?? 0,
@@ -79,6 +112,7 @@ export async function startLlmSimulator(opts: LlmSimulatorOptions = {}): Promise
     idleTimeout: 0,
     async fetch(request) {
       const url = new URL(request.url);
+      if (url.pathname === "/v1/moderations") return moderate(request);
       if (url.pathname !== "/v1/chat/completions") return errorBody(404, `No route ${url.pathname}`, "invalid_request_error");
       if (request.method !== "POST") return errorBody(405, "Use POST", "invalid_request_error");
 
@@ -139,6 +173,7 @@ export async function startLlmSimulator(opts: LlmSimulatorOptions = {}): Promise
     baseUrl: `${url}/v1`,
     apiKey,
     requests,
+    moderationInputs,
     get inFlight() {
       return inFlight;
     },

@@ -1,7 +1,7 @@
 /**
- * A Telegram Bot API stand-in for tests and dev: `sendPhoto` (multipart upload) and `sendMessage`,
- * answering like the real API (`{ ok, result }` or `{ ok: false, error_code, description }`).
- * It records what each chat received and can be told to rate-limit (429 with retry_after), to
+ * A Telegram Bot API stand-in for tests and dev: `sendPhoto` (multipart upload), `sendMessage` and
+ * `sendChatAction` (the "sending photo…" status), answering like the real API (`{ ok, result }` or `{ ok: false, error_code, description }`).
+ * It records what each chat received, in one order (`seq`), and can be told to rate-limit (429 with retry_after), to
  * not know a chat (400 chat not found), or to be down (connection refused, same port when back).
  *
  * What it received can be read back over HTTP (`GET /received`, `GET /received/photos/<messageId>`,
@@ -11,6 +11,8 @@
 import { restartableServer } from "./restartableServer";
 
 export interface SentPhoto {
+  /** Position among everything the simulator received (photos, messages, chat actions). */
+  seq: number;
   chatId: string;
   messageId: number;
   caption?: string;
@@ -20,19 +22,32 @@ export interface SentPhoto {
 }
 
 export interface SentMessage {
+  seq: number;
   chatId: string;
   messageId: number;
   text: string;
 }
+
+/** A `sendChatAction`: what the chat showed (e.g. "sending photo…" for `upload_photo`) for 5 s. */
+export interface SentChatAction {
+  seq: number;
+  chatId: string;
+  action: string;
+  at: number;
+}
+
+/** The actions the Bot API accepts for sendChatAction. */
+const CHAT_ACTIONS = new Set(["typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice", "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"]);
 
 export interface TelegramSimulator {
   url: string;
   token: string;
   photos: SentPhoto[];
   messages: SentMessage[];
-  /** Every Bot API call received, with the answer's status (including the refused ones). */
+  chatActions: SentChatAction[];
+  /** Every Bot API call received but chat actions (those are in `chatActions`), with the answer's status (including the refused ones). */
   calls: Array<{ method: string; chatId?: string; status: number }>;
-  /** The next `count` calls answer 429 with `retry_after` seconds. */
+  /** The next `count` sendPhoto/sendMessage calls answer 429 with `retry_after` seconds. */
   rateLimitNext(count: number, retryAfterSeconds: number): void;
   /** Calls for this chat answer 400 "Bad Request: chat not found". */
   forgetChat(chatId: string): void;
@@ -44,6 +59,7 @@ export interface TelegramSimulator {
 export async function startTelegramSimulator(opts: { token: string; port?: number; host?: string }): Promise<TelegramSimulator> {
   const server = restartableServer({ host: opts.host, port: opts.port, fetch: (req) => handle(req) });
   let nextMessageId = 1;
+  let seq = 0;
   let rateLimited: number[] = [];
   const unknownChats = new Set<string>();
   const sim: TelegramSimulator = {
@@ -51,6 +67,7 @@ export async function startTelegramSimulator(opts: { token: string; port?: numbe
     token: opts.token,
     photos: [],
     messages: [],
+    chatActions: [],
     calls: [],
     rateLimitNext(count, retryAfterSeconds) {
       rateLimited = rateLimited.concat(Array.from({ length: count }, () => retryAfterSeconds));
@@ -72,20 +89,22 @@ export async function startTelegramSimulator(opts: { token: string; port?: numbe
 
   const cors = { "access-control-allow-origin": "*", "cache-control": "no-store" };
 
-  /** `GET /received[?chatId=]`: photos (as URLs of this server) and messages, oldest first. */
+  /** `GET /received[?chatId=]`: photos (as URLs of this server), messages and chat actions, oldest first. */
   function received(url: URL): Response {
     const chatId = url.searchParams.get("chatId") ?? undefined;
     const mine = <T extends { chatId: string }>(xs: T[]) => xs.filter((x) => chatId === undefined || x.chatId === chatId);
     return Response.json(
       {
         photos: mine(sim.photos).map((p) => ({
+          seq: p.seq,
           chatId: p.chatId,
           messageId: p.messageId,
           caption: p.caption,
           contentType: p.contentType,
           url: `${sim.url}/received/photos/${p.messageId}`,
         })),
-        messages: mine(sim.messages).map((m) => ({ chatId: m.chatId, messageId: m.messageId, text: m.text })),
+        messages: mine(sim.messages).map((m) => ({ seq: m.seq, chatId: m.chatId, messageId: m.messageId, text: m.text })),
+        chatActions: mine(sim.chatActions).map((a) => ({ seq: a.seq, chatId: a.chatId, action: a.action, at: new Date(a.at).toISOString() })),
       },
       { headers: cors },
     );
@@ -119,6 +138,15 @@ export async function startTelegramSimulator(opts: { token: string; port?: numbe
       json = (await req.json().catch(() => ({}))) as Record<string, unknown>;
       chatId = json.chat_id === undefined ? undefined : String(json.chat_id);
     }
+    if (method === "sendChatAction") {
+      // Kept apart from `calls` and the 429 switch, which are about deliveries.
+      if (!chatId) return fail(400, "Bad Request: chat_id is empty");
+      if (unknownChats.has(chatId)) return fail(400, "Bad Request: chat not found");
+      const action = String(json?.action ?? form?.get("action") ?? "");
+      if (!CHAT_ACTIONS.has(action)) return fail(400, "Bad Request: wrong parameter action in request");
+      sim.chatActions.push({ seq: ++seq, chatId, action, at: Date.now() });
+      return answer(200, { ok: true, result: true });
+    }
     const retryAfter = rateLimited.shift();
     if (retryAfter !== undefined) {
       record(429, chatId);
@@ -141,6 +169,7 @@ export async function startTelegramSimulator(opts: { token: string; port?: numbe
       }
       const caption = form?.get("caption")?.toString();
       sim.photos.push({
+        seq: ++seq,
         chatId,
         messageId,
         caption,
@@ -157,7 +186,7 @@ export async function startTelegramSimulator(opts: { token: string; port?: numbe
         record(400, chatId);
         return fail(400, "Bad Request: message text is empty");
       }
-      sim.messages.push({ chatId, messageId, text });
+      sim.messages.push({ seq: ++seq, chatId, messageId, text });
       record(200, chatId);
       return answer(200, { ok: true, result: { message_id: messageId, chat: { id: chatId }, date: Math.floor(Date.now() / 1000), text } });
     }

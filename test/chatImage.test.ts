@@ -198,7 +198,7 @@ describe("messages in, persona pictures out", () => {
     await Promise.all(results.filter((r) => r.body.generationId).map((r) => finished(r.body.generationId)));
   });
 
-  test("affinity: an instance whose last job used the checkpoint wins over the pool's own choice", async () => {
+  test("placement: the instance that finishes the picture first, its queue and checkpoint swaps counted", async () => {
     const tag = Date.now().toString(36);
     const [a, b] = [`aff-a-${tag}`, `aff-b-${tag}`];
     const ran = (instance: string, checkpoint: string, startedAt: Date) =>
@@ -212,22 +212,30 @@ describe("messages in, persona pictures out", () => {
           workflowId: `fixture/${crypto.randomUUID()}`,
           instance,
           startedAt,
+          completedAt: new Date(startedAt.getTime() + 1000),
           status: "completed",
         },
       });
     await ran(a, "dreamshaper_8.safetensors", new Date(Date.now() - 60_000));
     await ran(a, "realisticVision_v51.safetensors", new Date(Date.now() - 30_000));
     await ran(b, "juggernautXL_v9.safetensors", new Date(Date.now() - 10_000));
+    // a has three prompts in its queue, b none.
     const pool = {
-      snapshot: async () => [a, b].map((name) => ({ name, url: `http://${name}`, healthy: true, queueRunning: name === a ? 3 : 0, queuePending: 0, checkedAt: 0 })),
+      snapshot: async () => [a, b].map((name) => ({ name, url: `http://${name}`, healthy: true, queueRunning: name === a ? 1 : 0, queuePending: name === a ? 2 : 0, checkedAt: 0 })),
       pickInstance: async ({ exclude }: { exclude: string[] }) => (exclude.includes(b) ? null : { name: b, url: `http://${b}` }),
     } as unknown as InstancePool;
-    const affinity = createInstanceAffinityActivities({ prisma: stack.db.prisma, pool });
-    const pick = (checkpoint: string, exclude: string[] = []) => affinity.pickInstanceForCheckpoint({ checkpoint, exclude });
-    expect(await pick("realisticVision_v51.safetensors")).toMatchObject({ name: a, affinity: true });
-    expect(await pick("juggernautXL_v9.safetensors")).toMatchObject({ name: b, affinity: true });
-    expect(await pick("dreamshaper_8.safetensors")).toMatchObject({ name: b, affinity: false });
-    expect(await pick("realisticVision_v51.safetensors", [a])).toMatchObject({ name: b, affinity: false });
+    const placement = (swapMs: number) => createInstanceAffinityActivities({ prisma: stack.db.prisma, pool, costs: { swapMs, jobMs: 5000 } });
+    const pick = (swapMs: number, checkpoint: string, exclude: string[] = []) => placement(swapMs).pickInstanceForCheckpoint({ checkpoint, exclude });
+    // Slow disks (a minute per swap): waiting behind three jobs on a, whose checkpoint stays
+    // loaded, beats loading it on the idle b.
+    expect(await pick(60_000, "realisticVision_v51.safetensors")).toMatchObject({ name: a, affinity: true });
+    // A fast swap (2.5 s) is cheaper than three jobs of queue: the idle b loads it.
+    expect(await pick(2_500, "realisticVision_v51.safetensors")).toMatchObject({ name: b, affinity: false });
+    // b already has juggernaut and no queue: b whatever the swap costs.
+    expect(await pick(60_000, "juggernautXL_v9.safetensors")).toMatchObject({ name: b, affinity: true });
+    // a checkpoint neither has: the one without a queue.
+    expect(await pick(60_000, "dreamshaper_8.safetensors")).toMatchObject({ name: b, affinity: false });
+    expect(await pick(60_000, "realisticVision_v51.safetensors", [a])).toMatchObject({ name: b, affinity: false });
   });
 
   test("with an LLM the prompt is written from the recent conversation; without one it is the last user message", async () => {
@@ -256,9 +264,9 @@ describe("messages in, persona pictures out", () => {
     expect(await silent.buildChatImagePrompt({ generationId })).toContain(LINES.slice(0, number).filter((_, i) => i % 2 === 0).at(-1)!);
   });
 
-  test("GET /v1/personas lists the eight personas with their templates", async () => {
+  test("GET /v1/personas lists the nine personas with their templates", async () => {
     const res = await stack.request("GET", "/v1/personas");
-    expect(res.body.personas.map((p: { id: string }) => p.id)).toEqual(["ASH", "JULIE", "LINA", "MARRIANA", "MAY", "STACY", "TAYA", "UNA"]);
+    expect(res.body.personas.map((p: { id: string }) => p.id)).toEqual(["ASH", "JULIE", "LINA", "MARRIANA", "MAY", "NOVA", "STACY", "TAYA", "UNA"]);
     const lina = res.body.personas.find((p: { id: string }) => p.id === "LINA");
     expect(lina.workflow["6"].inputs.text).toBe("{{prompt}}");
     expect(lina.checkpoint).toBe("realisticVision_v51.safetensors");
@@ -269,7 +277,7 @@ describe("messages in, persona pictures out", () => {
     const unknown = await post(dialogId, { text: "hi", persona: "SOFIA" });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.code).toBe("unknown_persona");
-    expect(unknown.body.error.message).toContain("ASH, JULIE, LINA, MARRIANA, MAY, STACY, TAYA, UNA");
+    expect(unknown.body.error.message).toContain("ASH, JULIE, LINA, MARRIANA, MAY, NOVA, STACY, TAYA, UNA");
 
     for (const chatId of ["not a chat", "@ab", "12.5", ""]) {
       const bad = await post(dialogId, { text: "hi", delivery: { telegram: { chatId } } });

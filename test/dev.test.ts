@@ -269,5 +269,8 @@ describe("./darkroom command line", () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("--images-per-user-per-day must be a whole number");
     expect(run("tenants", "set", "--tenant", "beta").status).toBe(2);
+    const unknown = run("tenants", "set", "--tenant", "nobody", "--images-per-user-per-day", "3");
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain('no tenant named "nobody"');
   });
 });

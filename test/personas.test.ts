@@ -11,7 +11,7 @@ import { checkAgainstObjectInfo, loadAndCheckPersonas, loadPersonas, PersonaInva
 import { startComfySimulator, type ComfySimulator } from "../simulators/comfyui";
 import { start } from "../cli/runtime";
 
-const SHIPPED = ["ASH", "JULIE", "LINA", "MARRIANA", "MAY", "STACY", "TAYA", "UNA"];
+const SHIPPED = ["ASH", "JULIE", "LINA", "MARRIANA", "MAY", "NOVA", "STACY", "TAYA", "UNA"];
 const shippedDir = loadConfig({}).chatImages.personasDir;
 
 describe("the shipped personas", () => {
@@ -26,7 +26,7 @@ describe("the shipped personas", () => {
     fs.rmSync(outDir, { recursive: true, force: true });
   });
 
-  test("all eight load with their own template, safe-for-work negative prompt and failure message", () => {
+  test("all nine load with their own template, safe-for-work negative prompt and failure message", () => {
     const catalog = loadPersonas(shippedDir);
     expect(catalog.ids()).toEqual(SHIPPED);
     for (const p of catalog.list()) {
@@ -43,7 +43,7 @@ describe("the shipped personas", () => {
   test("every node class and choice exists on a live ComfyUI (/object_info)", async () => {
     const { catalog, checkedAgainst } = await loadAndCheckPersonas(shippedDir, ["http://127.0.0.1:1", sim.instances[0]!.url]);
     expect(checkedAgainst).toBe(sim.instances[0]!.url);
-    expect(catalog.list()).toHaveLength(8);
+    expect(catalog.list()).toHaveLength(9);
     expect(catalog.list().filter((p) => !catalog.availability(p.id).available)).toEqual([]);
   });
 

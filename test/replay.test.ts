@@ -21,6 +21,8 @@ test("committed histories cover every workflow: success, failure, queueing, canc
     expect(histories).toContain(`chatImage-${kind}.json`);
     // The same cases after the flow began writing its own first record (a `patched` step).
     expect(histories).toContain(`chatImage-records-itself-${kind}.json`);
+    // And after the Telegram chat began showing "sending photo…" (another `patched` step).
+    expect(histories).toContain(`chatImage-upload-photo-status-${kind}.json`);
   }
   for (const kind of ["completed", "failed"]) expect(histories).toContain(`variations-${kind}.json`);
   // Another take: the seed, the recorded prompt and the link to the original in the input.

@@ -50,6 +50,22 @@ export function onHorde(t: { startToCloseMs: number; heartbeatTimeoutMs: number 
   });
 }
 
+/**
+ * The chat's "sending photo…" status while a picture is made: one long activity that heartbeats,
+ * cancelled by the workflow when the picture is ready. Four history events however long the GPU
+ * takes (a timer loop in the workflow would add events every 4 s). The workflow waits for the
+ * cancellation to complete, so no status is sent after the photo; the short heartbeat timeout
+ * bounds that wait (the SDK sends heartbeats, and so hears of the cancel, every 0.8 × timeout).
+ */
+export function chatActionSteps(t: { startToCloseMs: number }) {
+  return proxyActivities<GeneralActivities>({
+    startToCloseTimeout: t.startToCloseMs,
+    heartbeatTimeout: "3 seconds",
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { initialInterval: "1 second", maximumInterval: "5 seconds", maximumAttempts: 3 },
+  });
+}
+
 /** One delivery channel (Telegram, a webhook), retried on its own schedule. */
 export function deliverySteps(retry: { maxAttempts: number; initialRetryMs: number; maxRetryMs: number }) {
   return proxyActivities<GeneralActivities>({

@@ -12,7 +12,7 @@
 import { CancellationScope, isCancellation, patched, upsertSearchAttributes } from "@temporalio/workflow";
 import { chatImageRecord, type ChatImageInput, type ChatImageResult } from "../domain/chatImage";
 import { DarkroomStatus } from "../domain/searchAttributes";
-import { deliverySteps, localSteps, serverSteps as general } from "./activityProfiles";
+import { chatActionSteps, deliverySteps, localSteps, serverSteps as general } from "./activityProfiles";
 import { describeFailure, generateOnSomeInstance } from "./comfyPlacement";
 
 export type { ChatImageInput, ChatImageResult };
@@ -23,13 +23,18 @@ export async function chatImage(input: ChatImageInput): Promise<ChatImageResult>
   if (patched("chat-image-records-itself") && input.trigger) {
     await localSteps.beginChatImage(chatImageRecord({ ...input, trigger: input.trigger }));
   }
-  let made: { imageIds: string[]; fromCache: boolean } | undefined;
+  let made: Made | undefined;
   let failure: string | undefined;
+  // Runs started before the status existed never asked for it.
+  const uploading = patched("chat-image-upload-photo-status") && input.delivery.telegram ? showUploadingPhoto(input, input.delivery.telegram.chatId) : undefined;
   try {
     // The whole making of the picture, GPU included, is bounded; on expiry the scope's cancellation
     // interrupts the running prompt like an operator's cancel would.
     made = await CancellationScope.withTimeout(input.limits.timeoutMs, () => makeImage(input));
+    await uploading?.stop();
   } catch (err) {
+    // Ready, failed or cancelled: the status stops before anything else is written or sent.
+    await CancellationScope.nonCancellable(async () => uploading?.stop());
     if (isCancellation(err) && CancellationScope.current().consideredCancelled) {
       // Cancelled from outside (operator, API): stop the GPU and record it; nothing is delivered.
       await CancellationScope.nonCancellable(async () => {
@@ -47,19 +52,52 @@ export async function chatImage(input: ChatImageInput): Promise<ChatImageResult>
     }
   }
 
-  if (made) {
+  if (made?.refused) {
+    upsertSearchAttributes([{ key: DarkroomStatus, value: "refused" }]);
+  } else if (made) {
     upsertSearchAttributes([{ key: DarkroomStatus, value: "completed" }]);
   } else {
     await general.failChatImage({ generationId, error: failure ?? "unknown error" });
     upsertSearchAttributes([{ key: DarkroomStatus, value: "failed" }]);
   }
   const deliveries = await deliverAll(input);
-  return { status: made ? "completed" : "failed", imageIds: made?.imageIds ?? [], fromCache: made?.fromCache ?? false, deliveries };
+  return { status: made?.refused ? "refused" : made ? "completed" : "failed", imageIds: made?.imageIds ?? [], fromCache: made?.fromCache ?? false, deliveries };
 }
 
-async function makeImage(input: ChatImageInput): Promise<{ imageIds: string[]; fromCache: boolean }> {
+/**
+ * "sending photo…" in the Telegram chat while the picture is made, in its own scope: `stop` cancels
+ * it and waits until the activity has ended, so no status can follow the photo. An operator's cancel
+ * of the whole flow reaches it too (its scope is a child of the flow's).
+ */
+function showUploadingPhoto(input: ChatImageInput, chatId: string): { stop(): Promise<void> } {
+  const scope = new CancellationScope();
+  const running = scope
+    .run(() => chatActionSteps({ startToCloseMs: input.limits.timeoutMs + 60_000 }).showUploadingPhoto({ chatId, generationId: input.generationId }))
+    // A status that could not be shown (cancelled, chat gone, worker lost) never affects the picture.
+    .catch(() => undefined);
+  let stopped: Promise<void> | undefined;
+  return {
+    stop() {
+      stopped ??= (scope.cancel(), running);
+      return stopped;
+    },
+  };
+}
+
+interface Made {
+  imageIds: string[];
+  fromCache: boolean;
+  refused?: boolean;
+}
+
+async function makeImage(input: ChatImageInput): Promise<Made> {
   const { generationId } = input;
   const prompt = await general.buildChatImagePrompt({ generationId });
+  // The content policy sees the prompt itself (built from the conversation) before any GPU work or
+  // cache lookup; runs started before the step existed never asked it.
+  if (patched("chat-image-content-policy") && (await general.screenChatImagePrompt({ generationId, prompt })).refused) {
+    return { imageIds: [], fromCache: false, refused: true };
+  }
   const cached = await general.reuseCachedChatImage({ generationId, prompt });
   if (cached.imageIds) {
     await general.completeGeneration({ generationId, imageIds: cached.imageIds, gpuMs: 0 });
@@ -68,7 +106,7 @@ async function makeImage(input: ChatImageInput): Promise<{ imageIds: string[]; f
   const result = await generateOnSomeInstance({
     generationId,
     template: input.template,
-    params: { prompt, negativePrompt: input.negativePrompt, seed: input.seed, width: input.width, height: input.height },
+    params: { prompt, negativePrompt: input.negativePrompt, seed: input.seed, width: input.width, height: input.height, ...input.identity },
     pickupTimeoutMs: input.limits.pickupTimeoutMs,
     heartbeatTimeoutMs: input.limits.heartbeatTimeoutMs,
     // The flow's own timeout scope bounds the whole making; each GPU attempt may use all of it.

@@ -79,7 +79,7 @@ export async function companionPhoto(input: CompanionPhotoInput): Promise<Compan
     const made = await generateOnSomeInstance({
       generationId: input.generationId,
       template: input.template,
-      params: { prompt, negativePrompt: input.negativePrompt, seed, width: input.width, height: input.height },
+      params: { prompt, negativePrompt: input.negativePrompt, seed, width: input.width, height: input.height, ...input.identity },
       pickupTimeoutMs: input.limits.pickupTimeoutMs,
       heartbeatTimeoutMs: input.limits.heartbeatTimeoutMs,
       remaining,

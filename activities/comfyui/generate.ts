@@ -16,6 +16,7 @@ import { ComfyExecutionFailed, ComfyInstanceUnavailable, ComfyPromptRejected } f
 import { ComfyHttp } from "./http";
 import type { ComfyOutputRef } from "./protocol";
 import type { GpuStopGate } from "./interrupt";
+import { ensureInputImage } from "./inputImages";
 import { PreviewReporter, type ComfyPreview, type PreviewOptions } from "./preview";
 import { ProgressReporter, type ComfyProgress } from "./progress";
 import { jobShape, throughputOf } from "./throughput";
@@ -143,8 +144,11 @@ export function createComfyActivities(instance: ComfyInstance, hooks: ComfyActiv
       };
 
       try {
-        const graph = renderTemplate(await loadTemplate(input.template), input.params);
+        const { referenceFile, ...params } = input.params;
+        const graph = renderTemplate(await loadTemplate(input.template), params);
         reporter.timeWith({ shape: jobShape(graph).key, throughput: throughputOf(instance.name) });
+        // A persona's reference picture: into this instance's input folder first, when not there yet.
+        if (referenceFile && params.referenceImage) await ensureInputImage(instance, { file: referenceFile, name: params.referenceImage }, signal);
         const startedAt = Date.now();
         let resubmissions = 0;
         let reattached = false;

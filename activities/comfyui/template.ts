@@ -36,8 +36,8 @@ export class InvalidGenerationParams extends TypeError {
 }
 
 const OUTPUT_CLASSES = new Set(["SaveImage", "PreviewImage"]);
-const TEXT_PLACEHOLDERS = { prompt: "prompt", negative_prompt: "negativePrompt", reference_image: "referenceImage" } as const;
-const NUMBER_PLACEHOLDERS = { seed: "seed", width: "width", height: "height" } as const;
+const TEXT_PLACEHOLDERS = { prompt: "prompt", negative_prompt: "negativePrompt", reference_image: "referenceImage", lora: "lora" } as const;
+const NUMBER_PLACEHOLDERS = { seed: "seed", width: "width", height: "height", lora_weight: "loraWeight" } as const;
 const PLACEHOLDER = /\{\{([A-Za-z_]+)\}\}/g;
 const WHOLE_PLACEHOLDER = /^\{\{([A-Za-z_]+)\}\}$/;
 const REQUIRED = ["prompt", "seed"] as const;
@@ -104,7 +104,7 @@ export function validateTemplate(value: unknown, source: string): ComfyTemplate 
       if (typeof v !== "string") continue;
       for (const [, name] of v.matchAll(PLACEHOLDER)) {
         if (!isKnownPlaceholder(name!)) {
-          throw problem(`${describeNode(id, node)} input "${input}" uses unknown placeholder {{${name}}} (known: {{prompt}}, {{negative_prompt}}, {{seed}}, {{width}}, {{height}}, {{reference_image}})`);
+          throw problem(`${describeNode(id, node)} input "${input}" uses unknown placeholder {{${name}}} (known: {{prompt}}, {{negative_prompt}}, {{seed}}, {{width}}, {{height}}, {{reference_image}}, {{lora}}, {{lora_weight}})`);
         }
         seen.add(name!);
       }
@@ -132,6 +132,7 @@ function checkParams(params: TemplateParams): void {
   for (const key of ["width", "height"] as const) {
     if (!Number.isInteger(params[key]) || params[key] <= 0) throw new InvalidGenerationParams(`${key} must be a positive integer, got ${params[key]}`);
   }
+  if (params.loraWeight !== undefined && !Number.isFinite(params.loraWeight)) throw new InvalidGenerationParams(`loraWeight must be a number, got ${params.loraWeight}`);
 }
 
 /**
@@ -141,9 +142,12 @@ function checkParams(params: TemplateParams): void {
  */
 export function renderTemplate(template: ComfyTemplate, params: TemplateParams): ComfyGraph {
   checkParams(params);
-  if (params.referenceImage === undefined && JSON.stringify(template.graph).includes("{{reference_image}}")) {
+  const text = JSON.stringify(template.graph);
+  if (params.referenceImage === undefined && text.includes("{{reference_image}}")) {
     throw new InvalidGenerationParams(`referenceImage must be given: ${template.source} loads a reference picture ({{reference_image}})`);
   }
+  if (params.lora === undefined && text.includes("{{lora}}")) throw new InvalidGenerationParams(`lora must be given: ${template.source} loads a LoRA ({{lora}})`);
+  if (params.loraWeight === undefined && text.includes("{{lora_weight}}")) throw new InvalidGenerationParams(`loraWeight must be given: ${template.source} uses {{lora_weight}}`);
   const valueOf = (name: string): string | number | undefined => {
     if (name in TEXT_PLACEHOLDERS) return params[TEXT_PLACEHOLDERS[name as keyof typeof TEXT_PLACEHOLDERS]];
     if (name in NUMBER_PLACEHOLDERS) return params[NUMBER_PLACEHOLDERS[name as keyof typeof NUMBER_PLACEHOLDERS]];

@@ -10,6 +10,9 @@ import { renderTemplate, type TemplateParams } from "../comfyui/template";
 import { eventRow } from "./events";
 import { pendingGenerationRow } from "./generations";
 import { isFinal } from "../../domain/generation";
+import type { Refusal } from "../../domain/contentPolicy";
+import { normalizeLanguage } from "../../lib/language";
+import { refusalMessage } from "../llm/refusals";
 
 /** JSON with sorted keys, so the same graph always hashes the same. */
 function canonicalJson(value: unknown): string {
@@ -94,6 +97,8 @@ export function createChatImageRecordActivities(deps: { prisma: PrismaClient; pe
         seed: Number(g.seed ?? 0),
         width: g.width ?? persona.width,
         height: g.height ?? persona.height,
+        // The reference picture's content-addressed name and the LoRA are part of what is made.
+        ...persona.identity,
       };
       const cacheKey = cacheKeyOf(renderTemplate(persona.template, params));
       if (g.images.length > 0) return { cacheKey, imageIds: g.images.map((i) => i.id) };
@@ -116,6 +121,44 @@ export function createChatImageRecordActivities(deps: { prisma: PrismaClient; pe
         await tx.generation.update({ where: { id: g.id }, data: { provider: "cache", instance: null } });
         return { cacheKey, imageIds };
       });
+    },
+
+    /**
+     * Ends a chat image whose prompt the content policy refused, before any GPU work: status
+     * `refused`, the reason for operators, and the persona's refusal (in its language and tone) as
+     * the message its deliveries send instead of a photo. Written once.
+     */
+    async refuseChatImage(input: { generationId: string; refusal: Refusal }): Promise<void> {
+      const g = await prisma.generation.findUniqueOrThrow({ where: { id: input.generationId } });
+      if (g.completedMessageId || isFinal(g.status)) return;
+      const persona = (g.persona ?? {}) as { personality?: string };
+      const content = refusalMessage(normalizeLanguage(g.language) ?? "en", persona.personality ?? "");
+      const messageId = crypto.randomUUID();
+      const scope = { tenantId: g.tenantId, generationId: g.id, dialogId: g.dialogId };
+      await prisma.$transaction([
+        prisma.message.create({ data: { id: messageId, tenantId: g.tenantId, generationId: g.id, conversationId: g.dialogId, kind: "refused", content } }),
+        prisma.event.createMany({
+          data: [
+            eventRow(scope, "image:failed", {
+              generationId: g.id,
+              refused: true,
+              error: "refused by the content policy",
+              message: { id: messageId, role: "assistant", kind: "refused", content },
+            }),
+          ],
+        }),
+        prisma.generation.update({
+          where: { id: g.id },
+          data: {
+            status: "refused",
+            refusedBy: input.refusal.by,
+            errorMessage: input.refusal.reason.slice(0, 2000),
+            completedMessageId: messageId,
+            completedAt: new Date(),
+            queuePosition: null,
+          },
+        }),
+      ]);
     },
 
     /** Ends the generation with the persona's own failure message (written once); the error is kept for operators. */

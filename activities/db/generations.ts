@@ -8,6 +8,7 @@ import type { Prisma, PrismaClient } from "../../lib/db/generated/client";
 import type { Language } from "../../lib/language";
 import type { ComposeMessageInput, ComposedMessage } from "../llm";
 import type { ChatMessage, MultimediaItem, Persona } from "../../domain/messages";
+import type { Refusal } from "../../domain/contentPolicy";
 import { FINAL_STATUSES, isFinal, type GenerationRecord } from "../../domain/generation";
 import { eventRow, type EventScope } from "./events";
 import { slotFreedSignal } from "../../domain/signals";
@@ -211,6 +212,53 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
         if (raced) return raced;
         throw err;
       }
+    },
+
+    /**
+     * A generation the content policy refused before any GPU work: the record (final, `refused`,
+     * the reason for operators), the persona's refusal as its outcome message, and the final
+     * `image:failed` event (marked `refused`, without the reason) so every event stream ends the
+     * way streams already end. No workflow runs for it.
+     */
+    async recordRefusal(input: { record: GenerationRecord; refusal: Refusal; message: { id: string; content: string } }): Promise<ChatMessage> {
+      const r = input.record;
+      const scope: EventScope = { tenantId: r.tenantId, generationId: r.generationId, agentId: r.agentId, userId: r.userId, dialogId: r.dialogId };
+      const payload = { id: input.message.id, role: "assistant", kind: "refused", content: input.message.content };
+      const [, message] = await prisma.$transaction([
+        prisma.generation.create({
+          data: {
+            ...pendingGenerationRow(r),
+            provider: null,
+            status: "refused",
+            refusedBy: input.refusal.by,
+            errorMessage: input.refusal.reason.slice(0, 2000),
+            agentId: r.agentId,
+            userId: r.userId,
+            dialogId: r.dialogId,
+            conversationId: r.conversationId,
+            persona: r.persona as object,
+            language: r.language,
+            completedMessageId: input.message.id,
+            completedAt: new Date(),
+          },
+        }),
+        prisma.message.create({
+          data: {
+            id: input.message.id,
+            tenantId: r.tenantId,
+            generationId: r.generationId,
+            agentId: r.agentId,
+            userId: r.userId,
+            conversationId: r.conversationId,
+            kind: "refused",
+            content: input.message.content,
+          },
+        }),
+        prisma.event.createMany({
+          data: [eventRow(scope, "image:failed", { generationId: r.generationId, refused: true, error: "refused by the content policy", message: payload })],
+        }),
+      ]);
+      return toChatMessage(message);
     },
 
     /**

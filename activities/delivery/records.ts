@@ -2,6 +2,7 @@
  * The Delivery row of one generation and channel: every attempt is counted and its error kept, so
  * a receiver that is down shows up on the generation instead of silently losing the picture.
  */
+import { isFinal } from "../../domain/generation";
 import type { PrismaClient } from "../../lib/db/generated/client";
 
 export type Channel = "telegram" | "webhook";
@@ -38,6 +39,12 @@ export function deliveryRecords(prisma: PrismaClient) {
         where: { id, status: { notIn: ["delivered", "failed"] } },
         data: { status: final ? "failed" : "retrying", lastError: error.slice(0, 1000) },
       });
+    },
+
+    /** Whether the generation is still being made (no outcome recorded yet). */
+    async stillOpen(generationId: string): Promise<boolean> {
+      const g = await prisma.generation.findUnique({ where: { id: generationId }, select: { status: true } });
+      return g !== null && !isFinal(g.status);
     },
 
     /** What to send: the finished generation's pictures and message. */

@@ -4,6 +4,7 @@
  * A 429 is retried after Telegram's own `retry_after`; a 4xx that retrying cannot fix (chat not
  * found, bot blocked) fails the delivery at once; everything else is retried with backoff.
  */
+import { Context } from "@temporalio/activity";
 import { ApplicationFailure } from "@temporalio/common";
 import sharp from "sharp";
 import type { ImageStore } from "../../lib/storage";
@@ -24,6 +25,12 @@ interface BotApiAnswer {
 
 /** Telegram's caption limit. */
 const MAX_CAPTION = 1024;
+/** Telegram shows a chat action for 5 s; refreshing every 4 s keeps it on without a gap. */
+export const CHAT_ACTION_REFRESH_MS = 4000;
+/** How often the chat-action loop heartbeats (and so hears of a cancel). */
+const CHAT_ACTION_HEARTBEAT_MS = 250;
+/** How often it looks whether the picture's outcome is recorded, to end without waiting for the cancel. */
+const CHAT_ACTION_OUTCOME_CHECK_MS = 500;
 
 export function createTelegramDeliveryActivities(deps: { settings: TelegramSettings; store: ImageStore; records: DeliveryRecords }) {
   const { records } = deps;
@@ -48,6 +55,40 @@ export function createTelegramDeliveryActivities(deps: { settings: TelegramSetti
   }
 
   return {
+    /**
+     * Shows "sending photo…" in the chat until the workflow cancels this activity (the picture is
+     * ready, failed, or the generation was cancelled): `sendChatAction upload_photo` every 4 s. It
+     * ends by the workflow's cancellation (or a chat that cannot be written to), and the workflow
+     * waits for it to end before it delivers, so no action is ever sent after the photo. A cancel
+     * reaches the activity only with a heartbeat answer (up to 0.8 × the heartbeat timeout later),
+     * so it also ends by itself as soon as the generation's outcome is recorded (looked up every
+     * 0.5 s), which the flow writes before stopping the status: the photo waits well under a second.
+     * A failed action is cosmetic: it is tried again at the next refresh, never raised.
+     */
+    async showUploadingPhoto(input: { chatId: string; generationId?: string }): Promise<void> {
+      const ctx = Context.current();
+      const body = JSON.stringify({ chat_id: input.chatId, action: "upload_photo" });
+      for (;;) {
+        try {
+          const { status, answer } = await call("sendChatAction", body);
+          const code = answer.error_code ?? status;
+          // Chat not found, bot blocked: no later attempt can succeed (the delivery will say so).
+          if (!answer.ok && code >= 400 && code < 500 && code !== 429) return;
+        } catch (err) {
+          if (err instanceof ApplicationFailure) return; // no bot token
+        }
+        for (let waited = 0; waited < CHAT_ACTION_REFRESH_MS; waited += CHAT_ACTION_HEARTBEAT_MS) {
+          ctx.heartbeat();
+          // Rejects with the cancellation as soon as the workflow's cancel reaches this worker.
+          await ctx.sleep(CHAT_ACTION_HEARTBEAT_MS);
+          if (input.generationId && (waited + CHAT_ACTION_HEARTBEAT_MS) % CHAT_ACTION_OUTCOME_CHECK_MS === 0) {
+            const open = await records.stillOpen(input.generationId).catch(() => true);
+            if (!open) return;
+          }
+        }
+      }
+    },
+
     async deliverToTelegram(input: { generationId: string; chatId: string }): Promise<{ messageId: string }> {
       const { delivery, alreadyDelivered } = await records.beginAttempt(input.generationId, "telegram", input.chatId);
       if (alreadyDelivered) return { messageId: delivery.externalId ?? "" };

@@ -36,7 +36,7 @@ export type TaskRequest = JsonBody<"createTask">;
 
 /** The events after which a generation's stream ends. */
 export const FINAL_EVENTS = ["image:completed", "image:failed", "image:cancelled"] as const;
-export const FINAL_STATUSES = ["completed", "failed", "cancelled"] as const;
+export const FINAL_STATUSES = ["completed", "failed", "cancelled", "refused"] as const;
 
 /** An answer with an error status, carrying the API's `{ error: { code, message, details } }`. */
 export class DarkroomError extends Error {

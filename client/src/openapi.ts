@@ -473,7 +473,7 @@ export interface components {
             id: string;
             /** @constant */
             role: "assistant";
-            /** @description text, waiting, completed, failed, or quota (the persona's refusal when the daily quota is used up) */
+            /** @description text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped), or quota (the persona's refusal when the daily quota is used up) */
             kind: string;
             content: string;
             /** Format: date-time */
@@ -510,7 +510,7 @@ export interface components {
              * @default pending
              * @enum {string}
              */
-            status: "pending" | "generating" | "completed" | "failed" | "cancelled";
+            status: "pending" | "generating" | "completed" | "failed" | "cancelled" | "refused";
             progress: {
                 percent: number;
                 step?: number;
@@ -550,12 +550,12 @@ export interface components {
         Reply: {
             /** @description The reply without its image tags */
             text: string;
-            /** @description The reply text (when any) and one waiting message per started image; an image the daily quota refuses gets the persona's refusal (kind quota, with `quota`) instead */
+            /** @description The reply text (when any) and one waiting message per image (a refusal instead for an image the content policy refused, or the persona's "no more photos today", kind quota with `quota`, for one over a daily quota) */
             messages: {
                 id: string;
                 /** @constant */
                 role: "assistant";
-                /** @description text, waiting, completed, failed, or quota (the persona's refusal when the daily quota is used up) */
+                /** @description text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped), or quota (the persona's refusal when the daily quota is used up) */
                 kind: string;
                 content: string;
                 /** Format: date-time */
@@ -583,8 +583,12 @@ export interface components {
             }[];
             generations: {
                 id: string;
-                /** @constant */
-                status: "pending";
+                /**
+                 * @description refused: the content policy stopped it; nothing was started
+                 * @default pending
+                 * @enum {string}
+                 */
+                status: "pending" | "refused";
                 description: string;
                 workflowId: string;
             }[];
@@ -601,7 +605,7 @@ export interface components {
                  * @default pending
                  * @enum {string}
                  */
-                status: "pending" | "generating" | "completed" | "failed" | "cancelled";
+                status: "pending" | "generating" | "completed" | "failed" | "cancelled" | "refused";
                 progress: {
                     percent: number;
                     step?: number;
@@ -650,7 +654,7 @@ export interface components {
                  * @default pending
                  * @enum {string}
                  */
-                status: "pending" | "generating" | "completed" | "failed" | "cancelled";
+                status: "pending" | "generating" | "completed" | "failed" | "cancelled" | "refused";
                 progress: {
                     percent: number;
                     step?: number;
@@ -691,7 +695,7 @@ export interface components {
                     id: string;
                     /** @constant */
                     role: "assistant";
-                    /** @description text, waiting, completed, failed, or quota (the persona's refusal when the daily quota is used up) */
+                    /** @description text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped), or quota (the persona's refusal when the daily quota is used up) */
                     kind: string;
                     content: string;
                     /** Format: date-time */
@@ -740,7 +744,7 @@ export interface components {
                  * @default pending
                  * @enum {string}
                  */
-                status: "pending" | "generating" | "completed" | "failed" | "cancelled";
+                status: "pending" | "generating" | "completed" | "failed" | "cancelled" | "refused";
                 progress: {
                     percent: number;
                     step?: number;
@@ -782,7 +786,7 @@ export interface components {
                 id: string;
                 /** @constant */
                 role: "assistant";
-                /** @description text, waiting, completed, failed, or quota (the persona's refusal when the daily quota is used up) */
+                /** @description text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped), or quota (the persona's refusal when the daily quota is used up) */
                 kind: string;
                 content: string;
                 /** Format: date-time */
@@ -852,7 +856,7 @@ export interface components {
                  * @default pending
                  * @enum {string}
                  */
-                status: "pending" | "generating" | "completed" | "failed" | "cancelled";
+                status: "pending" | "generating" | "completed" | "failed" | "cancelled" | "refused";
                 url?: string;
                 thumbnailUrl?: string;
                 imageId?: string;
@@ -904,7 +908,7 @@ export interface components {
                 id: string;
                 /** @constant */
                 role: "assistant";
-                /** @description text, waiting, completed, failed, or quota (the persona's refusal when the daily quota is used up) */
+                /** @description text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped), or quota (the persona's refusal when the daily quota is used up) */
                 kind: string;
                 content: string;
                 /** Format: date-time */

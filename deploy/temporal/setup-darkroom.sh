@@ -24,9 +24,21 @@ if ! temporal operator namespace describe --namespace "$NAMESPACE" >/dev/null 2>
   temporal operator namespace create --namespace "$NAMESPACE" --retention "$RETENTION"
 fi
 
+# A new namespace is stored at once, but each Temporal service sees it only after its namespace
+# cache refreshes (10 s by default): until then namespace-scoped calls answer "not found".
+tries=0
+until existing="$(temporal operator search-attribute list --namespace "$NAMESPACE" 2>&1)"; do
+  tries=$((tries + 1))
+  if [ "$tries" -ge 60 ]; then
+    echo "namespace $NAMESPACE is not served by Temporal at $TEMPORAL_ADDRESS: $existing" >&2
+    exit 1
+  fi
+  echo "waiting for Temporal to serve namespace $NAMESPACE ..."
+  sleep 1
+done
+
 # SQL visibility has a fixed number of Keyword slots per namespace (10 on PostgreSQL); darkroom
 # uses 6 of them.
-existing="$(temporal operator search-attribute list --namespace "$NAMESPACE")"
 for name in $(echo "$DARKROOM_SEARCH_ATTRIBUTES" | tr ',' ' '); do
   if printf '%s\n' "$existing" | grep -qw -- "$name"; then
     echo "search attribute $name already registered"

@@ -28,6 +28,12 @@ export function createMetrics(deps: MetricsDeps) {
     labelNames: ["kind", "status"],
     registers,
   });
+  const refused = new Gauge({
+    name: "darkroom_generations_refused",
+    help: "Generations whose prompt the content policy refused before any GPU work, by kind and by what refused it (blocklist, moderation)",
+    labelNames: ["kind", "by"],
+    registers,
+  });
   const waitingMessage = new Histogram({
     name: "darkroom_waiting_message_seconds",
     help: "From the chat's request to the API's answer carrying the waiting message(s)",
@@ -86,6 +92,9 @@ export function createMetrics(deps: MetricsDeps) {
     const groups = await deps.prisma.generation.groupBy({ by: ["kind", "status"], _count: { _all: true } });
     generations.reset();
     for (const g of groups) generations.set({ kind: g.kind, status: g.status }, g._count._all);
+    const refusals = await deps.prisma.generation.groupBy({ by: ["kind", "refusedBy"], where: { status: "refused" }, _count: { _all: true } });
+    refused.reset();
+    for (const g of refusals) refused.set({ kind: g.kind, by: g.refusedBy ?? "unknown" }, g._count._all);
   }
 
   async function observeFinished() {

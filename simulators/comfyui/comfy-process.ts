@@ -20,6 +20,9 @@ export interface ProcessSettings {
   /** Consumes one injected failure, if any are armed. */
   takeFailure(): InjectedFailure | undefined;
   recordRun(run: SimRun): void;
+  modelLoadMs: number;
+  modelsInVram: number;
+  recordModelLoad(load: { checkpoint: string; promptId: string; evicted?: string }): void;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -36,6 +39,8 @@ export class ComfyProcess {
   /** The client and node server.py remembers, so a reconnecting client learns what is executing. */
   private currentClientId: string | undefined;
   private lastNodeId: string | null = null;
+  /** Checkpoints in VRAM, least recently used first; a restart (a new process) starts empty. */
+  readonly loadedModels: string[] = [];
 
   constructor(private readonly settings: ProcessSettings) {
     this.sockets = new SocketHub(settings.isStalled, settings.featureFlags);
@@ -129,6 +134,19 @@ export class ComfyProcess {
           if (metadata) this.sockets.previewWithMetadata(jpeg, { ...metadata }, clientId);
           else this.sockets.preview(jpeg, clientId);
           run.previews.push({ step, event: metadata ? 4 : 1, sentAt: performance.now() });
+        },
+        useModel: async (checkpoint) => {
+          if (this.settings.modelLoadMs <= 0) return;
+          const at = this.loadedModels.indexOf(checkpoint);
+          if (at >= 0) {
+            this.loadedModels.splice(at, 1);
+            this.loadedModels.push(checkpoint);
+            return;
+          }
+          const evicted = this.loadedModels.length >= this.settings.modelsInVram ? this.loadedModels.shift() : undefined;
+          this.settings.recordModelLoad({ checkpoint, promptId, ...(evicted ? { evicted } : {}) });
+          await sleep(this.settings.modelLoadMs);
+          this.loadedModels.push(checkpoint);
         },
         executingNode: (nodeId) => {
           this.lastNodeId = nodeId;

@@ -36,6 +36,8 @@ export interface ExecutionHooks {
   preview(jpeg: Buffer, step: number, metadata: PreviewMetadata | undefined): void;
   executingNode(nodeId: string | null): void;
   stepDone(): void;
+  /** Brings a checkpoint into VRAM before sampling with it (takes the load time when it is not there). */
+  useModel(checkpoint: string): Promise<void>;
 }
 
 export interface PreviewMetadata {
@@ -452,6 +454,9 @@ async function runNode(nodeId: string, prompt: PromptGraph, values: Map<string, 
         checkpoint: model.checkpoint,
         loras: model.loras,
       };
+      // Like comfy's load_models_gpu: the model moves into VRAM when a sampler needs it.
+      await run.hooks.useModel(model.checkpoint);
+      run.checkAlive();
       await sample(nodeId, steps, picture, run);
       values.set(nodeId, [{ ...latent, picture }]);
       return undefined;
@@ -498,6 +503,17 @@ async function runNode(nodeId: string, prompt: PromptGraph, values: Map<string, 
       const height = num("height", 512);
       const picture: PictureSpec = { width, height, seed: num("color", 0), positive: "", checkpoint: "", loras: [] };
       values.set(nodeId, [{ kind: "image", width, height, batch: num("batch_size", 1), picture }]);
+      return undefined;
+    }
+    case "ImageScale": {
+      // comfy_extras ImageScale: a 0 side follows the other one's scale; the pixels are resampled.
+      const image = linked("image", "image");
+      let width = num("width", 512);
+      let height = num("height", 512);
+      if (width === 0 && height === 0) ({ width, height } = image);
+      else if (width === 0) width = Math.max(1, Math.round((image.width * height) / image.height));
+      else if (height === 0) height = Math.max(1, Math.round((image.height * width) / image.width));
+      values.set(nodeId, [{ ...image, width, height, picture: { ...image.picture, width, height } }]);
       return undefined;
     }
     case "ImageAddNoise":

@@ -26,6 +26,8 @@ export async function startComfySimulator(opts: ComfySimulatorOptions): Promise<
         stepMs: opts.stepMs,
         historyDelayMs: opts.historyDelayMs ?? 10,
         jobsApi: opts.jobsApi ?? false,
+        modelLoadMs: opts.modelLoadMs ?? 0,
+        modelsInVram: opts.modelsInVram ?? 1,
       });
       await instance.up();
       instances.push(instance);

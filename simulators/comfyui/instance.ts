@@ -18,6 +18,8 @@ export interface InstanceSettings {
   stepMs: number;
   historyDelayMs: number;
   jobsApi: boolean;
+  modelLoadMs: number;
+  modelsInVram: number;
 }
 
 export class SimulatedComfyInstance implements SimInstance {
@@ -25,6 +27,9 @@ export class SimulatedComfyInstance implements SimInstance {
   port: number;
   readonly runs: SimRun[] = [];
   readonly submitted: string[] = [];
+  readonly modelLoads: SimInstance["modelLoads"] = [];
+  readonly submittedPrompts: Array<{ promptId: string; prompt: Record<string, unknown> }> = [];
+  readonly uploads: string[] = [];
   private readonly folders: ComfyFolders;
   private readonly failures: InjectedFailure[] = [];
   private stepMs: number;
@@ -40,6 +45,10 @@ export class SimulatedComfyInstance implements SimInstance {
     this.folders = new ComfyFolders(settings.root);
   }
 
+  get inputDir(): string {
+    return this.folders.input;
+  }
+
   get modelsDir(): string {
     return this.folders.models;
   }
@@ -50,6 +59,10 @@ export class SimulatedComfyInstance implements SimInstance {
 
   failNext(count: number, error: InjectedFailure = {}): void {
     for (let i = 0; i < count; i++) this.failures.push({ ...error });
+  }
+
+  loadedModels(): string[] {
+    return [...(this.process?.loadedModels ?? [])];
   }
 
   setStepMs(ms: number): void {
@@ -76,6 +89,9 @@ export class SimulatedComfyInstance implements SimInstance {
       featureFlags: () => this.previewMetadata,
       takeFailure: () => this.failures.shift(),
       recordRun: (run) => this.runs.push(run),
+      modelLoadMs: this.settings.modelLoadMs,
+      modelsInVram: this.settings.modelsInVram,
+      recordModelLoad: (load) => this.modelLoads.push(load),
     });
     const controls = this;
     this.server = Bun.serve<SocketData>({

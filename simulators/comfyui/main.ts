@@ -13,6 +13,9 @@ const simulator = await startComfySimulator({
   outputDir: path.join(config.dataDir, "simulator"),
   // COMFYUI_SIM_JOBS_API=1 imitates a build with the job API (GET /api/jobs, /api/jobs/{id}, cancel).
   jobsApi: config.simulator.jobsApi,
+  // COMFYUI_SIM_MODEL_LOAD_MS > 0 makes a checkpoint swap cost that long (COMFYUI_SIM_MODELS_IN_VRAM fit at once).
+  modelLoadMs: config.simulator.modelLoadMs,
+  modelsInVram: config.simulator.modelsInVram,
 });
 for (const instance of simulator.instances) console.log(`ComfyUI simulator ${instance.index}: ${instance.url}${config.simulator.jobsApi ? " (job API on)" : ""}`);
 

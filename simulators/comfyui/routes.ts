@@ -16,6 +16,8 @@ import { validatePrompt } from "./validate";
 export interface SimControls {
   runs: SimRun[];
   submitted: string[];
+  submittedPrompts: Array<{ promptId: string; prompt: Record<string, unknown> }>;
+  uploads: string[];
   failNext(count: number, error?: InjectedFailure): void;
   setStepMs(ms: number): void;
   stallSockets(stalled: boolean): void;
@@ -103,6 +105,7 @@ const postPrompt: Handler = async (req, _url, _params, ctx) => {
   if (ctx.jobsApi) extraData.create_time = Date.now();
   const item: QueueItem = [number, promptId, prompt, extraData, validation.outputs];
   controls.submitted.push(promptId);
+  controls.submittedPrompts.push({ promptId, prompt: prompt as Record<string, unknown> });
   process.queue.put(item);
   return Response.json({ prompt_id: promptId, number, node_errors: validation.nodeErrors });
 };
@@ -176,12 +179,18 @@ const postUpload: Handler = async (req, _url, _params, ctx) => {
   const stem = filename.slice(0, filename.length - ext.length);
   for (let i = 1; !overwrite && (await Bun.file(path.join(folder, filename)).exists()); i++) filename = `${stem} (${i})${ext}`;
   await Bun.write(path.join(folder, filename), image);
+  ctx.controls.uploads.push(subfolder ? `${subfolder}/${filename}` : filename);
   return Response.json({ name: filename, subfolder, type });
 };
 
+/** What one SDXL checkpoint occupies in VRAM (fp16 UNet, CLIP and VAE). */
+const CHECKPOINT_VRAM = 6_938_000_000;
+
 const getSystemStats: Handler = (_req, _url, _params, ctx) => {
   const busy = ctx.process.queue.current !== undefined;
-  const vramFree = busy ? Math.round(VRAM_TOTAL * 0.31) : Math.round(VRAM_TOTAL * 0.93);
+  // Each checkpoint kept in VRAM (when model loading is simulated) takes an SDXL checkpoint's share.
+  const resident = ctx.process.loadedModels.length * CHECKPOINT_VRAM;
+  const vramFree = Math.max(0, Math.round(VRAM_TOTAL * (busy ? 0.31 : 0.93)) - resident);
   return Response.json({
     system: {
       os: "posix",

@@ -18,6 +18,13 @@ export interface ComfySimulatorOptions {
    * `/queue` + `/history`.
    */
   jobsApi?: boolean;
+  /**
+   * Model loading, as on a real GPU: a sampler whose checkpoint is not in VRAM first loads it for
+   * this long (0, the default: models cost nothing, as before). At most `modelsInVram` checkpoints
+   * stay loaded; the least recently used one is evicted for a new one. A restart empties VRAM.
+   */
+  modelLoadMs?: number;
+  modelsInVram?: number;
 }
 
 export type RunOutcome = "success" | "error" | "interrupted";
@@ -48,6 +55,16 @@ export interface SimInstance {
   runs: SimRun[];
   /** Prompt ids accepted by POST /prompt, in order. */
   submitted: string[];
+  /** Every checkpoint load (a swap when another model had to be evicted), in order. */
+  modelLoads: Array<{ checkpoint: string; promptId: string; evicted?: string }>;
+  /** The checkpoints in VRAM now, least recently used first. */
+  loadedModels(): string[];
+  /** The API-format graphs accepted by POST /prompt, in order: what darkroom sent the "GPU". */
+  submittedPrompts: Array<{ promptId: string; prompt: Record<string, unknown> }>;
+  /** Files stored by POST /upload/image (`subfolder/name`), in order, across restarts. */
+  uploads: string[];
+  /** The install's input folder (kept across restarts, as ComfyUI's is). */
+  readonly inputDir: string;
   /**
    * The install's models folder: a file written into `checkpoints/` or `loras/` here is offered by
    * /object_info (and accepted in prompts) from then on, as when a model is installed on ComfyUI.

@@ -1,6 +1,6 @@
 /**
  * Records chat-image workflow histories from real runs (dev server, PostgreSQL, ComfyUI, Telegram
- * and webhook simulators) into test/histories/chatImage-records-itself-*.json, for the replay test:
+ * and webhook simulators) into test/histories/chatImage-upload-photo-status-*.json, for the replay test:
  *   bun test/replay/record-chatImage.ts
  */
 import { saveHistory } from "./saveHistory";
@@ -11,9 +11,11 @@ import { startStack, type Stack } from "../support/stack";
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const TOKEN = "1:record";
 
-// Histories of the workflow as it is now; those of earlier versions (chatImage-<case>.json, before
-// the flow wrote its own first record) stay committed beside them and must keep replaying.
-const VERSION = "records-itself";
+// Histories of the workflow as it is now; those of earlier versions stay committed beside them and
+// must keep replaying: chatImage-<case>.json (before the flow wrote its own first record) and
+// chatImage-records-itself-<case>.json (before the Telegram chat showed "sending photo…" and the
+// content policy screened the prompt; both steps came together, so one set of histories covers them).
+const VERSION = "upload-photo-status";
 const save = (stack: Stack, name: string, generationId: string) =>
   saveHistory(stack, name.replace(/^chatImage-/, `chatImage-${VERSION}-`), `darkroom/chat_image/${generationId}`);
 
