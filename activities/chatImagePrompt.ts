@@ -19,6 +19,15 @@ export function createChatImagePromptActivities(deps: { prisma: PrismaClient; pe
       const personaId = (g.persona as { id?: string } | null)?.id ?? "";
       const persona = deps.personas.find(personaId);
       if (!persona) throw new Error(`Persona "${personaId}" of generation ${g.id} is no longer in ${deps.personas.dir}`);
+      // "Take another one" means the same picture idea with a new seed: the original's prompt as it
+      // was, even when an LLM wrote it (a second LLM answer would be another idea).
+      const original = g.regeneratedFrom
+        ? await deps.prisma.generation.findUnique({ where: { id: g.regeneratedFrom }, select: { prompt: true, description: true } })
+        : null;
+      if (original?.prompt) {
+        await deps.prisma.generation.update({ where: { id: g.id }, data: { prompt: original.prompt, description: original.description } });
+        return original.prompt;
+      }
       const dialog = await deps.prisma.dialog.findUnique({ where: { tenantId_dialogId: { tenantId: g.tenantId, dialogId: g.dialogId ?? "" } } });
       const recent = dialog
         ? (

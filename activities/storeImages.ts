@@ -19,7 +19,16 @@ export function createImageStoreActivities(deps: {
 }) {
   return {
     /** `firstOutputIndex`: where these outputs go among the generation's images (flows that run several prompts). */
-    async storeImages(input: { generationId: string; tenantId: string; instance: string; outputs: ComfyOutputRef[]; seed: number; firstOutputIndex?: number }): Promise<StoredImage[]> {
+    async storeImages(input: {
+      generationId: string;
+      tenantId: string;
+      instance: string;
+      outputs: ComfyOutputRef[];
+      seed: number;
+      firstOutputIndex?: number;
+      /** The prompt the images were made from, recorded when the flow has not recorded it itself (another take reuses it). */
+      prompt?: string;
+    }): Promise<StoredImage[]> {
       const instance = deps.instances.find((i) => i.name === input.instance);
       if (!instance) throw new Error(`Unknown ComfyUI instance "${input.instance}"`);
       const stored: StoredImage[] = [];
@@ -31,6 +40,7 @@ export function createImageStoreActivities(deps: {
         stored.push(earlier ?? (await storeImageBytes(deps, { generationId: input.generationId, tenantId: input.tenantId, outputIndex, bytes: raw!, seed: input.seed })));
       }
       if (stored.length === 0) throw new Error("The ComfyUI graph finished without saving any image (no SaveImage output)");
+      if (input.prompt !== undefined) await deps.prisma.generation.updateMany({ where: { id: input.generationId, prompt: null }, data: { prompt: input.prompt } });
       return stored;
     },
   };

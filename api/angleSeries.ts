@@ -63,7 +63,7 @@ export function angleSeriesRoutes(ctx: ApiContext) {
       {
         body: SeriesBody,
         parse: "json",
-        response: { 200: "Series", 202: "Series", ...errors(400, 401, 409, 503) },
+        response: { 200: "Series", 202: "Series", ...errors(400, 401, 409, 429, 503) },
         // Runs before validation: Elysia would quietly coerce "2020" to 2020, and a year sent as text
         // is a client bug worth naming.
         transform({ body }) {
@@ -84,7 +84,8 @@ export function angleSeriesRoutes(ctx: ApiContext) {
           summary: "Start (or join) a consistent multi-angle series of one car",
           description:
             "The same subject and nonce always give the same sessionId and per-angle seeds. Angles run in parallel across GPU instances; " +
-            "one angle's failure is reported on that angle. 202 at once, or 200 with the images when `wait` is given and the series finishes in time.",
+            "one angle's failure is reported on that angle. 202 at once, or 200 with the images when `wait` is given and the series finishes in time. " +
+            "Every angle counts against the tenant's daily image quota: 429 `quota_exceeded` (with `details.quota` and `Retry-After` in seconds) when it is used up.",
         },
       },
     )

@@ -32,9 +32,15 @@ const WEBSOCKET = {
     resume: { since: "eventId: events after it are replayed" },
     ping: { timestamp: "number" },
     "generation:cancel": { id: "string" },
+    "generation:regenerate": { id: "string: a finished companion photo or chat image" },
   },
   serverMessages: {
     "image:queued | image:progress | image:preview | image:completed | image:failed | image:cancelled | message:new": { $ref: "#/components/schemas/GenerationEvent" },
+    "generation:regenerate": {
+      id: "string: the original",
+      generation: { $ref: "#/components/schemas/Generation" },
+      messages: { type: "array", items: { $ref: "#/components/schemas/Message" } },
+    },
     "task:update": { task_id: "string", state: "PENDING | PROGRESS | SUCCESS | FAILURE", details: { $ref: "#/components/schemas/TaskState/properties/details" } },
   },
 };

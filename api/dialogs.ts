@@ -58,6 +58,7 @@ export function dialogRoutes(ctx: ApiContext) {
           imageTriggered: result.imageTriggered,
           nextTriggerAt: result.nextTriggerAt,
           ...(result.generationId ? { generationId: result.generationId } : {}),
+          ...(result.quota ? { messages: result.messages, quota: result.quota } : {}),
         };
       },
       {

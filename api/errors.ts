@@ -18,7 +18,7 @@ export class HttpError extends Error {
 }
 
 /** The status each of the service's refusals answers with. */
-const STATUS: Record<RefusalReason, number> = { invalid: 400, not_found: 404, conflict: 409, gone: 410, unavailable: 503 };
+const STATUS: Record<RefusalReason, number> = { invalid: 400, not_found: 404, conflict: 409, gone: 410, unavailable: 503, limited: 429 };
 
 interface ValueErrorLike {
   path?: string;
@@ -45,6 +45,9 @@ export const errorHandling = new Elysia({ name: "darkroom/errors" })
   .onError({ as: "global" }, ({ code, error, set, request }) => {
     if (error instanceof ServiceRefusal) {
       set.status = STATUS[error.reason];
+      // A used-up daily quota says when to come back.
+      const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+      if (typeof retryAfter === "number") set.headers["retry-after"] = String(retryAfter);
       return { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
     }
     if (error instanceof HttpError) {

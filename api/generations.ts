@@ -9,7 +9,7 @@ import { eventStream, lastEventId } from "./sse";
 const GenerationId = t.Object({ id: t.String({ minLength: 1, maxLength: 100, pattern: "^[A-Za-z0-9-]+$" }) });
 
 export function generationRoutes(ctx: ApiContext) {
-  const { generations } = ctx.service;
+  const { generations, regenerations } = ctx.service;
   return new Elysia({ prefix: "/v1/generations", tags: ["Generations"] })
     .use(models)
     .use(authPlugin(ctx.resolveTenant))
@@ -42,6 +42,28 @@ export function generationRoutes(ctx: ApiContext) {
         params: GenerationId,
         response: { 202: "Accepted", ...errors(400, 401, 404, 409, 503) },
         detail: { operationId: "retryGeneration", summary: "Retry a failed or cancelled generation (409 otherwise)" },
+      },
+    )
+    .post(
+      "/:id/regenerate",
+      async ({ params, tenantId, set }) => {
+        const answer = await regenerations.regenerate(tenantId, params.id);
+        set.status = 201;
+        return answer;
+      },
+      {
+        params: GenerationId,
+        response: { 201: "Regenerated", ...errors(400, 401, 404, 409, 429, 503) },
+        detail: {
+          operationId: "regenerateGeneration",
+          summary: "Take another one: a new generation with the same prompt, persona and template and a new seed",
+          description:
+            "For a finished companion photo or chat image. Answers at once with the new generation (`regeneratedFrom` names the original) " +
+            "and the in-character \"let me take another one\" waiting message in the conversation's language; the new picture then arrives " +
+            "like any other (events, polling, Telegram or webhook for chat images). 409 `still_running` while the original is not final, " +
+            "409 `not_regenerable` for angle series and variations, 404 for another tenant's id. " +
+            "The new take counts against the daily image quotas: 429 `quota_exceeded` with `details.quota` and `Retry-After` when one is used up.",
+        },
       },
     )
     .get(

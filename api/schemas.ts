@@ -31,13 +31,24 @@ export const ErrorBody = t.Object(
   { description: "Every error the API answers has this shape" },
 );
 
+export const Quota = t.Object(
+  {
+    scope: t.UnionEnum(["user", "tenant"], { description: "Which daily quota is used up: the user's (or the dialog's) or the whole tenant's" }),
+    limit: Int({ description: "Images per UTC day" }),
+    used: Int({ description: "Images started today" }),
+    resetsAt: DateTime("The next UTC midnight"),
+  },
+  { description: "A daily image quota that refused a picture" },
+);
+
 export const Message = t.Object({
   id: t.String(),
   role: t.Literal("assistant"),
-  kind: t.String({ description: "text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped)" }),
+  kind: t.String({ description: "text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped), or quota (the persona's refusal when the daily quota is used up)" }),
   content: t.String(),
   createdAt: t.Optional(DateTime()),
   metadata: t.Optional(t.Unknown({ description: "For completion messages: the image URLs" })),
+  quota: t.Optional(Quota),
 });
 
 export const GenerationImage = t.Object({
@@ -59,6 +70,7 @@ export const Generation = t.Object({
   description: t.String(),
   agentId: t.Optional(t.String()),
   userId: t.Optional(t.String()),
+  regeneratedFrom: t.Optional(t.String({ description: "For a regenerated generation: the one it was made again from (same prompt, persona and template, a new seed)" })),
   images: t.Array(GenerationImage),
   errorMessage: t.Optional(t.String()),
   waitingMessageId: t.Optional(t.String()),
@@ -72,7 +84,10 @@ export const Generation = t.Object({
 
 export const Reply = t.Object({
   text: t.String({ description: "The reply without its image tags" }),
-  messages: t.Array(Message, { description: "The reply text (when any) and one waiting message per image (a refusal instead for an image the content policy refused)" }),
+  messages: t.Array(Message, {
+    description:
+      "The reply text (when any) and one waiting message per image (a refusal instead for an image the content policy refused, or the persona's \"no more photos today\", kind quota with `quota`, for one over a daily quota)",
+  }),
   generations: t.Array(
     t.Object({
       id: t.String(),
@@ -89,6 +104,11 @@ export const PendingImages = t.Object({
     t.Composite([Generation, t.Object({ imageUrl: t.Optional(t.String()), completedMessage: t.Optional(Message) })]),
     { description: "Finished in the last 5 minutes" },
   ),
+});
+
+export const Regenerated = t.Object({
+  generation: Generation,
+  messages: t.Array(Message, { description: "The in-character \"let me take another one\" waiting message, in the conversation's language" }),
 });
 
 export const Accepted = t.Object({
@@ -165,6 +185,8 @@ export const DialogMessageResult = t.Object({
   imageTriggered: t.Boolean(),
   nextTriggerAt: Int({ description: "The message number that triggers the next picture" }),
   generationId: t.Optional(t.String()),
+  messages: t.Optional(t.Array(Message, { description: "When a picture was due but the daily quota is used up: the persona's in-character refusal" })),
+  quota: t.Optional(Quota),
 });
 
 export const Dialog = t.Object({
@@ -278,6 +300,7 @@ const named = {
   Reply,
   PendingImages,
   Accepted,
+  Regenerated,
   Deliveries,
   Series,
   Personas,
@@ -334,6 +357,7 @@ export function documentedErrors(...statuses: number[]) {
     401: "Missing or unknown API key",
     404: "Not found (another tenant's id reads the same)",
     409: "Conflict with the current state",
+    429: "A daily image quota is used up; Retry-After says when it resets",
     410: "Gone",
     503: "A dependency (database, Temporal) is not answering",
   };

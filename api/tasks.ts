@@ -86,8 +86,14 @@ export function taskRoutes(ctx: ApiContext, flows: readonly Flow[] = FLOWS) {
             throw new HttpError(400, "invalid_inputs", `Invalid inputs for flow "${entry.flow.name}": ${problems[0]!.field} — ${problems[0]!.problem}`, problems);
           }
         },
-        response: { 200: "TaskCreated", ...errors(400, 401, 404, 409, 503) },
-        detail: { operationId: "createTask", summary: "Start a flow; answers { task_id } at once" },
+        response: { 200: "TaskCreated", ...errors(400, 401, 404, 409, 429, 503) },
+        detail: {
+          operationId: "createTask",
+          summary: "Start a flow; answers { task_id } at once",
+          description:
+            "Its images count against the daily image quotas (the user's or dialog's and the tenant's): 429 `quota_exceeded` with `details.quota` " +
+            "({ scope, limit, used, resetsAt }) and `Retry-After` (seconds until the next UTC midnight) when one is used up; nothing is started.",
+        },
       },
     )
     .get("/v1/tasks/:taskId", ({ params, tenantId }) => ctx.service.tasks.state(tenantId, params.taskId), {

@@ -1,7 +1,7 @@
 /**
  * GET /v1/ws — the realtime WebSocket. Auth by `?token=<api key>` or a first message
  * `{ type: "auth", token }`; then `subscribe { topics }`, `resume { since }`, `ping { timestamp }`,
- * `generation:cancel { id }`. Events are the ones SSE carries, each with its `eventId`, plus
+ * `generation:cancel { id }`, `generation:regenerate { id }`. Events are the ones SSE carries, each with its `eventId`, plus
  * `task:update { task_id, state, details }` for `task:<id>` topics.
  *
  * Dead sockets: Bun pings idle connections and closes those that stay silent (idleTimeout).
@@ -20,6 +20,8 @@ export function realtimeRoutes(ctx: ApiContext) {
   const sessions = new Map<string, SocketSession>();
   // The same cancel as REST's: its refusals (unknown id, already finished) reach the client as messages.
   const cancelGeneration = async (tenantId: string, generationId: string) => void (await ctx.service.generations.cancel(tenantId, generationId));
+  // And the same regenerate: the client gets the new generation and its waiting message back.
+  const regenerateGeneration = (tenantId: string, generationId: string) => ctx.service.regenerations.regenerate(tenantId, generationId);
 
   return new Elysia({ tags: ["Realtime"] }).ws("/v1/ws", {
     query: t.Object({ token: t.Optional(t.String({ maxLength: 500 })) }),
@@ -32,7 +34,7 @@ export function realtimeRoutes(ctx: ApiContext) {
     detail: { hide: true, summary: "Realtime events over WebSocket (subscribe to agent:, user:, dialog:, generation:, task: topics; resume since an eventId)" },
     open(ws) {
       const session = new SocketSession(
-        { hub: ctx.liveEvents, resolveTenant: ctx.resolveTenant, cancelGeneration },
+        { hub: ctx.liveEvents, resolveTenant: ctx.resolveTenant, cancelGeneration, regenerateGeneration },
         {
           send: (text) => void ws.raw.send(text),
           // Bun's socket has it; Elysia's portable type leaves it out.

@@ -226,6 +226,16 @@ async function watch(values: Values, positionals: string[]): Promise<number> {
   return finish(client, [{ id: g.id, label: g.kind, status: g.status, percent: g.progress.percent }], out ? () => out : undefined);
 }
 
+async function regenerate(values: Values, positionals: string[]): Promise<number> {
+  const id = positionals[0];
+  if (!id || positionals.length > 1) throw new Usage("give exactly one generation id");
+  const client = clientFrom(values);
+  const again = await client.regenerate(id);
+  for (const m of again.messages) console.log(m.content);
+  console.log(`generation ${again.generation.id} (another take of ${id})`);
+  return finish(client, [{ id: again.generation.id, label: "image", status: "pending", percent: 0 }], (g) => (values.out as string | undefined) ?? `${g.id}.webp`);
+}
+
 async function series(values: Values, positionals: string[]): Promise<number> {
   if (positionals.length > 0) throw new Usage(`unexpected argument "${positionals[0]}"`);
   const brand = values.brand as string | undefined;
@@ -322,6 +332,19 @@ export const CLIENT_COMMANDS: Record<string, Command> = {
       ...CONNECTION_HELP,
     },
     run: runner("series", series),
+    footer: EXIT_HELP,
+  },
+  regenerate: {
+    summary: "take another one: a finished photo again with a new seed, followed with live progress; saves the WebP",
+    usage: "GENERATION_ID [options]",
+    positionals: true,
+    options: { ...CONNECTION_OPTIONS, out: { type: "string" } },
+    help: {
+      GENERATION_ID: "a finished companion photo or chat image",
+      "--out FILE": "where to save the new WebP (default <new generationId>.webp)",
+      ...CONNECTION_HELP,
+    },
+    run: runner("regenerate", regenerate),
     footer: EXIT_HELP,
   },
   watch: {

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import type { Command } from "./command";
-import { createApiKey, registerApiKey, newApiKey } from "../lib/apiKeys";
+import { createApiKey, registerApiKey, newApiKey, setTenantLimits, type TenantLimits } from "../lib/apiKeys";
 import { loadConfig, type Config } from "../lib/config";
 import { openDatabase } from "../lib/db";
 import { start } from "./runtime";
@@ -26,6 +26,34 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 // ---------------------------------------------------------------------------------------------
 // Commands and options
+
+/** A tenant's own limits, for `keys create` and `tenants set`; `default` goes back to the server-wide setting. */
+const LIMIT_OPTIONS = {
+  "images-per-user-per-day": { type: "string" },
+  "images-per-tenant-per-day": { type: "string" },
+  "max-concurrent-per-user": { type: "string" },
+} as const;
+const LIMIT_HELP = {
+  "--images-per-user-per-day N|default": "images one chat user (or one dialog) may start per UTC day (default: DARKROOM_QUOTA_USER_DAY)",
+  "--images-per-tenant-per-day N|default": "images the tenant may start per UTC day (default: DARKROOM_QUOTA_TENANT_DAY)",
+  "--max-concurrent-per-user N|default": "a user's photos made at once, the rest queue (default: MAX_CONCURRENT_GENERATIONS)",
+};
+
+function limitsFrom(values: Record<string, unknown>): TenantLimits {
+  const one = (option: keyof typeof LIMIT_OPTIONS, min: number): number | null | undefined => {
+    const raw = values[option] as string | undefined;
+    if (raw === undefined) return undefined;
+    if (raw === "default") return null;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < min) throw new UsageError(`--${option} must be a whole number >= ${min} or "default", not "${raw}"`);
+    return n;
+  };
+  return {
+    imagesPerUserPerDay: one("images-per-user-per-day", 0),
+    imagesPerTenantPerDay: one("images-per-tenant-per-day", 0),
+    maxConcurrentPerUser: one("max-concurrent-per-user", 1),
+  };
+}
 
 const COMMANDS: Record<string, Command> = {
   dev: {
@@ -52,27 +80,30 @@ const COMMANDS: Record<string, Command> = {
   },
   keys: {
     summary: "manage API keys: `keys create --tenant NAME` prints a new key for the tenant",
-    usage: "create --tenant NAME",
-    options: { tenant: { type: "string" } },
-    help: { create: "create a key (the only action)", "--tenant NAME": "the tenant the key belongs to (required)" },
+    usage: "create --tenant NAME [limits]",
+    options: { tenant: { type: "string" }, ...LIMIT_OPTIONS },
+    help: { create: "create a key (the only action)", "--tenant NAME": "the tenant the key belongs to (required)", ...LIMIT_HELP },
     run: (values, positionals) => keys(values, positionals),
   },
   tenants: {
-    summary: "a tenant's settings: `tenants set --tenant NAME --priority 1-5 --fairness-weight W` (GPU queues), `tenants blocklist --tenant NAME [--add ENTRY]… [--remove ENTRY]…` (content policy)",
-    usage: "set --tenant NAME [--priority N] [--fairness-weight W] | blocklist --tenant NAME [--add ENTRY]... [--remove ENTRY]...",
+    summary:
+      "a tenant's settings: `tenants set --tenant NAME` (GPU queues: --priority, --fairness-weight; daily image limits), `tenants blocklist --tenant NAME [--add ENTRY]… [--remove ENTRY]…` (content policy)",
+    usage: "set --tenant NAME [--priority N] [--fairness-weight W] [limits] | blocklist --tenant NAME [--add ENTRY]... [--remove ENTRY]...",
     options: {
       tenant: { type: "string" },
       priority: { type: "string" },
       "fairness-weight": { type: "string" },
       add: { type: "string", multiple: true },
       remove: { type: "string", multiple: true },
+      ...LIMIT_OPTIONS,
     },
     help: {
-      set: "change the tenant's place in GPU queues; prints it",
+      set: "change the settings given, the others stay as they are; prints them",
       blocklist: "show (and change) the tenant's own prompt blocklist, checked on top of SAFETY_BLOCKLIST",
       "--tenant NAME": "the tenant (required; created by keys create)",
       "--priority N": "set: tier: 1 goes first, 5 last; 3 by default",
       "--fairness-weight W": "set: share of GPU dispatch against other tenants when queues back up (default 1)",
+      ...LIMIT_HELP,
       "--add ENTRY": "blocklist: add a word or phrase (whole-word, case-insensitive) or a /regex/flags; repeatable",
       "--remove ENTRY": "blocklist: remove an entry, written as listed; repeatable",
     },
@@ -446,10 +477,13 @@ async function keys(values: Record<string, string | boolean | undefined>, positi
   }
   const tenant = values.tenant as string | undefined;
   if (!tenant) throw new UsageError("create needs --tenant NAME");
+  const limits = limitsFrom(values);
   const config = loadConfig();
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    console.log(await createApiKey(db.prisma, tenant));
+    const key = await createApiKey(db.prisma, tenant);
+    if (Object.values(limits).some((v) => v !== undefined)) await setTenantLimits(db.prisma, tenant, limits);
+    console.log(key);
   } finally {
     await db.close();
   }
@@ -482,12 +516,25 @@ async function tenants(values: Record<string, unknown>, positionals: string[]) {
     return Number(v);
   };
   const wanted = { priority: number("priority"), fairnessWeight: number("fairness-weight") };
-  if (wanted.priority === undefined && wanted.fairnessWeight === undefined) throw new UsageError("set needs --priority and/or --fairness-weight");
+  const limits = limitsFrom(values);
+  const scheduling = wanted.priority !== undefined || wanted.fairnessWeight !== undefined;
+  const limiting = Object.values(limits).some((v) => v !== undefined);
+  if (!scheduling && !limiting) throw new UsageError("set needs --priority, --fairness-weight and/or a limit such as --images-per-user-per-day");
   const config = loadConfig();
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    const now = await setTenantScheduling(db.prisma, tenant, wanted);
-    console.log(`tenant ${tenant}: priority ${now.priority}, fairness weight ${now.fairnessWeight} (running APIs pick it up within 30 s)`);
+    if (scheduling) {
+      const now = await setTenantScheduling(db.prisma, tenant, wanted);
+      console.log(`tenant ${tenant}: priority ${now.priority}, fairness weight ${now.fairnessWeight} (running APIs pick it up within 30 s)`);
+    }
+    if (limiting) {
+      const set = await setTenantLimits(db.prisma, tenant, limits);
+      const show = (v: number | null, fallback: number | undefined) => (v === null ? `default (${fallback ?? "no limit"})` : String(v));
+      console.log(`tenant ${set.name}`);
+      console.log(`  images per user per day    ${show(set.imagesPerUserPerDay, config.quotas.userPerDay)}`);
+      console.log(`  images per tenant per day  ${show(set.imagesPerTenantPerDay, config.quotas.tenantPerDay)}`);
+      console.log(`  max concurrent per user    ${show(set.maxConcurrentPerUser, config.maxConcurrentGenerations)}`);
+    }
   } finally {
     await db.close();
   }

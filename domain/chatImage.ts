@@ -35,6 +35,10 @@ export interface ChatImageInput {
     text: string;
     persona: { name: string; personality: string; language: string };
   };
+  /** "Take another one": the generation this picture makes again (same trigger, a new seed). */
+  regeneratedFrom?: string;
+  /** A regenerated picture's in-character "let me take another one", written with the first record. */
+  waitingMessage?: { id: string; content: string };
   limits: {
     timeoutMs: number;
     pickupTimeoutMs: number;
@@ -78,6 +82,8 @@ export function chatImageRecord(input: ChatImageInput & { trigger: NonNullable<C
     seed: input.seed,
     messageNumber: trigger.messageNumber,
     checkpoint: input.checkpoint,
+    ...(input.regeneratedFrom ? { regeneratedFrom: input.regeneratedFrom } : {}),
+    ...(input.waitingMessage ? { waitingMessage: input.waitingMessage } : {}),
     deliveries: [
       ...(input.delivery.telegram ? [{ channel: "telegram" as const, target: input.delivery.telegram.chatId }] : []),
       ...(input.delivery.webhook ? [{ channel: "webhook" as const, target: input.delivery.webhook.url }] : []),

@@ -21,6 +21,15 @@ export interface CompanionPhotoInput
   llmPrompts?: boolean;
   /** A persona file's reference picture and LoRA, for its template. */
   identity?: PersonaIdentity;
+  /**
+   * Drawn before the start for a regenerated photo (so it differs from the original's); absent,
+   * the workflow draws one itself, as every run before regeneration existed did.
+   */
+  seed?: number;
+  /** A regenerated photo's prompt, the original's as recorded; absent, the workflow builds it. */
+  prompt?: string;
+  /** "Take another one": the generation this photo makes again. */
+  regeneratedFrom?: string;
   limits: {
     maxConcurrentPerUser: number;
     generationTimeoutMs: number;
@@ -54,5 +63,7 @@ export function companionPhotoRecord(input: CompanionPhotoInput): GenerationReco
     negativePrompt: input.negativePrompt,
     workflowId: companionPhotoWorkflowId(input.generationId),
     waitingMessage: input.waitingMessage,
+    ...(input.regeneratedFrom ? { regeneratedFrom: input.regeneratedFrom } : {}),
+    ...(input.seed !== undefined ? { seed: input.seed } : {}),
   };
 }

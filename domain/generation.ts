@@ -88,6 +88,10 @@ export interface GenerationRecord {
   workflowId: string;
   /** Composed by the API on its fast path; the workflow then writes the very same message. */
   waitingMessage?: { id: string; content: string };
+  /** "Take another one": the generation this one makes again with a new seed. */
+  regeneratedFrom?: string;
+  /** The seed, when it was drawn before the start (a regenerated photo's). */
+  seed?: number;
 }
 
 /** A generic task's first write (flows of the task API without a chat): the record with its inputs. */

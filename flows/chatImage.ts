@@ -4,7 +4,7 @@
  * A message that triggers none is answered 409 `no_image` with the message number that will.
  */
 import { t } from "elysia";
-import { ServiceRefusal } from "../service";
+import { QuotaExceeded, ServiceRefusal } from "../service";
 import { defineFlow, FlowInputInvalid } from "./flow";
 
 export const chatImageFlow = defineFlow({
@@ -23,6 +23,10 @@ export const chatImageFlow = defineFlow({
         if (err instanceof ServiceRefusal && err.code === "unknown_persona") throw new FlowInputInvalid("persona", `— ${err.message}`);
         throw err;
       });
+    if (posted.quota) {
+      // As a task the picture is the whole point: a used-up quota is a 429 with Retry-After.
+      throw new QuotaExceeded(posted.quota, Math.max(1, Math.ceil((Date.parse(posted.quota.resetsAt) - Date.now()) / 1000)));
+    }
     if (!posted.generationId) {
       throw new ServiceRefusal("conflict", "no_image", `Message ${posted.messageCount} of dialog "${inputs.dialogId}" triggers no image; message ${posted.nextTriggerAt} will`, {
         messageCount: posted.messageCount,

@@ -62,3 +62,27 @@ export function tenantResolver(prisma: PrismaClient) {
     return row.tenantId;
   };
 }
+
+/** A tenant's own limits; null goes back to the server-wide default (DARKROOM_QUOTA_*, MAX_CONCURRENT_GENERATIONS). */
+export interface TenantLimits {
+  imagesPerUserPerDay?: number | null;
+  imagesPerTenantPerDay?: number | null;
+  maxConcurrentPerUser?: number | null;
+}
+
+/** Sets the limits given (others stay as they are) of a tenant that `keys create` made. */
+export async function setTenantLimits(prisma: PrismaClient, tenantName: string, limits: TenantLimits) {
+  if (!TENANT_NAME.test(tenantName)) throw new Error(`Tenant name "${tenantName}" may use letters, digits, ".", "_" and "-" (max 63)`);
+  for (const [name, value] of Object.entries(limits)) {
+    if (value !== undefined && value !== null && (!Number.isInteger(value) || value < (name === "maxConcurrentPerUser" ? 1 : 0))) {
+      throw new Error(`${name} must be a whole number >= ${name === "maxConcurrentPerUser" ? 1 : 0}, got ${value}`);
+    }
+  }
+  const found = await prisma.tenant.findUnique({ where: { name: tenantName }, select: { id: true } });
+  if (!found) throw new Error(`no tenant named "${tenantName}" (create it with ./darkroom keys create --tenant ${tenantName})`);
+  return prisma.tenant.update({
+    where: { name: tenantName },
+    data: limits,
+    select: { name: true, imagesPerUserPerDay: true, imagesPerTenantPerDay: true, maxConcurrentPerUser: true },
+  });
+}

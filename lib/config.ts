@@ -93,6 +93,8 @@ export interface Config {
   /** The chat never waits on the LLM longer than this; templates answer instead. */
   llmBudgetMs: number;
   maxConcurrentGenerations: number;
+  /** Images per UTC day, for tenants without their own setting; undefined = no limit. */
+  quotas: { userPerDay?: number; tenantPerDay?: number };
   generationTimeoutMs: number;
   image: { maxEdge: number; thumbEdge: number; quality: number };
   /** Chat-triggered persona images. */
@@ -168,6 +170,11 @@ function int(env: Record<string, string | undefined>, name: string, fallback: nu
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
   return n;
+}
+
+/** A whole number >= 0, or undefined when unset (no limit). */
+function optionalInt(env: Record<string, string | undefined>, name: string): number | undefined {
+  return env[name] === undefined || env[name] === "" ? undefined : int(env, name, 0, 0);
 }
 
 /** `gpu0=http://host:8188,gpu1=http://host:8189` (optionally `gpu0=http://host:8188#4` for concurrency 4; default 2). */
@@ -251,6 +258,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : undefined,
     llmBudgetMs: int(env, "LLM_BUDGET_MS", 1500, 1),
     maxConcurrentGenerations: int(env, "MAX_CONCURRENT_GENERATIONS", 2, 1),
+    quotas: { userPerDay: optionalInt(env, "DARKROOM_QUOTA_USER_DAY"), tenantPerDay: optionalInt(env, "DARKROOM_QUOTA_TENANT_DAY") },
     generationTimeoutMs: int(env, "GENERATION_TIMEOUT_MS", 10 * 60_000, 1000),
     image: {
       maxEdge: int(env, "IMAGE_MAX_EDGE", 1536, 64),

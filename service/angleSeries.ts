@@ -12,6 +12,7 @@ import type { Config } from "../lib/config";
 import { angleSeries } from "../workflows/angleSeries";
 import type { ServiceDeps } from "./deps";
 import { notFound, ServiceRefusal } from "./errors";
+import { quotaService, startSpending } from "./quotas";
 import { startGeneration } from "./startGeneration";
 
 /** The longest a request may wait for a series to finish; longer series are polled. */
@@ -83,6 +84,7 @@ export function checkedAngles(subject: SeriesSubject, requested: string[] | unde
 
 export function angleSeriesService(deps: ServiceDeps) {
   const { prisma, config } = deps;
+  const quotas = quotaService(deps);
 
   async function view(tenantId: string, sessionId: string) {
     const series = await prisma.series.findUnique({ where: { tenantId_sessionId: { tenantId, sessionId } } });
@@ -130,7 +132,10 @@ export function angleSeriesService(deps: ServiceDeps) {
     if (input.providers.length === 0) {
       throw new ServiceRefusal("unavailable", "no_provider", "No image provider is configured for series (SERIES_PROVIDERS names only AI Horde, and AI_HORDE_URL is unset)");
     }
-    return startGeneration(
+    // Every angle is an image of the tenant's daily quota; joining a series already there spends nothing.
+    const exists = await prisma.series.findUnique({ where: { tenantId_sessionId: { tenantId: input.tenantId, sessionId: input.sessionId } }, select: { id: true } });
+    const reservation = exists ? undefined : await quotas.reserve({ tenantId: input.tenantId, images: input.angles.length });
+    return startSpending(reservation, (started) => startGeneration(
       deps,
       {
         workflow: angleSeries,
@@ -142,8 +147,11 @@ export function angleSeriesService(deps: ServiceDeps) {
         // Two identical requests at once join one series instead of making it twice.
         onConflict: "join",
       },
-      () => deps.records.beginAngleSeries(angleSeriesRecord(input)),
-    );
+      () => {
+        started();
+        return deps.records.beginAngleSeries(angleSeriesRecord(input));
+      },
+    ));
   }
 
   return {

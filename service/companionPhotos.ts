@@ -19,6 +19,7 @@ import { refusalMessage } from "../activities/llm/refusals";
 import type { ServiceDeps } from "./deps";
 import { personaAvailableOrRefuse } from "./personaAvailability";
 import { startGeneration } from "./startGeneration";
+import { QuotaExceeded, quotaService, startSpending, userQuotaKey, type QuotaState } from "./quotas";
 import { generationView, messageView } from "./views";
 
 const NEGATIVE_PROMPT = "blurry, lowres, deformed, extra fingers, watermark, text, nsfw";
@@ -51,6 +52,25 @@ export function companionPhotoInput(config: Config, personas: ServiceDeps["perso
   };
 }
 
+/** A photo the daily quota did not allow: the persona's in-character refusal, with the numbers. */
+export interface QuotaRefusalMessage {
+  id: string;
+  role: "assistant";
+  kind: "quota";
+  content: string;
+  createdAt: string;
+  quota: QuotaState;
+}
+
+/** Composes the in-character "no more photos today" for a refused photo. */
+export async function quotaRefusal(
+  deps: Pick<ServiceDeps, "composeMessage">,
+  r: { persona: Persona; description: string; language: CompanionPhotoRequest["language"]; variantSeed: string; quota: QuotaState },
+): Promise<QuotaRefusalMessage> {
+  const composed = await deps.composeMessage({ kind: "quota", persona: r.persona, description: r.description, language: r.language, variantSeed: r.variantSeed });
+  return { id: crypto.randomUUID(), role: "assistant", kind: "quota", content: composed.content, createdAt: new Date().toISOString(), quota: r.quota };
+}
+
 /** What a started photo says now: its waiting message, or the persona's refusal when the policy stopped it. */
 export interface StartedPhoto {
   status: "pending" | "refused";
@@ -58,6 +78,7 @@ export interface StartedPhoto {
 }
 
 export function companionPhotoService(deps: ServiceDeps) {
+  const quotas = quotaService(deps);
   /** A persona file named by the request must be one the GPU pool can serve now. */
   async function checkPersona(persona: CompanionPhotoRequest["persona"]): Promise<void> {
     const file = persona.id ? deps.personas.find(persona.id) : undefined;
@@ -66,15 +87,21 @@ export function companionPhotoService(deps: ServiceDeps) {
 
   /**
    * Starts one photo and returns its waiting message — or, when the content policy refuses the
-   * description, records it as refused (no workflow, no GPU) and returns the persona's refusal.
-   * The policy check and the waiting message run side by side (see contentPolicy.ts).
+   * description, records it as refused (no workflow, no GPU, no quota spent) and returns the
+   * persona's refusal. The policy check and the waiting message run side by side (see
+   * contentPolicy.ts). A regenerated photo keeps the original's template, size, negative prompt
+   * and prompt, brings its new seed, and says "let me take another one". Over a daily quota it
+   * throws QuotaExceeded (the reply turns that into the persona's "no more photos today").
    */
-  async function start(r: CompanionPhotoRequest): Promise<StartedPhoto> {
+  async function start(
+    r: CompanionPhotoRequest,
+    again?: Partial<Pick<CompanionPhotoInput, "template" | "width" | "height" | "negativePrompt" | "prompt">> & { seed: number; regeneratedFrom: string },
+  ): Promise<StartedPhoto> {
     await checkPersona(r.persona);
     const [refusal, composed] = await Promise.all([
       deps.safety.screen(r.tenantId, r.description),
       deps.composeMessage({
-        kind: "waiting",
+        kind: again ? "regenerating" : "waiting",
         persona: r.persona,
         description: r.description,
         language: r.language,
@@ -90,11 +117,27 @@ export function companionPhotoService(deps: ServiceDeps) {
       });
       return { status: "refused", message };
     }
+    // Spent before the start, given back if the workflow cannot be started: only started photos count.
+    const limits = await quotas.limitsOf(r.tenantId);
+    const reservation = await quotas.reserve({ tenantId: r.tenantId, userKey: userQuotaKey(r.userId), limits });
+    const configured = companionPhotoInput(deps.config, deps.personas, r);
+    const base = { ...configured, limits: { ...configured.limits, maxConcurrentPerUser: limits.maxConcurrentPerUser } };
     const input: CompanionPhotoInput = {
-      ...companionPhotoInput(deps.config, deps.personas, r),
+      ...base,
+      ...(again
+        ? {
+            template: again.template ?? base.template,
+            width: again.width ?? base.width,
+            height: again.height ?? base.height,
+            negativePrompt: again.negativePrompt ?? base.negativePrompt,
+            seed: again.seed,
+            regeneratedFrom: again.regeneratedFrom,
+            ...(again.prompt !== undefined ? { prompt: again.prompt } : {}),
+          }
+        : {}),
       waitingMessage: { id: crypto.randomUUID(), content: composed.content },
     };
-    const waiting = await startGeneration(
+    const waiting = await startSpending(reservation, (started) => startGeneration(
       deps,
       {
         workflow: companionPhoto,
@@ -109,8 +152,11 @@ export function companionPhotoService(deps: ServiceDeps) {
         ],
         onConflict: "fail",
       },
-      () => deps.records.beginGeneration(companionPhotoRecord(input)),
-    );
+      () => {
+        started();
+        return deps.records.beginGeneration(companionPhotoRecord(input));
+      },
+    ));
     return { status: "pending", message: waiting };
   }
 
@@ -132,25 +178,33 @@ export function companionPhotoService(deps: ServiceDeps) {
         text: `${parsed.text} ${parsed.tags.map((tag) => tag.description).join(" ")}`,
         persona: persona.id ? deps.personas.find(persona.id)?.language : undefined,
       });
-      const started = await Promise.all(
+      const outcomes = await Promise.all(
         parsed.tags.map(async (tag) => {
           const generationId = crypto.randomUUID();
-          const started = await start({
-            generationId,
-            tenantId: r.tenantId,
-            agentId: r.agentId,
-            userId: r.userId,
-            conversationId: r.conversationId,
-            description: tag.description,
-            persona,
-            language,
-          });
-          return { generationId, description: tag.description, ...started };
+          try {
+            const outcome = await start({
+              generationId,
+              tenantId: r.tenantId,
+              agentId: r.agentId,
+              userId: r.userId,
+              conversationId: r.conversationId,
+              description: tag.description,
+              persona,
+              language,
+            });
+            return { generationId, description: tag.description, status: outcome.status, message: messageView(outcome.message) as ReturnType<typeof messageView> | QuotaRefusalMessage, started: true };
+          } catch (err) {
+            // The chat still gets its answer at once: the persona says "no more photos today".
+            if (!(err instanceof QuotaExceeded)) throw err;
+            const refusal = await quotaRefusal(deps, { persona, description: tag.description, language, variantSeed: `${generationId}:quota`, quota: err.quota });
+            return { generationId, description: tag.description, status: "pending" as const, message: refusal, started: false };
+          }
         }),
       );
+      const started = outcomes.filter((o) => o.started);
       return {
         text: parsed.text,
-        messages: [...textMessage, ...started.map((s) => messageView(s.message))],
+        messages: [...textMessage, ...outcomes.map((o) => o.message)],
         generations: started.map((s) => ({
           id: s.generationId,
           status: s.status,

@@ -27,6 +27,8 @@ export interface ServiceDeps {
   /** In-character messages: templates, or the LLM within its budget. */
   composeMessage(input: ComposeMessageInput): Promise<ComposedMessage>;
   /** The first-record writes the workflows also make (idempotent), for read-your-writes. */
+  /** Now, for the daily quotas (tests move it to another day); the system clock when absent. */
+  clock?: () => Date;
   records: {
     beginGeneration: GenerationActivities["beginGeneration"];
     cancelGeneration: GenerationActivities["cancelGeneration"];

@@ -21,6 +21,8 @@ import { chatImage } from "../workflows/chatImage";
 import type { ServiceDeps } from "./deps";
 import { notFound, ServiceRefusal } from "./errors";
 import { startGeneration } from "./startGeneration";
+import { quotaRefusal, type QuotaRefusalMessage } from "./companionPhotos";
+import { dialogQuotaKey, QuotaExceeded, quotaService, type QuotaState } from "./quotas";
 
 export interface PostedMessage {
   tenantId: string;
@@ -38,6 +40,9 @@ export interface PostedMessageResult {
   imageTriggered: boolean;
   generationId?: string;
   nextTriggerAt: number;
+  /** The picture was due but the daily quota is used up: the persona's refusal, with the numbers. */
+  messages?: QuotaRefusalMessage[];
+  quota?: QuotaState;
 }
 
 export function chatImageInput(
@@ -77,6 +82,7 @@ function availabilityView(a: PersonaAvailability) {
 
 export function dialogService(deps: ServiceDeps) {
   const { prisma, config, personas } = deps;
+  const quotas = quotaService(deps);
 
   const personaOrRefuse = (id: string) => {
     const persona = personas.find(id);
@@ -136,7 +142,8 @@ export function dialogService(deps: ServiceDeps) {
       await personaAvailableOrRefuse(personas, persona);
       const newDelivery = m.delivery ? await checkDelivery(m.delivery) : undefined;
       const every = config.chatImages.every;
-      return prisma.$transaction(
+      const limits = await quotas.limitsOf(m.tenantId);
+      const result: PostedMessageResult & { refused?: QuotaState } = await prisma.$transaction(
         async (tx) => {
           await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`dialog/${m.tenantId}/${m.dialogId}`}))`;
           let dialog = await tx.dialog.findUnique({ where: { tenantId_dialogId: { tenantId: m.tenantId, dialogId: m.dialogId } } });
@@ -153,18 +160,32 @@ export function dialogService(deps: ServiceDeps) {
           const number = dialog.messageCount + 1;
           await tx.dialogMessage.create({ data: { id: crypto.randomUUID(), dialogPk: dialog.id, number, role: m.role, text: m.text } });
           const delivery = (newDelivery ?? (dialog.delivery as DeliveryTargets | null) ?? {}) as DeliveryTargets;
-          const triggered = number >= dialog.nextTriggerAt;
-          const nextTriggerAt = triggered ? number + drawInterval(m.tenantId, m.dialogId, dialog.triggerDraws, every) : dialog.nextTriggerAt;
+          const due = number >= dialog.nextTriggerAt;
+          const nextTriggerAt = due ? number + drawInterval(m.tenantId, m.dialogId, dialog.triggerDraws, every) : dialog.nextTriggerAt;
+          // A due picture spends the dialog's and the tenant's daily quota in this transaction, so a
+          // failed start rolls the spending back with the count. A used-up quota skips this picture
+          // (the cadence moves on, so the persona does not refuse at every following message).
+          let refused: QuotaState | undefined;
+          if (due) {
+            try {
+              await quotas.reserve({ tenantId: m.tenantId, userKey: dialogQuotaKey(m.dialogId), limits }, tx);
+            } catch (err) {
+              if (!(err instanceof QuotaExceeded)) throw err;
+              refused = err.quota;
+            }
+          }
+          const triggered = due && !refused;
           await tx.dialog.update({
             where: { id: dialog.id },
             data: {
               messageCount: number,
               personaId: persona.id,
               ...(newDelivery ? { delivery: newDelivery as object } : {}),
-              ...(triggered ? { lastImageMessageNo: number, lastImageGenerationAt: new Date(), nextTriggerAt, triggerDraws: { increment: 1 } } : {}),
+              ...(due ? { nextTriggerAt, triggerDraws: { increment: 1 } } : {}),
+              ...(triggered ? { lastImageMessageNo: number, lastImageGenerationAt: new Date() } : {}),
             },
           });
-          if (!triggered) return { messageCount: number, imageTriggered: false, nextTriggerAt };
+          if (!triggered) return { messageCount: number, imageTriggered: false, nextTriggerAt, refused };
 
           const generationId = crypto.randomUUID();
           const input = chatImageInput(config, {
@@ -195,6 +216,17 @@ export function dialogService(deps: ServiceDeps) {
         },
         { timeout: 20_000, maxWait: 20_000 },
       );
+      const { refused, ...answer } = result;
+      if (!refused) return answer;
+      const language = persona.language as Parameters<typeof quotaRefusal>[1]["language"];
+      const refusal = await quotaRefusal(deps, {
+        persona: { name: persona.name, personality: persona.personality, language },
+        description: m.text.slice(0, 300),
+        language,
+        variantSeed: `${m.tenantId}/${m.dialogId}#${answer.messageCount}:quota`,
+        quota: refused,
+      });
+      return { ...answer, messages: [refusal], quota: refused };
     },
 
     async get(tenantId: string, dialogId: string) {

@@ -2,7 +2,7 @@
  * Why the service refused a request, in words the caller can act on. The HTTP layer maps each
  * reason to its status (api/errors.ts); WebSocket and flows pass the message on as it is.
  */
-export type RefusalReason = "invalid" | "not_found" | "conflict" | "unavailable" | "gone";
+export type RefusalReason = "invalid" | "not_found" | "conflict" | "unavailable" | "gone" | "limited";
 
 export class ServiceRefusal extends Error {
   override readonly name = "ServiceRefusal";

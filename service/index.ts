@@ -11,17 +11,21 @@ import type { ServiceDeps } from "./deps";
 import { dialogService } from "./dialogs";
 import { generationService } from "./generations";
 import { operationsService, type ReadinessProbes } from "./operations";
+import { regenerationService } from "./regenerations";
 import { taskService } from "./tasks";
 
 export type { ServiceDeps } from "./deps";
 export { notFound, ServiceRefusal, type RefusalReason } from "./errors";
+export { QuotaExceeded, type QuotaState } from "./quotas";
 
 export function createGenerationService(given: Omit<ServiceDeps, "safety"> & ReadinessProbes) {
   const deps = { ...given, safety: contentPolicy(given) };
+  const companionPhotos = companionPhotoService(deps);
   return {
     config: deps.config,
     signer: deps.signer,
-    companionPhotos: companionPhotoService(deps),
+    companionPhotos,
+    regenerations: regenerationService(deps, companionPhotos),
     generations: generationService(deps),
     series: angleSeriesService(deps),
     dialogs: dialogService(deps),

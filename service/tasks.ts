@@ -9,6 +9,7 @@ import { TaskFold } from "../lib/live/taskState";
 import { variations } from "../workflows/variations";
 import type { ServiceDeps } from "./deps";
 import { notFound, ServiceRefusal } from "./errors";
+import { quotaService, startSpending } from "./quotas";
 import { startGeneration } from "./startGeneration";
 
 const VARIATIONS_NEGATIVE_PROMPT = "blurry, lowres, deformed, watermark, text";
@@ -25,6 +26,7 @@ export interface VariationsRequest {
 
 export function taskService(deps: ServiceDeps) {
   const { prisma, config } = deps;
+  const quotas = quotaService(deps);
   return {
     /** The task's state now, folded from its events (the same fold the live streams use). */
     async state(tenantId: string, taskId: string) {
@@ -77,7 +79,9 @@ export function taskService(deps: ServiceDeps) {
           heartbeatTimeoutMs: config.comfy.heartbeatTimeoutMs,
         },
       };
-      await startGeneration(
+      // No chat user here: every variation counts against the tenant's daily quota.
+      const reservation = await quotas.reserve({ tenantId, images: input.seeds.length });
+      await startSpending(reservation, (started) => startGeneration(
         deps,
         {
           workflow: variations,
@@ -88,8 +92,11 @@ export function taskService(deps: ServiceDeps) {
           kind: "variations",
           onConflict: "fail",
         },
-        () => deps.records.beginTask(variationsRecord(input)),
-      );
+        () => {
+          started();
+          return deps.records.beginTask(variationsRecord(input));
+        },
+      ));
       return { taskId: generationId };
     },
   };

@@ -41,6 +41,7 @@ interface GenerationRow {
   completedAt: Date | null;
   agentId: string | null;
   userId: string | null;
+  regeneratedFrom?: string | null;
   images?: Array<{ id: string; width: number; height: number; seed: bigint | null }>;
 }
 
@@ -56,6 +57,7 @@ export function generationView(signer: UrlSigner, g: GenerationRow) {
     description: g.description,
     agentId: optional(g.agentId),
     userId: optional(g.userId),
+    regeneratedFrom: optional(g.regeneratedFrom),
     images: (g.images ?? []).map((img) => ({
       id: img.id,
       url: signer.imageUrl(img.id),

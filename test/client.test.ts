@@ -204,6 +204,28 @@ describe("typed client and CLI", () => {
     expect(isWebp(new Uint8Array(fs.readFileSync(out)))).toBe(true);
   });
 
+  test("client.regenerate() and ./darkroom regenerate take another one of a finished photo", async () => {
+    const reply = await client.reply("sofia", { userId: "client-u4", text: "[IMAGE: a paper boat on a pond]" });
+    const id = reply.generations[0]!.id;
+    const running = await client.regenerate(id).catch((err) => err);
+    expect(running).toBeInstanceOf(DarkroomError);
+    expect(running).toMatchObject({ status: 409, code: "still_running" });
+    await client.waitForImages([id]);
+
+    const again = await client.regenerate(id);
+    expect(again.generation.regeneratedFrom).toBe(id);
+    expect(again.messages[0]!.kind).toBe("waiting");
+    const [done] = await client.waitForImages([again.generation.id]);
+    expect(done!.status).toBe("completed");
+
+    const run = runCli(["regenerate", id, "--out", "boat.webp"], env);
+    const { code, stdout } = await run.done();
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`^generation [0-9a-f-]{36} \\(another take of ${id}\\)$`, "m"));
+    expect(stdout).toMatch(/^saved boat\.webp$/m);
+    expect(isWebp(new Uint8Array(fs.readFileSync(path.join(run.cwd, "boat.webp"))))).toBe(true);
+  });
+
   test("./darkroom series shows each angle's progress and saves one WebP per angle", async () => {
     const run = runCli(["series", "--brand", "Volvo", "--model", "XC40", "--year", "2023", "--color", "red", "--body-type", "SUV", "--angles", "front,side", "--out-dir", "xc40"], env);
     const { code, stdout } = await run.done();

@@ -249,4 +249,28 @@ describe("./darkroom command line", () => {
     expect(key.status).toBe(0);
     expect(key.stdout.trim()).toMatch(/^\S{20,}$/);
   });
+
+  test("tenants set stores a tenant's daily quotas; keys create can set them too; default goes back", () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "darkroom-cli-"));
+    const run = (...args: string[]) =>
+      spawnSync(path.join(ROOT, "darkroom"), args, { cwd: ROOT, encoding: "utf8", env: { ...process.env, DARKROOM_DATA_DIR: dataDir, DARKROOM_QUOTA_TENANT_DAY: "900" } });
+    const key = run("keys", "create", "--tenant", "beta", "--images-per-user-per-day", "12");
+    expect(key.status).toBe(0);
+    expect(key.stdout.trim()).toMatch(/^\S{20,}$/);
+    const set = run("tenants", "set", "--tenant", "beta", "--images-per-tenant-per-day", "300", "--max-concurrent-per-user", "3");
+    expect(set.status).toBe(0);
+    expect(set.stdout).toMatch(/^  images per user per day\s+12$/m);
+    expect(set.stdout).toMatch(/^  images per tenant per day\s+300$/m);
+    expect(set.stdout).toMatch(/^  max concurrent per user\s+3$/m);
+    const back = run("tenants", "set", "--tenant", "beta", "--images-per-tenant-per-day", "default");
+    expect(back.stdout).toMatch(/^  images per tenant per day\s+default \(900\)$/m);
+    expect(back.stdout).toMatch(/^  images per user per day\s+12$/m);
+    const bad = run("tenants", "set", "--tenant", "beta", "--images-per-user-per-day", "lots");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--images-per-user-per-day must be a whole number");
+    expect(run("tenants", "set", "--tenant", "beta").status).toBe(2);
+    const unknown = run("tenants", "set", "--tenant", "nobody", "--images-per-user-per-day", "3");
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain('no tenant named "nobody"');
+  });
 });

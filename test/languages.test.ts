@@ -12,7 +12,7 @@ import { chooseLanguage, detectLanguage, LANGUAGES, type Language } from "../lib
 import { startLlmSimulator, type LlmSimulator } from "../simulators/llm";
 
 const TONES: readonly Tone[] = ["cheerful", "serious", "shy", "neutral"];
-const KINDS: readonly MessageKind[] = ["waiting", "completed", "failed"];
+const KINDS: readonly MessageKind[] = ["waiting", "completed", "failed", "regenerating", "quota"];
 
 /** What an LLM in that language writes when it promises a photo. */
 const CHAT_LINES: Record<Exclude<Language, "es" | "en" | "ru" | "uk">, string> = {

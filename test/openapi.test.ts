@@ -24,6 +24,7 @@ const EXPECTED_IDS = {
   "GET /v1/agents/{agentId}/pending-images": "listPendingImages",
   "GET /v1/generations/{id}": "getGeneration",
   "POST /v1/generations/{id}/cancel": "cancelGeneration",
+  "POST /v1/generations/{id}/regenerate": "regenerateGeneration",
   "POST /v1/generations/{id}/retry": "retryGeneration",
   "GET /v1/generations/{id}/events": "streamGenerationEvents",
   "GET /v1/generations/{id}/deliveries": "listDeliveries",

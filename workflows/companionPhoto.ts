@@ -65,9 +65,15 @@ export async function companionPhoto(input: CompanionPhotoInput): Promise<Compan
     }
     slotHeld = true;
 
-    const seed = Math.floor(Math.random() * 2 ** 48);
+    // A regenerated photo brings the seed drawn for it; otherwise the workflow's deterministic
+    // random draws one (the same on replay). Either way no command changes.
+    const seed = input.seed ?? Math.floor(Math.random() * 2 ** 48);
     // Without an LLM the prompt is a pure function of the description: no activity needed.
-    const prompt = input.llmPrompts
+    // Another take brings the original's prompt: an LLM asked again would write another picture.
+    // (A run with a prompt in its input never asks the LLM; runs without one issue what they always did.)
+    const prompt = input.prompt !== undefined
+      ? input.prompt
+      : input.llmPrompts
       ? await fast.buildImagePrompt({ description: input.description, persona: input.persona, language: input.language })
       : plainImagePrompt(input.description);
     const made = await generateOnSomeInstance({
@@ -93,6 +99,7 @@ export async function companionPhoto(input: CompanionPhotoInput): Promise<Compan
       instance: made.instance,
       outputs: made.outputs,
       seed,
+      prompt,
     });
 
     stage = "completing";

@@ -48,15 +48,23 @@ export async function writeChatImageRecord(db: Prisma.TransactionClient, r: Chat
         persona: { ...r.persona, checkpoint: r.checkpoint },
         language: r.language,
         seed: BigInt(r.seed),
+        ...(r.waitingMessage ? { waitingMessageId: r.waitingMessage.id } : {}),
       },
     ],
   });
   if (count === 0) return;
+  const scope = { tenantId: r.tenantId, generationId: r.generationId, dialogId: r.dialogId };
+  if (r.waitingMessage) {
+    // A regenerated picture's "let me take another one": the dialog's chat hears it at once.
+    const { id, content } = r.waitingMessage;
+    await db.message.create({ data: { id, tenantId: r.tenantId, generationId: r.generationId, conversationId: r.dialogId, kind: "waiting", content } });
+    await db.event.createMany({ data: [eventRow(scope, "message:new", { message: { id, role: "assistant", kind: "waiting", content, generationId: r.generationId } })] });
+  }
   if (r.deliveries.length) {
     await db.delivery.createMany({ data: r.deliveries.map((d) => ({ id: crypto.randomUUID(), tenantId: r.tenantId, generationId: r.generationId, ...d })) });
   }
   await db.event.createMany({
-    data: [eventRow({ tenantId: r.tenantId, generationId: r.generationId, dialogId: r.dialogId }, "image:queued", { generationId: r.generationId, dialogId: r.dialogId, messageNumber: r.messageNumber })],
+    data: [eventRow(scope, "image:queued", { generationId: r.generationId, dialogId: r.dialogId, messageNumber: r.messageNumber })],
   });
 }
 

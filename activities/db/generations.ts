@@ -44,7 +44,10 @@ function scopeOf(g: { id: string; tenantId: string; agentId: string | null; user
 }
 
 /** A new generation's row from its first record: pending, to be made on ComfyUI. */
-export function pendingGenerationRow(r: Pick<GenerationRecord, "generationId" | "tenantId" | "kind" | "description" | "template" | "width" | "height" | "negativePrompt" | "workflowId">) {
+export function pendingGenerationRow(
+  r: Pick<GenerationRecord, "generationId" | "tenantId" | "kind" | "description" | "template" | "width" | "height" | "negativePrompt" | "workflowId"> &
+    Partial<Pick<GenerationRecord, "regeneratedFrom">>,
+) {
   return {
     id: r.generationId,
     tenantId: r.tenantId,
@@ -57,6 +60,7 @@ export function pendingGenerationRow(r: Pick<GenerationRecord, "generationId" | 
     negativePrompt: r.negativePrompt,
     workflowId: r.workflowId,
     provider: "comfyui",
+    ...(r.regeneratedFrom ? { regeneratedFrom: r.regeneratedFrom } : {}),
   };
 }
 
@@ -178,6 +182,7 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
             persona: input.persona as object,
             language: input.language,
             waitingMessageId: messageId,
+            ...(input.seed !== undefined ? { seed: BigInt(input.seed) } : {}),
           },
         }),
         prisma.message.create({

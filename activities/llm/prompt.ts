@@ -57,6 +57,10 @@ function situation(input: PromptInput): string {
       const eta = input.etaSeconds !== undefined ? ` It will be ready in ${describeEta(input.etaSeconds)}.` : "";
       return `You just agreed to send a photo: ${photo}. You are taking it now.${eta} Tell them you will send it soon and that you can keep chatting meanwhile.`;
     }
+    case "regenerating":
+      return `They asked for another take of the photo ${photo} you sent. You are taking a new one now. Tell them it is coming soon and that you can keep chatting meanwhile.`;
+    case "quota":
+      return `They asked for a photo (${photo}), but you cannot send any more photos today; tomorrow you can. Say so warmly, in character; no technical details, no numbers.`;
     case "completed":
       return `The photo ${photo} you promised is ready and is sent together with this message. Write the message that goes with it.`;
     case "failed": {

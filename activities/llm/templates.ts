@@ -4,12 +4,18 @@
  * the tone; a seed picks the variant, so a retried or replayed step says the same thing again.
  */
 import type { Language } from "../../lib/language";
+import { QUOTA_TEMPLATES } from "./quotaTemplates";
+import { REGENERATING_TEMPLATES } from "./regenerateTemplates";
 
-export type MessageKind = "waiting" | "completed" | "failed";
+/**
+ * `regenerating` is a regenerated photo's waiting message ("let me take another one"); `quota`
+ * answers a photo the daily quota does not allow ("no more photos today").
+ */
+export type MessageKind = "waiting" | "completed" | "failed" | "regenerating" | "quota";
 export type Tone = "cheerful" | "serious" | "shy" | "neutral";
 
 type Variants = readonly [string, ...string[]];
-type TemplateTable = Record<Language, Record<Tone, Record<MessageKind, Variants>>>;
+type TemplateTable = Record<Language, Record<Tone, Record<"waiting" | "completed" | "failed", Variants>>>;
 
 const TEMPLATES: TemplateTable = {
   es: {
@@ -763,6 +769,8 @@ function hashSeed(seed: string): number {
 }
 
 export function templateVariants(kind: MessageKind, language: Language, tone: Tone): Variants {
+  if (kind === "regenerating") return REGENERATING_TEMPLATES[language][tone];
+  if (kind === "quota") return QUOTA_TEMPLATES[language][tone];
   return TEMPLATES[language][tone][kind];
 }
 

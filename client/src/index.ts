@@ -15,6 +15,7 @@ export type Generation = Schemas["Generation"];
 export type Reply = Schemas["Reply"];
 export type PendingImages = Schemas["PendingImages"];
 export type Accepted = Schemas["Accepted"];
+export type Regenerated = Schemas["Regenerated"];
 export type Series = Schemas["Series"];
 export type Dialog = Schemas["Dialog"];
 export type DialogMessageResult = Schemas["DialogMessageResult"];
@@ -156,6 +157,14 @@ export class DarkroomClient {
   }
   retry(id: string) {
     return this.request<Accepted>("POST", `/v1/generations/${enc(id)}/retry`);
+  }
+  /**
+   * Take another one: a new generation of a finished companion photo or chat image with the same
+   * prompt, persona and template and a new seed (`generation.regeneratedFrom` is `id`), and its
+   * in-character waiting message. DarkroomError 409 while the original runs or for other kinds.
+   */
+  regenerate(id: string) {
+    return this.request<Regenerated>("POST", `/v1/generations/${enc(id)}/regenerate`);
   }
   deliveries(id: string) {
     return this.request<Deliveries>("GET", `/v1/generations/${enc(id)}/deliveries`);

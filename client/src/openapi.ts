@@ -163,6 +163,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/generations/{id}/regenerate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take another one: a new generation with the same prompt, persona and template and a new seed
+         * @description For a finished companion photo or chat image. Answers at once with the new generation (`regeneratedFrom` names the original) and the in-character "let me take another one" waiting message in the conversation's language; the new picture then arrives like any other (events, polling, Telegram or webhook for chat images). 409 `still_running` while the original is not final, 409 `not_regenerable` for angle series and variations, 404 for another tenant's id. The new take counts against the daily image quotas: 429 `quota_exceeded` with `details.quota` and `Retry-After` when one is used up.
+         */
+        post: operations["regenerateGeneration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/generations/{id}/events": {
         parameters: {
             query?: never;
@@ -246,7 +266,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a flow; answers { task_id } at once */
+        /**
+         * Start a flow; answers { task_id } at once
+         * @description Its images count against the daily image quotas (the user's or dialog's and the tenant's): 429 `quota_exceeded` with `details.quota` ({ scope, limit, used, resetsAt }) and `Retry-After` (seconds until the next UTC midnight) when one is used up; nothing is started.
+         */
         post: operations["createTask"];
         delete?: never;
         options?: never;
@@ -405,7 +428,7 @@ export interface paths {
         put?: never;
         /**
          * Start (or join) a consistent multi-angle series of one car
-         * @description The same subject and nonce always give the same sessionId and per-angle seeds. Angles run in parallel across GPU instances; one angle's failure is reported on that angle. 202 at once, or 200 with the images when `wait` is given and the series finishes in time.
+         * @description The same subject and nonce always give the same sessionId and per-angle seeds. Angles run in parallel across GPU instances; one angle's failure is reported on that angle. 202 at once, or 200 with the images when `wait` is given and the series finishes in time. Every angle counts against the tenant's daily image quota: 429 `quota_exceeded` (with `details.quota` and `Retry-After` in seconds) when it is used up.
          */
         post: operations["createSeries"];
         delete?: never;
@@ -450,13 +473,31 @@ export interface components {
             id: string;
             /** @constant */
             role: "assistant";
-            /** @description text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped) */
+            /** @description text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped), or quota (the persona's refusal when the daily quota is used up) */
             kind: string;
             content: string;
             /** Format: date-time */
             createdAt?: string;
             /** @description For completion messages: the image URLs */
             metadata?: unknown;
+            /** @description A daily image quota that refused a picture */
+            quota?: {
+                /**
+                 * @description Which daily quota is used up: the user's (or the dialog's) or the whole tenant's
+                 * @default user
+                 * @enum {string}
+                 */
+                scope: "user" | "tenant";
+                /** @description Images per UTC day */
+                limit: number;
+                /** @description Images started today */
+                used: number;
+                /**
+                 * Format: date-time
+                 * @description The next UTC midnight
+                 */
+                resetsAt: string;
+            };
         };
         Generation: {
             id: string;
@@ -481,6 +522,8 @@ export interface components {
             description: string;
             agentId?: string;
             userId?: string;
+            /** @description For a regenerated generation: the one it was made again from (same prompt, persona and template, a new seed) */
+            regeneratedFrom?: string;
             images: {
                 id: string;
                 /** @description Signed URL; needs no bearer header */
@@ -507,18 +550,36 @@ export interface components {
         Reply: {
             /** @description The reply without its image tags */
             text: string;
-            /** @description The reply text (when any) and one waiting message per image (a refusal instead for an image the content policy refused) */
+            /** @description The reply text (when any) and one waiting message per image (a refusal instead for an image the content policy refused, or the persona's "no more photos today", kind quota with `quota`, for one over a daily quota) */
             messages: {
                 id: string;
                 /** @constant */
                 role: "assistant";
-                /** @description text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped) */
+                /** @description text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped), or quota (the persona's refusal when the daily quota is used up) */
                 kind: string;
                 content: string;
                 /** Format: date-time */
                 createdAt?: string;
                 /** @description For completion messages: the image URLs */
                 metadata?: unknown;
+                /** @description A daily image quota that refused a picture */
+                quota?: {
+                    /**
+                     * @description Which daily quota is used up: the user's (or the dialog's) or the whole tenant's
+                     * @default user
+                     * @enum {string}
+                     */
+                    scope: "user" | "tenant";
+                    /** @description Images per UTC day */
+                    limit: number;
+                    /** @description Images started today */
+                    used: number;
+                    /**
+                     * Format: date-time
+                     * @description The next UTC midnight
+                     */
+                    resetsAt: string;
+                };
             }[];
             generations: {
                 id: string;
@@ -556,6 +617,8 @@ export interface components {
                 description: string;
                 agentId?: string;
                 userId?: string;
+                /** @description For a regenerated generation: the one it was made again from (same prompt, persona and template, a new seed) */
+                regeneratedFrom?: string;
                 images: {
                     id: string;
                     /** @description Signed URL; needs no bearer header */
@@ -603,6 +666,8 @@ export interface components {
                 description: string;
                 agentId?: string;
                 userId?: string;
+                /** @description For a regenerated generation: the one it was made again from (same prompt, persona and template, a new seed) */
+                regeneratedFrom?: string;
                 images: {
                     id: string;
                     /** @description Signed URL; needs no bearer header */
@@ -630,13 +695,31 @@ export interface components {
                     id: string;
                     /** @constant */
                     role: "assistant";
-                    /** @description text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped) */
+                    /** @description text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped), or quota (the persona's refusal when the daily quota is used up) */
                     kind: string;
                     content: string;
                     /** Format: date-time */
                     createdAt?: string;
                     /** @description For completion messages: the image URLs */
                     metadata?: unknown;
+                    /** @description A daily image quota that refused a picture */
+                    quota?: {
+                        /**
+                         * @description Which daily quota is used up: the user's (or the dialog's) or the whole tenant's
+                         * @default user
+                         * @enum {string}
+                         */
+                        scope: "user" | "tenant";
+                        /** @description Images per UTC day */
+                        limit: number;
+                        /** @description Images started today */
+                        used: number;
+                        /**
+                         * Format: date-time
+                         * @description The next UTC midnight
+                         */
+                        resetsAt: string;
+                    };
                 };
             }[];
         };
@@ -648,6 +731,87 @@ export interface components {
              * @enum {string}
              */
             status: "cancelling" | "pending";
+        };
+        Regenerated: {
+            generation: {
+                id: string;
+                /**
+                 * @default companion_photo
+                 * @enum {string}
+                 */
+                kind: "companion_photo" | "angle_series" | "chat_image" | "variations";
+                /**
+                 * @default pending
+                 * @enum {string}
+                 */
+                status: "pending" | "generating" | "completed" | "failed" | "cancelled" | "refused";
+                progress: {
+                    percent: number;
+                    step?: number;
+                    of?: number;
+                };
+                /** @description Place in the user's queue (waiting for a slot) or the instance's */
+                queuePosition?: number;
+                etaSeconds?: number;
+                description: string;
+                agentId?: string;
+                userId?: string;
+                /** @description For a regenerated generation: the one it was made again from (same prompt, persona and template, a new seed) */
+                regeneratedFrom?: string;
+                images: {
+                    id: string;
+                    /** @description Signed URL; needs no bearer header */
+                    url: string;
+                    thumbnailUrl: string;
+                    width: number;
+                    height: number;
+                    seed?: number;
+                }[];
+                errorMessage?: string;
+                waitingMessageId?: string;
+                completedMessageId?: string;
+                /** @description The ComfyUI instance that ran it */
+                instance?: string;
+                /** @description The Temporal workflow id (darkroom/<kind>/<id>) */
+                workflowId: string;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                startedAt?: string;
+                /** Format: date-time */
+                completedAt?: string;
+            };
+            /** @description The in-character "let me take another one" waiting message, in the conversation's language */
+            messages: {
+                id: string;
+                /** @constant */
+                role: "assistant";
+                /** @description text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped), or quota (the persona's refusal when the daily quota is used up) */
+                kind: string;
+                content: string;
+                /** Format: date-time */
+                createdAt?: string;
+                /** @description For completion messages: the image URLs */
+                metadata?: unknown;
+                /** @description A daily image quota that refused a picture */
+                quota?: {
+                    /**
+                     * @description Which daily quota is used up: the user's (or the dialog's) or the whole tenant's
+                     * @default user
+                     * @enum {string}
+                     */
+                    scope: "user" | "tenant";
+                    /** @description Images per UTC day */
+                    limit: number;
+                    /** @description Images started today */
+                    used: number;
+                    /**
+                     * Format: date-time
+                     * @description The next UTC midnight
+                     */
+                    resetsAt: string;
+                };
+            }[];
         };
         Deliveries: {
             deliveries: {
@@ -739,6 +903,55 @@ export interface components {
             /** @description The message number that triggers the next picture */
             nextTriggerAt: number;
             generationId?: string;
+            /** @description When a picture was due but the daily quota is used up: the persona's in-character refusal */
+            messages?: {
+                id: string;
+                /** @constant */
+                role: "assistant";
+                /** @description text, waiting, completed, failed, refused (the persona declines a photo the content policy stopped), or quota (the persona's refusal when the daily quota is used up) */
+                kind: string;
+                content: string;
+                /** Format: date-time */
+                createdAt?: string;
+                /** @description For completion messages: the image URLs */
+                metadata?: unknown;
+                /** @description A daily image quota that refused a picture */
+                quota?: {
+                    /**
+                     * @description Which daily quota is used up: the user's (or the dialog's) or the whole tenant's
+                     * @default user
+                     * @enum {string}
+                     */
+                    scope: "user" | "tenant";
+                    /** @description Images per UTC day */
+                    limit: number;
+                    /** @description Images started today */
+                    used: number;
+                    /**
+                     * Format: date-time
+                     * @description The next UTC midnight
+                     */
+                    resetsAt: string;
+                };
+            }[];
+            /** @description A daily image quota that refused a picture */
+            quota?: {
+                /**
+                 * @description Which daily quota is used up: the user's (or the dialog's) or the whole tenant's
+                 * @default user
+                 * @enum {string}
+                 */
+                scope: "user" | "tenant";
+                /** @description Images per UTC day */
+                limit: number;
+                /** @description Images started today */
+                used: number;
+                /**
+                 * Format: date-time
+                 * @description The next UTC midnight
+                 */
+                resetsAt: string;
+            };
         };
         Dialog: {
             dialogId: string;
@@ -1268,6 +1481,82 @@ export interface operations {
             };
         };
     };
+    regenerateGeneration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 201 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Regenerated"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     streamGenerationEvents: {
         parameters: {
             query?: never;
@@ -1627,6 +1916,15 @@ export interface operations {
             };
             /** @description Every error the API answers has this shape */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2116,6 +2414,15 @@ export interface operations {
             };
             /** @description Every error the API answers has this shape */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

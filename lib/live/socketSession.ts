@@ -25,6 +25,8 @@ export interface SessionDeps {
   resolveTenant(token: string | undefined): Promise<string | undefined>;
   /** Cancels a generation of the tenant; throws a message for the client when it cannot. */
   cancelGeneration(tenantId: string, generationId: string): Promise<void>;
+  /** Starts another take of a finished generation; throws a message for the client when it cannot. */
+  regenerateGeneration?(tenantId: string, generationId: string): Promise<{ generation: { id: string }; messages: unknown[] }>;
   limits?: Partial<SessionLimits>;
 }
 
@@ -110,6 +112,17 @@ export class SocketSession {
           return this.reply({ type: "generation:cancel", id, status: "cancelling" });
         } catch (err) {
           return this.reply({ type: "error", code: "cancel_failed", id, message: (err as Error).message });
+        }
+      }
+      case "generation:regenerate": {
+        const id = typeof msg.id === "string" ? msg.id : "";
+        if (!this.deps.regenerateGeneration) return this.reply({ type: "error", code: "unknown_type", message: "generation:regenerate is not offered here" });
+        try {
+          const answer = await this.deps.regenerateGeneration(this.tenantId, id);
+          return this.reply({ type: "generation:regenerate", id, ...answer });
+        } catch (err) {
+          const code = (err as { code?: unknown }).code;
+          return this.reply({ type: "error", code: "regenerate_failed", id, reason: typeof code === "string" ? code : "internal", message: (err as Error).message });
         }
       }
       default:
