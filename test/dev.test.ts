@@ -139,7 +139,7 @@ describe("./darkroom dev", () => {
         expect({ link, ok: page ? res.status === 200 : res.status < 500 }).toEqual({ link, ok: true });
       }
       const received = await (await fetch(`http://127.0.0.1:${telegram}/received`)).json();
-      expect(received).toEqual({ photos: [], messages: [] });
+      expect(received).toEqual({ photos: [], messages: [], chatActions: [] });
       expect((await fetch(`http://localhost:${temporalUi}`)).status).toBe(200);
 
       // The two copy-paste commands, exactly as printed, make a companion photo and read it back.
