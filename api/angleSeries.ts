@@ -63,7 +63,7 @@ export function angleSeriesRoutes(ctx: ApiContext) {
       {
         body: SeriesBody,
         parse: "json",
-        response: { 200: "Series", 202: "Series", ...errors(400, 401, 409, 429, 503) },
+        response: { 200: "Series", 202: "Series", ...errors(400, 401, 409, 413, 429, 503) },
         // Runs before validation: Elysia would quietly coerce "2020" to 2020, and a year sent as text
         // is a client bug worth naming.
         transform({ body }) {

@@ -6,7 +6,7 @@ import { companionPhotoRoutes } from "./companionPhotos";
 import type { ApiContext } from "./context";
 import { dialogRoutes } from "./dialogs";
 import { errorHandling } from "./errors";
-import { methodNotAllowed, refuseNul } from "./guards";
+import { methodNotAllowed, refuseNul, limitBody } from "./guards";
 import { generationRoutes } from "./generations";
 import { imageRoutes } from "./images";
 import { liveRoutes } from "./live";
@@ -86,6 +86,7 @@ export function createApi(ctx: ApiContext) {
         );
       } catch {}
     })
+    .use(limitBody(ctx.service.config.maxBodyBytes))
     .use(methodNotAllowed(() => app.routes))
     .use(errorHandling)
     .use(refuseNul)

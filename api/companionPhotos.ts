@@ -41,7 +41,7 @@ export function companionPhotoRoutes(ctx: ApiContext) {
           persona: t.Optional(PersonaSchema),
           conversationId: t.Optional(Id("Your conversation id, echoed on messages")),
         }),
-        response: { 200: "Reply", ...errors(400, 401, 409, 503) },
+        response: { 200: "Reply", ...errors(400, 401, 409, 413, 503) },
         detail: {
           operationId: "createReply",
           summary: "Hand over an agent's reply; image tags start generations",

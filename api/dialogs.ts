@@ -83,7 +83,7 @@ export function dialogRoutes(ctx: ApiContext) {
             }
           }
         },
-        response: { 200: "DialogMessageResult", ...errors(400, 401, 409, 503) },
+        response: { 200: "DialogMessageResult", ...errors(400, 401, 409, 413, 503) },
         body: t.Object({
           role: t.Union([t.Literal("user"), t.Literal("assistant")]),
           text: t.String({ minLength: 1, maxLength: 20_000 }),

@@ -86,7 +86,7 @@ export function taskRoutes(ctx: ApiContext, flows: readonly Flow[] = FLOWS) {
             throw new HttpError(400, "invalid_inputs", `Invalid inputs for flow "${entry.flow.name}": ${problems[0]!.field} — ${problems[0]!.problem}`, problems);
           }
         },
-        response: { 200: "TaskCreated", ...errors(400, 401, 404, 409, 429, 503) },
+        response: { 200: "TaskCreated", ...errors(400, 401, 404, 409, 413, 429, 503) },
         detail: {
           operationId: "createTask",
           summary: "Start a flow; answers { task_id } at once",

@@ -4,6 +4,7 @@
  * the generated TypeScript types never need a database or Temporal.
  */
 import { createApi } from "../api/app";
+import { loadConfig } from "../lib/config";
 import type { ApiContext } from "../api/context";
 
 function unavailable(path: string): unknown {
@@ -18,7 +19,8 @@ function unavailable(path: string): unknown {
 export async function openapiDocument(): Promise<Record<string, unknown>> {
   const metrics = { start() {}, stop() {}, contentType: "text/plain", render: () => "", observeWaitingMessage() {} };
   const service = new Proxy({} as ApiContext["service"], {
-    get: (_t, key) => (key === "createMetrics" ? () => metrics : unavailable(`service.${String(key)}`)),
+    get: (_t, key) =>
+      key === "createMetrics" ? () => metrics : key === "config" ? loadConfig({}) : unavailable(`service.${String(key)}`),
   });
   const ctx: ApiContext = { service, resolveTenant: async () => undefined, liveEvents: unavailable("liveEvents") as ApiContext["liveEvents"] };
   const res = await createApi(ctx).handle(new Request("http://localhost/openapi/json"));

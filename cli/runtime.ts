@@ -243,7 +243,9 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       searchAttributes,
     });
     const app = createApi({ service, resolveTenant: tenantResolver(prisma), liveEvents, tracing: Boolean(tracing) });
-    server = app.listen({ port: config.port, hostname: "0.0.0.0" });
+    // Bun's own cap (an empty 413) only for bodies far beyond ours, so a too-large body with a
+    // declared length gets darkroom's 413 with its explanation.
+    server = app.listen({ port: config.port, hostname: "0.0.0.0", maxRequestBodySize: Math.max(16 * 1024 * 1024, 4 * config.maxBodyBytes) });
   }
 
   return {

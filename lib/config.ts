@@ -50,6 +50,8 @@ export interface Config {
   port: number;
   /** Base URL clients use to reach the API (for image URLs). */
   publicUrl: string;
+  /** The largest request body the API reads (a reply with its persona is a few KB). */
+  maxBodyBytes: number;
   dataDir: string;
   storage: StorageSettings;
   /** `tenant:key` pairs seeded at start. */
@@ -219,6 +221,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const dataDir = path.resolve(env.DARKROOM_DATA_DIR || ".darkroom");
   return {
     port,
+    maxBodyBytes: int(env, "API_MAX_BODY_BYTES", 1024 * 1024, 1024),
     publicUrl: (env.DARKROOM_PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ""),
     dataDir,
     storage: parseStorage(env, dataDir),

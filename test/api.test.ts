@@ -51,6 +51,14 @@ describe("bad input on POST /v1/agents/:agentId/replies", () => {
     });
   }
 
+  test("a body of megabytes → 413 before it is read, and nothing written", async () => {
+    const before = await counts();
+    const res = await stack.request("POST", "/v1/agents/sofia/replies", { userId: "u1", text: `[IMAGE: ${"a".repeat(3 * 1024 * 1024)}]` });
+    expectActionableError(res, 413, "API_MAX_BODY_BYTES");
+    expect(res.body.error.code).toBe("payload_too_large");
+    expect(await counts()).toEqual(before);
+  });
+
   test("a bad agent id in the path → 400 naming it", async () => {
     const res = await stack.request("POST", `/v1/agents/${encodeURIComponent("sofia <script>")}/replies`, { userId: "u1", text: "hi" });
     expectActionableError(res, 400, "agentId");

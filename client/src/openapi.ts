@@ -1246,6 +1246,15 @@ export interface operations {
                 };
             };
             /** @description Every error the API answers has this shape */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1924,6 +1933,15 @@ export interface operations {
                 };
             };
             /** @description Every error the API answers has this shape */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2187,6 +2205,15 @@ export interface operations {
                 };
             };
             /** @description Every error the API answers has this shape */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2414,6 +2441,15 @@ export interface operations {
             };
             /** @description Every error the API answers has this shape */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error the API answers has this shape */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
