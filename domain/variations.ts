@@ -3,6 +3,7 @@
  * the start; each variation is a step of the task.
  */
 import { generationWorkflowId, type FinalStatus, type TaskRecord } from "./generation";
+import type { PersonaIdentity } from "./templates";
 
 export const variationsWorkflowId = (generationId: string) => generationWorkflowId("variations", generationId);
 
@@ -16,6 +17,8 @@ export interface VariationsInput {
   width: number;
   height: number;
   template?: string;
+  /** The persona's reference picture and LoRA, so every variation is the same character. */
+  identity?: PersonaIdentity;
   /** What the client asked for, kept on the record. */
   inputs: Record<string, unknown>;
   limits: { generationTimeoutMs: number; pickupTimeoutMs: number; heartbeatTimeoutMs: number };

@@ -15,6 +15,14 @@ export const variationsFlow = defineFlow({
     count: t.Optional(t.Number({ multipleOf: 1, minimum: 1, maximum: 8, default: 4, description: "How many variations (default 4)" })),
     width: t.Optional(t.Number({ minimum: 64, maximum: 2048, multipleOf: 8 })),
     height: t.Optional(t.Number({ minimum: 64, maximum: 2048, multipleOf: 8 })),
+    persona: t.Optional(
+      t.String({
+        minLength: 1,
+        maxLength: 64,
+        pattern: "^[A-Za-z0-9_-]+$",
+        description: "A persona file's id (GET /v1/personas): its template, size and identity (reference picture, LoRA). A source generation's persona is used when this is not given.",
+      }),
+    ),
   },
   // Documents what startVariations checks (exactly one source), so generated requests are valid;
   // TypeBox ignores the keyword, the service gives the error that names the field.

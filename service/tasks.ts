@@ -10,6 +10,7 @@ import { variations } from "../workflows/variations";
 import type { ServiceDeps } from "./deps";
 import { notFound, ServiceRefusal } from "./errors";
 import { quotaService, startSpending } from "./quotas";
+import { personaAvailableOrRefuse } from "./personaAvailability";
 import { startGeneration } from "./startGeneration";
 
 const VARIATIONS_NEGATIVE_PROMPT = "blurry, lowres, deformed, watermark, text";
@@ -22,6 +23,8 @@ export interface VariationsRequest {
   count?: number;
   width?: number;
   height?: number;
+  /** A persona file's id: its template, size and identity. */
+  persona?: string;
 }
 
 export function taskService(deps: ServiceDeps) {
@@ -49,6 +52,7 @@ export function taskService(deps: ServiceDeps) {
       let prompt = r.prompt ? plainImagePrompt(r.prompt) : "";
       let description = r.prompt ?? "";
       let size = { width: r.width ?? 768, height: r.height ?? 768 };
+      let personaId = r.persona;
       if (r.sourceGenerationId) {
         // Another tenant's generation is as unknown as a missing one.
         const source = await prisma.generation.findFirst({ where: { id: r.sourceGenerationId, tenantId: r.tenantId } });
@@ -60,6 +64,17 @@ export function taskService(deps: ServiceDeps) {
         prompt = source.prompt ?? plainImagePrompt(source.description);
         description = source.description;
         size = { width: r.width ?? source.width ?? 768, height: r.height ?? source.height ?? 768 };
+        personaId ??= (source.persona as { id?: string } | null)?.id;
+      }
+      // A persona file brings its template and identity, so the variations are the same character.
+      const persona = personaId ? deps.personas.find(personaId) : undefined;
+      if (r.persona && !persona) {
+        const problem = `no persona "${r.persona}" (known: ${deps.personas.ids().join(", ")})`;
+        throw new ServiceRefusal("invalid", "invalid_inputs", `inputs.persona — ${problem}`, [{ field: "inputs.persona", problem }]);
+      }
+      if (persona) {
+        await personaAvailableOrRefuse(deps.personas, persona);
+        if (!r.sourceGenerationId) size = { width: r.width ?? persona.width ?? 768, height: r.height ?? persona.height ?? 768 };
       }
       const generationId = crypto.randomUUID();
       const { tenantId, ...inputs } = r;
@@ -68,10 +83,11 @@ export function taskService(deps: ServiceDeps) {
         tenantId,
         description: `Variations of: ${description}`.slice(0, 2000),
         prompt,
-        negativePrompt: VARIATIONS_NEGATIVE_PROMPT,
+        negativePrompt: persona?.negativePrompt ?? VARIATIONS_NEGATIVE_PROMPT,
         seeds: Array.from({ length: r.count ?? 4 }, () => randomInt(MAX_SEED)),
         ...size,
-        template: config.comfy.defaultTemplate,
+        template: persona?.templatePath ?? config.comfy.defaultTemplate,
+        ...(persona && Object.keys(persona.identity).length ? { identity: persona.identity } : {}),
         inputs: Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined)),
         limits: {
           generationTimeoutMs: config.generationTimeoutMs,

@@ -134,4 +134,22 @@ describe("NOVA's pictures on the real stack", () => {
     expect((await picture()).status).toBe("completed");
     expect(instance().uploads).toEqual([novaName, novaName]);
   });
+
+  test("variations of NOVA are the same character: every one loads her reference picture; an unknown persona is a 400", async () => {
+    const before = instance().submittedPrompts.length;
+    const res = await stack.request("POST", "/v1/tasks", { flow: "variations", inputs: { prompt: "reading in a café", count: 2, persona: "NOVA" } });
+    expect(res.status).toBe(200);
+    const state = await eventually(async () => {
+      const s = (await stack.request("GET", `/v1/tasks/${res.body.task_id}`)).body;
+      return ["SUCCESS", "FAILURE"].includes(s?.state) ? s : undefined;
+    }, "NOVA's variations");
+    expect(state.state).toBe("SUCCESS");
+    const graphs = instance().submittedPrompts.slice(before).map((p) => Object.values(p.prompt) as Array<{ class_type: string; inputs: Record<string, unknown> }>);
+    expect(graphs).toHaveLength(2);
+    for (const nodes of graphs) expect(nodes.find((n) => n.class_type === "LoadImage")!.inputs.image).toBe(novaName);
+
+    const unknown = await stack.request("POST", "/v1/tasks", { flow: "variations", inputs: { prompt: "x", persona: "NOBODY" } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toContain('no persona "NOBODY"');
+  });
 });

@@ -27,7 +27,7 @@ export async function variations(input: VariationsInput): Promise<VariationsResu
       const made = await generateOnSomeInstance({
         generationId,
         template: input.template,
-        params: { prompt: input.prompt, negativePrompt: input.negativePrompt, seed, width: input.width, height: input.height },
+        params: { prompt: input.prompt, negativePrompt: input.negativePrompt, seed, width: input.width, height: input.height, ...input.identity },
         pickupTimeoutMs: input.limits.pickupTimeoutMs,
         heartbeatTimeoutMs: input.limits.heartbeatTimeoutMs,
         remaining: () => Math.max(1, deadline - Date.now()),

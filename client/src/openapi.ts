@@ -1882,6 +1882,8 @@ export interface operations {
                         count?: number;
                         width?: number;
                         height?: number;
+                        /** @description A persona file's id (GET /v1/personas): its template, size and identity (reference picture, LoRA). A source generation's persona is used when this is not given. */
+                        persona?: string;
                     } & (unknown | unknown);
                 };
             };
