@@ -64,7 +64,9 @@ export async function startSeaweedFs(): Promise<SeaweedFs> {
     "-master.volumeSizeLimitMB=64",
     `-volume.port=${volume}`,
     `-volume.port.grpc=${volumeGrpc}`,
-    "-volume.max=16",
+    // Every bucket is a collection that grows its own volumes (several at once): with a handful of
+    // slots the fourth bucket of a test run could not be written. Volumes are sparse files.
+    "-volume.max=200",
     "-filer",
     `-filer.port=${filer}`,
     `-filer.port.grpc=${filerGrpc}`,
