@@ -76,6 +76,10 @@ export async function startDevServer(opts: {
   // fairness key/weight); off by default on the server.
   args.push("--dynamic-config-value", "matching.useNewMatcher=true");
   args.push("--dynamic-config-value", "matching.enableFairness=true");
+  // One partition per task queue: priority and fairness order tasks within a partition, and a GPU
+  // instance's queue has a single worker polling it, so partitions would only make the order loose.
+  args.push("--dynamic-config-value", "matching.numTaskqueueReadPartitions=1");
+  args.push("--dynamic-config-value", "matching.numTaskqueueWritePartitions=1");
 
   const child = spawn(cli, args, { stdio: ["ignore", "pipe", "pipe"], detached: false });
   let output = "";
