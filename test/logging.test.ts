@@ -6,7 +6,6 @@
  * configured secret.
  */
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -19,11 +18,11 @@ import { startWebhookReceiver, type WebhookReceiver } from "../simulators/webhoo
 import { freshPostgresUrl } from "./support/postgres";
 import { testSeaweedFs } from "./support/seaweedfs";
 import { eventually } from "./support/stack";
+import { killAllRoles, spawnRole, type RoleProcess } from "./support/roles";
 import { testTemporal } from "./support/temporal";
 
 setDefaultTimeout(240_000);
 
-const ROOT = path.resolve(import.meta.dir, "..");
 
 describe("the scrubber", () => {
   test("removes every shape of secret darkroom handles, and every registered value", () => {
@@ -74,7 +73,7 @@ describe("the scrubber", () => {
 });
 
 describe("production roles at LOG_LEVEL=debug", () => {
-  const children: Array<{ role: string; child: ChildProcess; out: () => string }> = [];
+  const children: RoleProcess[] = [];
   let sim: ComfySimulator;
   let telegram: TelegramSimulator;
   let receiver: WebhookReceiver;
@@ -88,26 +87,6 @@ describe("production roles at LOG_LEVEL=debug", () => {
   const urlSecret = randomBytes(24).toString("base64url");
   let env: Record<string, string>;
   let secrets: string[];
-
-  function spawnRole(role: string[]): Promise<void> {
-    const child = spawn(process.execPath, ["cli/darkroom.ts", ...role], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout!.on("data", (d) => (output += d));
-    child.stderr!.on("data", (d) => (output += d));
-    children.push({ role: role.join(" "), child, out: () => output });
-    return new Promise((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (/darkroom (API listening|worker polling|GPU worker for)/.test(output)) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, 50);
-      child.once("exit", (code) => {
-        clearInterval(timer);
-        reject(new Error(`darkroom ${role.join(" ")} exited (${code}) while starting:\n${output.slice(-4000)}`));
-      });
-    });
-  }
 
   beforeAll(async () => {
     const temporal = await testTemporal();
@@ -139,12 +118,12 @@ describe("production roles at LOG_LEVEL=debug", () => {
       LOG_LEVEL: "debug",
     };
     secrets = [apiKey, botToken, webhookSecret, webhookSecret.slice("whsec_".length), urlSecret, env.S3_SECRET_ACCESS_KEY!];
-    await spawnRole(["api"]);
-    await Promise.all([spawnRole(["worker"]), spawnRole(["worker", "--gpu", gpu])]);
+    children.push(await spawnRole(["api"], env));
+    children.push(...(await Promise.all([spawnRole(["worker"], env), spawnRole(["worker", "--gpu", gpu], env)])));
   });
 
   afterAll(async () => {
-    for (const c of children) if (c.child.exitCode === null) c.child.kill("SIGKILL");
+    await killAllRoles();
     await sim?.stop();
     await telegram?.stop();
     await receiver?.stop();
@@ -199,19 +178,19 @@ describe("production roles at LOG_LEVEL=debug", () => {
     await fetch(`${api}/v1/ws?token=${stranger}`).catch(() => undefined);
 
     // Let the last lines out, then stop every role as an orchestrator would.
-    await eventually(async () => (children.find((c) => c.role === "worker")!.out().includes("webhook: the receiver answered") ? true : undefined), "the worker's last lines");
+    await eventually(async () => (children.find((c) => c.role === "worker")!.output().includes("webhook: the receiver answered") ? true : undefined), "the worker's last lines");
     for (const c of children) c.child.kill("SIGTERM");
     await Promise.all(children.map((c) => new Promise((resolve) => (c.child.exitCode !== null ? resolve(null) : c.child.once("exit", resolve)))));
 
     const entries: Record<string, Array<Record<string, any>>> = {};
     for (const c of children) {
-      const lines = c.out().split("\n").filter((l) => l.trim());
+      const lines = c.output().split("\n").filter((l) => l.trim());
       entries[c.role] = lines.map((line) => {
         let entry: Record<string, any>;
         try {
           entry = JSON.parse(line);
         } catch {
-          throw new Error(`darkroom ${c.role} wrote a line that is not JSON: ${line}\n${c.out().slice(-3000)}`);
+          throw new Error(`darkroom ${c.role} wrote a line that is not JSON: ${line}\n${c.output().slice(-3000)}`);
         }
         expect(typeof entry.level).toBe("string");
         expect(typeof entry.time).toBe("string");

@@ -5,7 +5,6 @@
  * workers, and the ComfyUI calls — continuing the caller's own trace (`traceparent`).
  */
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -15,11 +14,11 @@ import { freePort } from "../lib/temporal/devServer";
 import { startComfySimulator, type ComfySimulator } from "../simulators/comfyui";
 import { freshPostgresUrl } from "./support/postgres";
 import { eventually } from "./support/stack";
+import { killAllRoles, spawnRole } from "./support/roles";
 import { testTemporal } from "./support/temporal";
 
 setDefaultTimeout(240_000);
 
-const ROOT = path.resolve(import.meta.dir, "..");
 
 describe("OTEL settings", () => {
   test("unset endpoint: no tracing at all", () => {
@@ -56,7 +55,6 @@ interface ReceivedSpan {
 }
 
 describe("one trace per photo, across processes", () => {
-  const children: Array<{ role: string; child: ChildProcess; out: () => string }> = [];
   const spans: ReceivedSpan[] = [];
   let receiver: ReturnType<typeof Bun.serve>;
   let sim: ComfySimulator;
@@ -65,26 +63,6 @@ describe("one trace per photo, across processes", () => {
   const key = `dk_${randomBytes(16).toString("hex")}`;
   const tag = Math.random().toString(36).slice(2, 8);
   const gpu = `o${tag}gpu0`;
-
-  function spawnRole(role: string[], env: Record<string, string>): Promise<void> {
-    const child = spawn(process.execPath, ["cli/darkroom.ts", ...role], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout!.on("data", (d) => (output += d));
-    child.stderr!.on("data", (d) => (output += d));
-    children.push({ role: role.join(" "), child, out: () => output });
-    return new Promise((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (/darkroom (API listening|worker polling|GPU worker for)/.test(output)) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, 50);
-      child.once("exit", (code) => {
-        clearInterval(timer);
-        reject(new Error(`darkroom ${role.join(" ")} exited (${code}) while starting:\n${output.slice(-4000)}`));
-      });
-    });
-  }
 
   beforeAll(async () => {
     // An OTLP/HTTP receiver: POST /v1/traces with the JSON encoding.
@@ -126,7 +104,7 @@ describe("one trace per photo, across processes", () => {
   });
 
   afterAll(async () => {
-    for (const c of children) if (c.child.exitCode === null) c.child.kill("SIGKILL");
+    await killAllRoles();
     await sim?.stop();
     receiver?.stop(true);
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });

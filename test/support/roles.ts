@@ -16,6 +16,7 @@ export interface RoleProcess {
   child: ChildProcess;
   /** The API's base URL (api role only). */
   url?: string;
+  /** Everything it wrote to stdout and stderr (a test reads every log line). */
   output(): string;
   /** SIGKILL: no shutdown hook runs, in-flight work is simply gone (a crash, an OOM kill, a lost machine). */
   kill(): Promise<void>;
@@ -53,12 +54,12 @@ export function spawnRole(args: string[], env: Record<string, string>, port?: nu
   };
   return new Promise((resolve, reject) => {
     child.stdout!.on("data", (d: Buffer) => {
-      output = (output + d).slice(-40_000);
+      output += d;
       if (READY.test(output)) resolve(role);
       if (process.env.DEBUG_WORKERS) process.stderr.write(d);
     });
     child.stderr!.on("data", (d: Buffer) => {
-      output = (output + d).slice(-40_000);
+      output += d;
       if (process.env.DEBUG_WORKERS) process.stderr.write(d);
     });
     child.once("exit", (code, signal) => reject(new Error(`darkroom ${args.join(" ")} exited (${code ?? signal}) while starting:\n${output.slice(-4000)}`)));
