@@ -5,25 +5,25 @@
  * companion photo starts (service/contentPolicy.ts says why there); the chat-image flow asks it
  * about the prompt it built, before any GPU work.
  */
+import { tenantSettings } from "../lib/tenantSettings";
 import { activityLog } from "./log";
 import { moderatePrompt } from "./llm/moderation";
 import { matchBlocklist, parseBlocklist, type BlocklistRule, type Refusal } from "../domain/contentPolicy";
 import type { Config } from "../lib/config";
 import type { PrismaClient } from "../lib/db/generated/client";
 
-/** How long a tenant's blocklist is reused before it is read again (a change applies within this). */
-const TENANT_RULES_MS = 5_000;
-
 export function createContentPolicy(deps: { config: Config; prisma: PrismaClient }) {
   const global = parseBlocklist(deps.config.safety.blocklist);
-  const tenants = new Map<string, { rules: BlocklistRule[]; at: number }>();
+  // Parsed once per read of the tenant's settings (which are cached), not once per prompt.
+  const parsed = new WeakMap<string[], BlocklistRule[]>();
 
   async function tenantRules(tenantId: string): Promise<BlocklistRule[]> {
-    const hit = tenants.get(tenantId);
-    if (hit && Date.now() - hit.at < TENANT_RULES_MS) return hit.rules;
-    const row = await deps.prisma.tenant.findUnique({ where: { id: tenantId }, select: { blocklist: true } });
+    const blocklist = (await tenantSettings(deps.prisma)(tenantId))?.blocklist;
+    if (!blocklist) return [];
+    let rules = parsed.get(blocklist);
+    if (rules) return rules;
     // Entries are validated when stored; one that no longer parses is skipped rather than refusing everything.
-    const rules = (row?.blocklist ?? []).flatMap((entry) => {
+    rules = blocklist.flatMap((entry) => {
       try {
         return parseBlocklist([entry]);
       } catch {
@@ -31,7 +31,7 @@ export function createContentPolicy(deps: { config: Config; prisma: PrismaClient
         return [];
       }
     });
-    tenants.set(tenantId, { rules, at: Date.now() });
+    parsed.set(blocklist, rules);
     return rules;
   }
 

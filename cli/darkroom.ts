@@ -525,7 +525,7 @@ async function tenants(values: Record<string, unknown>, positionals: string[]) {
   try {
     if (scheduling) {
       const now = await setTenantScheduling(db.prisma, tenant, wanted);
-      console.log(`tenant ${tenant}: priority ${now.priority}, fairness weight ${now.fairnessWeight} (running APIs pick it up within 30 s)`);
+      console.log(`tenant ${tenant}: priority ${now.priority}, fairness weight ${now.fairnessWeight} (running APIs pick it up within 5 s)`);
     }
     if (limiting) {
       const set = await setTenantLimits(db.prisma, tenant, limits);

@@ -3,6 +3,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { PrismaClient } from "./db/generated/client";
+import { forgetTenantSettings } from "./tenantSettings";
 
 export const hashApiKey = (key: string) => createHash("sha256").update(key).digest("hex");
 
@@ -80,9 +81,11 @@ export async function setTenantLimits(prisma: PrismaClient, tenantName: string, 
   }
   const found = await prisma.tenant.findUnique({ where: { name: tenantName }, select: { id: true } });
   if (!found) throw new Error(`no tenant named "${tenantName}" (create it with ./darkroom keys create --tenant ${tenantName})`);
-  return prisma.tenant.update({
+  const updated = await prisma.tenant.update({
     where: { name: tenantName },
     data: limits,
     select: { name: true, imagesPerUserPerDay: true, imagesPerTenantPerDay: true, maxConcurrentPerUser: true },
   });
+  forgetTenantSettings(prisma, found.id);
+  return updated;
 }

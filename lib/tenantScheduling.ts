@@ -6,6 +6,7 @@
  * behind it.
  */
 import type { PrismaClient } from "./db/generated/client";
+import { forgetTenantSettings } from "./tenantSettings";
 
 export const PRIORITY_TIERS = { highest: 1, default: 3, lowest: 5 } as const;
 /** Temporal clamps weights to this range; we refuse what it would silently change. */
@@ -30,9 +31,11 @@ export async function setTenantScheduling(prisma: PrismaClient, tenantName: stri
   checkTenantScheduling(s);
   const found = await prisma.tenant.findUnique({ where: { name: tenantName }, select: { id: true } });
   if (!found) throw new Error(`no tenant named "${tenantName}" (create it with ./darkroom keys create --tenant ${tenantName})`);
-  return prisma.tenant.update({
+  const updated = await prisma.tenant.update({
     where: { id: found.id },
     data: { ...(s.priority !== undefined ? { priority: s.priority } : {}), ...(s.fairnessWeight !== undefined ? { fairnessWeight: s.fairnessWeight } : {}) },
     select: { priority: true, fairnessWeight: true },
   });
+  forgetTenantSettings(prisma, found.id);
+  return updated;
 }

@@ -15,6 +15,7 @@
  *
  * The policy itself lives in activities/contentPolicy.ts, shared with that workflow step.
  */
+import { forgetTenantSettings } from "../lib/tenantSettings";
 import { parseBlocklist } from "../domain/contentPolicy";
 import type { Config } from "../lib/config";
 import type { PrismaClient } from "../lib/db/generated/client";
@@ -34,13 +35,15 @@ export async function updateTenantBlocklist(prisma: PrismaClient, tenantName: st
   parseBlocklist(add);
   if (add.some((e) => !e)) throw new Error("a blocklist entry must not be empty");
   const remove = new Set((change.remove ?? []).map((e) => e.trim()));
-  return prisma.$transaction(async (tx) => {
+  const next = await prisma.$transaction(async (tx) => {
     const tenant = await tx.tenant.findUnique({ where: { name: tenantName } });
     if (!tenant) throw new Error(`no tenant "${tenantName}" (./darkroom keys create --tenant ${tenantName} makes one)`);
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${"blocklist/" + tenant.id}))`;
     const current = (await tx.tenant.findUniqueOrThrow({ where: { id: tenant.id }, select: { blocklist: true } })).blocklist;
     const next = [...new Set([...current.filter((e) => !remove.has(e)), ...add])];
     await tx.tenant.update({ where: { id: tenant.id }, data: { blocklist: next } });
-    return next;
+    return { id: tenant.id, list: next };
   });
+  forgetTenantSettings(prisma, next.id);
+  return next.list;
 }

@@ -10,6 +10,7 @@
  * started and gives the images back when the start itself fails (or spends inside the caller's
  * transaction, which a failed start rolls back), so only started images count.
  */
+import { tenantSettings } from "../lib/tenantSettings";
 import type { Prisma, PrismaClient } from "../lib/db/generated/client";
 import type { Config } from "../lib/config";
 import { ServiceRefusal } from "./errors";
@@ -84,10 +85,7 @@ export function quotaService(deps: { prisma: PrismaClient; config: Config; clock
   }
 
   async function limitsOf(tenantId: string): Promise<TenantQuotaLimits> {
-    const t = await prisma.tenant.findUnique({
-      where: { id: tenantId },
-      select: { imagesPerUserPerDay: true, imagesPerTenantPerDay: true, maxConcurrentPerUser: true },
-    });
+    const t = await tenantSettings(prisma)(tenantId);
     return {
       userPerDay: t?.imagesPerUserPerDay ?? config.quotas.userPerDay,
       tenantPerDay: t?.imagesPerTenantPerDay ?? config.quotas.tenantPerDay,
