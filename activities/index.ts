@@ -11,12 +11,13 @@ import { createInterruptActivities } from "./comfyui/interrupt";
 import { createReferenceActivities } from "./comfyui/reference";
 import { createSeriesActivities } from "./db/series";
 import { createHordeActivities } from "./horde/generate";
-import { createGenerationActivities } from "./db/generations";
+import { createGenerationActivities, type BeginGenerationInput } from "./db/generations";
+import type { ChatMessage } from "../domain/messages";
 import { createTaskRecords } from "./db/tasks";
 import { createImagePromptActivities, type AskLlm } from "./imagePrompt";
 import type { InstancePool, PickedInstance } from "./instancePool";
 import { createLlmActivities } from "./llm";
-import { createImageStoreActivities } from "./storeImages";
+import { createImageStoreActivities, type StoredImage } from "./storeImages";
 import type { ImageStore } from "../lib/storage";
 
 export interface ActivityDeps {
@@ -33,27 +34,56 @@ export interface ActivityDeps {
 
 export function createGeneralActivities(deps: ActivityDeps) {
   const llm = createLlmActivities({ llm: deps.config.llm, budgetMs: deps.config.llmBudgetMs });
-  const generations = createGenerationActivities({
+  // `prepareCompletion` is a helper, not an activity: it returns a function.
+  const { prepareCompletion, ...generations } = createGenerationActivities({
     prisma: deps.prisma,
     composeMessage: llm.composeMessage,
     imageUrls: deps.imageUrls,
     temporal: deps.temporal,
   });
+  const imageStore = createImageStoreActivities({
+    prisma: deps.prisma,
+    store: deps.store,
+    instances: deps.config.comfy.instances,
+    imaging: deps.config.image,
+  });
+  /** Pick an instance and record it on the generation in one step (one local activity, not two). */
+  async function assignInstance(input: { generationId: string; exclude: string[] }): Promise<PickedInstance | null> {
+    const picked = await deps.pool.pickInstance({ exclude: input.exclude });
+    if (picked) await generations.markGenerating({ generationId: input.generationId, instance: picked.name });
+    return picked;
+  }
   return {
     ...llm,
     ...generations,
-    /** Pick an instance and record it on the generation in one step (one local activity, not two). */
-    async assignInstance(input: { generationId: string; exclude: string[] }): Promise<PickedInstance | null> {
-      const picked = await deps.pool.pickInstance({ exclude: input.exclude });
-      if (picked) await generations.markGenerating({ generationId: input.generationId, instance: picked.name });
-      return picked;
+    assignInstance,
+    /**
+     * A photo's whole admission in one local activity, where it used to take three: its records
+     * (and waiting message), the user's slot, and — once the slot is granted — an instance. Each
+     * part is idempotent, so a retry of the whole is safe.
+     */
+    async admitGeneration(input: {
+      record: BeginGenerationInput;
+      slot: { tenantId: string; userId: string; max: number };
+      assign: boolean;
+    }): Promise<{ waiting: ChatMessage; claim: { granted: boolean; queuePosition: number }; instance?: PickedInstance | null }> {
+      const generationId = input.record.generationId;
+      const waiting = await generations.beginGeneration(input.record);
+      const claim = await generations.claimUserSlot({ generationId, ...input.slot });
+      if (!claim.granted || !input.assign) return { waiting, claim };
+      return { waiting, claim, instance: await assignInstance({ generationId, exclude: [] }) };
     },
-    ...createImageStoreActivities({
-      prisma: deps.prisma,
-      store: deps.store,
-      instances: deps.config.comfy.instances,
-      imaging: deps.config.image,
-    }),
+    ...imageStore,
+    /**
+     * After the GPU, in one local activity where it used to take two: store the pictures, then
+     * write the completion message. Both parts are idempotent, so a retry of the whole is safe.
+     */
+    async storeAndCompleteGeneration(input: Parameters<typeof imageStore.storeImages>[0] & { gpuMs: number }): Promise<{ images: StoredImage[]; message: ChatMessage }> {
+      // The completion's reads and its in-character message are made while the pictures are processed.
+      const [images, completion] = await Promise.all([imageStore.storeImages(input), prepareCompletion(input.generationId)]);
+      const message = await completion.write(images, input.gpuMs);
+      return { images, message };
+    },
     ...createImagePromptActivities({ askLlm: deps.askLlm, budgetMs: deps.config.llmBudgetMs }),
     ...createInterruptActivities({ prisma: deps.prisma, instances: deps.config.comfy.instances }),
     ...createReferenceActivities({ prisma: deps.prisma, store: deps.store, instances: deps.config.comfy.instances }),

@@ -35,8 +35,11 @@ export async function storeImageBytes(
   if (earlier) return earlier;
   const img = await postProcessImage(input.bytes, deps.imaging);
   const keys = imageKeys(input.tenantId, img.sha256);
-  if (!(await deps.store.has(keys.full))) await deps.store.put(keys.full, img.webp, "image/webp");
-  if (!(await deps.store.has(keys.thumb))) await deps.store.put(keys.thumb, img.thumb, "image/webp");
+  // Both files at once: each put waits for its bytes to be durable.
+  const putOnce = async (key: string, bytes: Uint8Array) => {
+    if (!(await deps.store.has(key))) await deps.store.put(key, bytes, "image/webp");
+  };
+  await Promise.all([putOnce(keys.full, img.webp), putOnce(keys.thumb, img.thumb)]);
   const row = await deps.prisma.image.upsert({
     where: { generationId_outputIndex: { generationId: input.generationId, outputIndex: input.outputIndex } },
     create: {

@@ -5,15 +5,12 @@
  * chat saw and of all of them.
  */
 import { startStack } from "../test/support/stack";
+import { quantile } from "./stats";
 
 const PHOTOS = Number(process.env.BENCH_ETA_PHOTOS ?? 60);
 const STEP_MS = Number(process.env.BENCH_ETA_STEP_MS ?? 50);
 const STEPS = 10;
 
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-};
 const pct = (n: number) => Math.round(n * 1000) / 10;
 
 export async function benchEta(): Promise<object> {

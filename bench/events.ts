@@ -8,15 +8,12 @@
 import path from "node:path";
 import { SocketHub } from "../simulators/comfyui/sockets";
 import { eventually, startStack } from "../test/support/stack";
+import { quantile } from "./stats";
 
 const GENERATIONS = Number(process.env.BENCH_EVENT_GENERATIONS ?? 20);
 const STEPS = 10;
 const IDLE_SOCKETS = Number(process.env.BENCH_IDLE_SOCKETS ?? 5000);
 
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-};
 const round = (n: number) => Math.round(n * 100) / 100;
 
 /** RSS once the heap has been collected and the process has been quiet for a moment. */

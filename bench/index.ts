@@ -21,20 +21,18 @@ import { bareStartLatencies, passThroughOverheads } from "./baselines";
 import { benchEta } from "./eta";
 import { benchEvents } from "./events";
 import { benchPlacement } from "./placement";
+import { benchOverhead } from "./overhead";
 import { benchPreviews } from "./previews";
+import { quantile, round, stats } from "./stats";
 
 const REPLIES = Number(process.env.BENCH_REPLIES ?? 120);
 const REPLY_RATE_PER_S = Number(process.env.BENCH_REPLY_RATE ?? 4);
 const SEQUENTIAL_IMAGES = Number(process.env.BENCH_SEQUENTIAL ?? 40);
 const THROUGHPUT_IMAGES = Number(process.env.BENCH_IMAGES ?? 100);
 const WARMUP = 20;
+/** The sections after the first (replies, overhead, baselines, throughput), all by default. */
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "angleSeries,events,previews,eta,placement").split(",").map((s) => s.trim()));
 
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-};
-const round = (n: number) => Math.round(n * 10) / 10;
-const stats = (xs: number[]) => ({ n: xs.length, p50: round(quantile(xs, 0.5)), p99: round(quantile(xs, 0.99)), max: round(Math.max(...xs)) });
 
 const stack = await startStack({
   instances: 2,
@@ -78,18 +76,7 @@ try {
   await allDone(REPLIES, since);
 
   // 2. Orchestration overhead: one image at a time, so no image waits for a busy GPU.
-  const overhead: number[] = [];
-  const endToEnd: number[] = [];
-  for (let i = 0; i < SEQUENTIAL_IMAGES; i++) {
-    const id = await reply(`seq-${i}`);
-    const row = await eventually(async () => {
-      const g = await stack.db.prisma.generation.findUnique({ where: { id } });
-      return g?.status === "completed" ? g : undefined;
-    }, `image ${id}`);
-    const total = row.completedAt!.getTime() - row.createdAt.getTime();
-    endToEnd.push(total);
-    overhead.push(total - (row.gpuMs ?? 0));
-  }
+  const overhead = await benchOverhead(stack, SEQUENTIAL_IMAGES, reply);
 
   // Baselines in the same run: the same graph straight to the same instance, and bare starts.
   const passThrough = await passThroughOverheads(stack.sim.instances[0]!.url, SEQUENTIAL_IMAGES);
@@ -103,22 +90,24 @@ try {
   const seconds = (performance.now() - burst) / 1000;
   await stack.stop();
 
-  const angleSeries = await benchAngleSeries();
-  const events = await benchEvents();
-  const previews = await benchPreviews();
-  const eta = await benchEta();
-  const placement = await benchPlacement();
+  const section = <T>(name: string, run: () => Promise<T>) => (SECTIONS.has(name) ? run() : Promise.resolve(undefined));
+  const angleSeries = await section("angleSeries", benchAngleSeries);
+  const events = await section("events", benchEvents);
+  const previews = await section("previews", benchPreviews);
+  const eta = await section("eta", benchEta);
+  const placement = await section("placement", benchPlacement);
   const summary = {
     machine: { cpus: navigator.hardwareConcurrency, runtime: `bun ${Bun.version}` },
     repliesMs: { ratePerSecond: REPLY_RATE_PER_S, ...stats(latencies) },
-    orchestrationOverheadMs: stats(overhead),
+    orchestrationOverheadMs: overhead.overheadMs,
+    overheadStepsP50Ms: overhead.stepsP50Ms,
     baselines: {
       passThroughOverheadMs: stats(passThrough),
       bareTemporalStartMs: stats(bareStarts),
-      overheadToPassThroughP50: round(quantile(overhead, 0.5) / quantile(passThrough, 0.5)),
+      overheadToPassThroughP50: round(overhead.overheadMs.p50 / quantile(passThrough, 0.5)),
       repliesToBareStartP50: round(quantile(latencies, 0.5) / quantile(bareStarts, 0.5)),
     },
-    endToEndMs: stats(endToEnd),
+    endToEndMs: overhead.endToEndMs,
     throughput: { images: THROUGHPUT_IMAGES, seconds: round(seconds), imagesPerSecond: round(THROUGHPUT_IMAGES / seconds) },
     angleSeries,
     events,

@@ -19,16 +19,13 @@ import { createUrlSigner } from "../lib/signedUrls";
 import { freePort } from "../lib/temporal/devServer";
 import { renderPreview } from "../simulators/comfyui/render";
 import { eventually, startStack, type Stack } from "../test/support/stack";
+import { quantile } from "./stats";
 
 const GENERATIONS = Number(process.env.BENCH_PREVIEW_GENERATIONS ?? 12);
 const STEPS = 6;
 const STEP_MS = 450;
 const OPEN_GENERATIONS = Number(process.env.BENCH_PREVIEW_OPEN ?? 1000);
 
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-};
 const round = (n: number) => Math.round(n * 100) / 100;
 
 /** Resident memory of another process, from /proc (Linux). */

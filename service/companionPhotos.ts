@@ -21,6 +21,7 @@ import { personaAvailableOrRefuse } from "./personaAvailability";
 import { startGeneration } from "./startGeneration";
 import { QuotaExceeded, quotaService, startSpending, userQuotaKey, type QuotaState } from "./quotas";
 import { generationView, messageView } from "./views";
+import { writeFirstRecords } from "../activities/db/generations";
 
 const NEGATIVE_PROMPT = "blurry, lowres, deformed, extra fingers, watermark, text, nsfw";
 /** How long a finished photo stays in the polling answer. */
@@ -121,6 +122,7 @@ export function companionPhotoService(deps: ServiceDeps) {
     const limits = await quotas.limitsOf(r.tenantId);
     const reservation = await quotas.reserve({ tenantId: r.tenantId, userKey: userQuotaKey(r.userId), limits });
     const configured = companionPhotoInput(deps.config, deps.personas, r);
+    const waitingMessage = { id: crypto.randomUUID(), content: composed.content };
     const base = { ...configured, limits: { ...configured.limits, maxConcurrentPerUser: limits.maxConcurrentPerUser } };
     const input: CompanionPhotoInput = {
       ...base,
@@ -135,7 +137,7 @@ export function companionPhotoService(deps: ServiceDeps) {
             ...(again.prompt !== undefined ? { prompt: again.prompt } : {}),
           }
         : {}),
-      waitingMessage: { id: crypto.randomUUID(), content: composed.content },
+      waitingMessage,
     };
     const waiting = await startSpending(reservation, (started) => startGeneration(
       deps,
@@ -152,10 +154,7 @@ export function companionPhotoService(deps: ServiceDeps) {
         ],
         onConflict: "fail",
       },
-      () => {
-        started();
-        return deps.records.beginGeneration(companionPhotoRecord(input));
-      },
+      { alongside: (tx) => writeFirstRecords(tx, { ...companionPhotoRecord(input), waitingMessage }), started },
     ));
     return { status: "pending", message: waiting };
   }

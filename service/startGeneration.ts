@@ -7,6 +7,9 @@
  *    generation's (or series') own, so a second start either fails (`FAIL`) or joins the run
  *    already there (`USE_EXISTING`).
  * 3. Write the first records, for read-your-writes: the caller's answer can be read at once.
+ *    The hot path (a chat reply) writes them *while* the start is in flight, in a transaction that
+ *    commits only once the start succeeded: the answer waits for the slower of the two, not both in
+ *    turn, and a refused start still leaves nothing written.
  *
  * The workflow's first step writes the very same records, built from its input by the same pure
  * function (`companionPhotoRecord`, `chatImageRecord`, `angleSeriesRecord`, `variationsRecord`),
@@ -19,6 +22,7 @@
  */
 import type { Client, WorkflowStartOptions } from "@temporalio/client";
 import type { Workflow } from "@temporalio/common";
+import type { Prisma, PrismaClient } from "../lib/db/generated/client";
 import type { SearchAttributePair } from "@temporalio/common/lib/search-attributes";
 import { DarkroomKind, DarkroomStatus, DarkroomTenant, searchAttributeNames } from "../domain/searchAttributes";
 import { explainStartFailure } from "../lib/temporal/startFailure";
@@ -49,10 +53,16 @@ export function explainTemporalFailure(temporal: Client, err: unknown): string {
   });
 }
 
+/**
+ * The first records: written after the start succeeded, or alongside it (`alongside`, in a
+ * transaction; `started` is called once the workflow runs, before the commit).
+ */
+export type FirstRecords<R> = (() => Promise<R>) | { alongside: (tx: Prisma.TransactionClient) => Promise<R>; started?: () => void };
+
 export async function startGeneration<W extends Workflow, R>(
-  deps: { temporal: Client; tenantPriority: TenantPriority },
+  deps: { temporal: Client; tenantPriority: TenantPriority; prisma: PrismaClient },
   start: GenerationStart<W>,
-  recordFirst: () => Promise<R>,
+  recordFirst: FirstRecords<R>,
 ): Promise<R> {
   const temporal = deps.temporal;
   const priority = await deps.tenantPriority(start.tenantId);
@@ -70,12 +80,25 @@ export async function startGeneration<W extends Workflow, R>(
     ],
   } as unknown as WorkflowStartOptions<W>;
   const ids = { tenantId: start.tenantId, workflowId: start.workflowId, generationId: generationIdOf(start.workflowId), kind: start.kind };
-  try {
-    await temporal.workflow.start(start.workflow, options);
-  } catch (err) {
-    log().warn({ ...ids, error: errorText(err) }, "workflow start failed");
-    throw new ServiceRefusal("unavailable", "orchestrator_unavailable", `Could not start the ${start.kind.replace(/_/g, " ")}: ${explainTemporalFailure(temporal, err)}`);
+  const startWorkflow = async () => {
+    try {
+      await temporal.workflow.start(start.workflow, options);
+    } catch (err) {
+      log().warn({ ...ids, error: errorText(err) }, "workflow start failed");
+      throw new ServiceRefusal("unavailable", "orchestrator_unavailable", `Could not start the ${start.kind.replace(/_/g, " ")}: ${explainTemporalFailure(temporal, err)}`);
+    }
+    log().info(ids, "generation started");
+  };
+  if (typeof recordFirst === "function") {
+    await startWorkflow();
+    return recordFirst();
   }
-  log().info(ids, "generation started");
-  return recordFirst();
+  return deps.prisma.$transaction(async (tx) => {
+    // Both settle before the transaction ends: a failed start rolls back what was written meanwhile.
+    const [started, written] = await Promise.allSettled([startWorkflow(), recordFirst.alongside(tx)]);
+    if (started.status === "rejected") throw started.reason;
+    recordFirst.started?.();
+    if (written.status === "rejected") throw written.reason;
+    return written.value;
+  });
 }

@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
-import { previewWebp } from "../activities/comfyui/preview";
+import { PreviewReporter, previewWebp, type ComfyPreview } from "../activities/comfyui/preview";
 import { readPreviewFrame } from "../activities/comfyui/protocol";
 import { pythonJson } from "../lib/live/pythonJson";
 
@@ -137,5 +137,22 @@ describe("ComfyUI preview frames", () => {
     // Small previews are not enlarged.
     const small = await previewWebp(await sharp({ create: { width: 64, height: 64, channels: 3, background: "#333" } }).jpeg().toBuffer());
     expect([small.width, small.height]).toEqual([64, 64]);
+  });
+
+  test("the sampler's last step goes out at once, not held back by the interval until the prompt ends", async () => {
+    const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#468" } }).jpeg().toBuffer();
+    const sent: ComfyPreview[] = [];
+    const reporter = new PreviewReporter("g", "gpu0", (p) => void sent.push(p), (err) => { throw err; }, { minIntervalMs: 60_000, maxEdge: 256, quality: 70 });
+    // Four steps at once, each `progress` followed by its event-1 frame: the first goes out, the
+    // middle two are throttled away, the last goes out without waiting a minute or for finish().
+    for (let step = 1; step <= 4; step++) {
+      reporter.observe("p", { type: "progress", value: step, max: 4, node: "3" });
+      reporter.observe("p", { type: "preview", image: jpeg, mime: "image/jpeg", node: "3", framing: 1 });
+    }
+    const deadline = Date.now() + 5000;
+    while (sent.length < 2 && Date.now() < deadline) await Bun.sleep(5);
+    expect(sent.map((p) => p.step)).toEqual([1, 4]);
+    await reporter.finish();
+    expect(sent.map((p) => p.step)).toEqual([1, 4]);
   });
 });

@@ -172,12 +172,15 @@ describe("daily image quotas", () => {
     }).catch(() => undefined);
     expect(await quotas.usage(stack.tenant, "user:fails")).toMatchObject({ user: 1, tenant: 1 });
 
-    // Through the API: with Temporal unreachable the reply fails and nothing is spent.
+    // Through the API: with Temporal unreachable the reply fails, nothing is spent, and the records
+    // written while the start was in flight are rolled back with it.
     const before = await counter(stack.tenant, "user:u-down");
     await stack.running.temporal.connection.close();
     const down = await reply("u-down");
     expect(down.status).toBe(503);
     expect(down.body.error.code).toBe("orchestrator_unavailable");
     expect(await counter(stack.tenant, "user:u-down")).toBe(before);
+    expect(await stack.db.prisma.generation.count({ where: { userId: "u-down" } })).toBe(0);
+    expect(await stack.db.prisma.message.count({ where: { userId: "u-down" } })).toBe(0);
   });
 });

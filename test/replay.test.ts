@@ -15,7 +15,11 @@ const script = path.resolve(import.meta.dir, "replay/replay.mjs");
 const histories = fs.readdirSync(path.resolve(import.meta.dir, "histories")).filter((f) => f.endsWith(".json"));
 
 test("committed histories cover every workflow: success, failure, queueing, cancellation", () => {
-  for (const kind of ["completed", "failed", "queued", "cancelled"]) expect(histories).toContain(`companionPhoto-${kind}.json`);
+  for (const kind of ["completed", "failed", "queued", "cancelled"]) {
+    expect(histories).toContain(`companionPhoto-${kind}.json`);
+    // The same cases after admission and storing each became one local activity (a `patched` step).
+    expect(histories).toContain(`companionPhoto-fewer-local-steps-${kind}.json`);
+  }
   for (const kind of ["completed", "partial-failed-angle", "horde-angle", "reference", "reference-side"]) expect(histories).toContain(`angleSeries-${kind}.json`);
   for (const kind of ["completed", "cached", "failed", "delivery-retried"]) {
     expect(histories).toContain(`chatImage-${kind}.json`);

@@ -11,6 +11,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   setHandler,
   upsertSearchAttributes,
 } from "@temporalio/workflow";
@@ -18,12 +19,19 @@ import { companionPhotoRecord, type CompanionPhotoInput, type CompanionPhotoResu
 import { FailureType } from "../domain/failures";
 import { plainImagePrompt } from "../domain/imagePrompt";
 import type { ChatMessage } from "../domain/messages";
+import type { StoredImage } from "../activities/storeImages";
 import { DarkroomStatus } from "../domain/searchAttributes";
 import { slotFreedSignal, stageQuery, waitingMessageUpdate } from "../domain/signals";
 import { localImageSteps, localSteps as fast } from "./activityProfiles";
 import { describeFailure, generateOnSomeInstance } from "./comfyPlacement";
 
 export type { CompanionPhotoInput, CompanionPhotoResult };
+
+/**
+ * `patched` id: admission (records, slot, instance) in one local activity instead of three, and
+ * storing plus completing in one instead of two. Runs from before it replay with the old steps.
+ */
+const FEWER_LOCAL_STEPS = "companion-photo-fewer-local-steps";
 
 // Every step but the GPU work runs as a local activity in the main worker: no extra round trip
 // through the server per step, and each step is idempotent, so the worker's own retries are safe.
@@ -42,20 +50,29 @@ export async function companionPhoto(input: CompanionPhotoInput): Promise<Compan
   const deadline = Date.now() + input.limits.generationTimeoutMs;
   const remaining = () => Math.max(1, deadline - Date.now());
 
-  // A local activity: no extra server round trip before the chat gets its answer.
-  waiting = await fast.beginGeneration(companionPhotoRecord(input));
+  const slot = { tenantId: input.tenantId, userId: input.userId, max: input.limits.maxConcurrentPerUser };
+  // Without an LLM to ask first, the instance can be picked as soon as the slot is granted.
+  const promptKnown = input.prompt !== undefined || !input.llmPrompts;
+  // Admission (records, the user's slot, an instance) in one local activity: every local activity
+  // costs a hand-off between the workflow and the activity side, so the GPU job goes out sooner.
+  let admitted: Awaited<ReturnType<typeof fast.admitGeneration>> | undefined;
+  const fewerSteps = patched(FEWER_LOCAL_STEPS);
+  if (fewerSteps) {
+    admitted = await fast.admitGeneration({ record: companionPhotoRecord(input), slot, assign: promptKnown });
+    waiting = admitted.waiting;
+  } else {
+    // A local activity: no extra server round trip before the chat gets its answer.
+    waiting = await fast.beginGeneration(companionPhotoRecord(input));
+  }
+  /** The instance admission picked, taken once: a failover picks again. */
+  let preassigned = admitted?.instance ?? undefined;
 
   let slotHeld = false;
   try {
     // Per-user fairness: at most N generations of one user run at once; the rest wait in order.
     stage = "queued";
-    for (;;) {
-      const claim = await fast.claimUserSlot({
-        generationId: input.generationId,
-        tenantId: input.tenantId,
-        userId: input.userId,
-        max: input.limits.maxConcurrentPerUser,
-      });
+    for (let first = true; ; first = false) {
+      const claim = first && admitted ? admitted.claim : await fast.claimUserSlot({ generationId: input.generationId, ...slot });
       if (claim.granted) break;
       slotFreed = false;
       // The signal is the fast path; the timer only guards against a lost signal.
@@ -84,7 +101,11 @@ export async function companionPhoto(input: CompanionPhotoInput): Promise<Compan
       heartbeatTimeoutMs: input.limits.heartbeatTimeoutMs,
       remaining,
       // Pick and record the instance in one local activity.
-      pick: (exclude) => fast.assignInstance({ generationId: input.generationId, exclude }),
+      pick: async (exclude) => {
+        const picked = preassigned;
+        preassigned = undefined;
+        return picked ?? fast.assignInstance({ generationId: input.generationId, exclude });
+      },
       onInstance: async () => {
         upsertSearchAttributes([{ key: DarkroomStatus, value: "generating" }]);
       },
@@ -93,21 +114,16 @@ export async function companionPhoto(input: CompanionPhotoInput): Promise<Compan
     });
 
     stage = "storing";
-    const images = await localImageSteps.storeImages({
-      generationId: input.generationId,
-      tenantId: input.tenantId,
-      instance: made.instance,
-      outputs: made.outputs,
-      seed,
-      prompt,
-    });
-
-    stage = "completing";
-    const message = await fast.completeGeneration({
-      generationId: input.generationId,
-      imageIds: images.map((i) => i.id),
-      gpuMs: made.gpuMs,
-    });
+    const stored = { generationId: input.generationId, tenantId: input.tenantId, instance: made.instance, outputs: made.outputs, seed, prompt };
+    let images: StoredImage[];
+    let message: ChatMessage;
+    if (fewerSteps) {
+      ({ images, message } = await localImageSteps.storeAndCompleteGeneration({ ...stored, gpuMs: made.gpuMs }));
+    } else {
+      images = await localImageSteps.storeImages(stored);
+      stage = "completing";
+      message = await fast.completeGeneration({ generationId: input.generationId, imageIds: images.map((i) => i.id), gpuMs: made.gpuMs });
+    }
     stage = "completed";
     upsertSearchAttributes([{ key: DarkroomStatus, value: "completed" }]);
     return { status: "completed", imageIds: images.map((i) => i.id), message };

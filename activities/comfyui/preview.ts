@@ -4,8 +4,9 @@
  *
  * A sampler sends a frame per step, often several a second and tens of KB each; a chat needs a few
  * a second at thumbnail size. Frames in between are dropped undecoded: only the newest one is kept,
- * and it goes out when the interval has passed (so the picture a prompt ends on is not lost), and
- * at once when the prompt finishes. One preview is encoded and delivered at a time, in order.
+ * and it goes out when the interval has passed (so the picture a prompt ends on is not lost), or
+ * at once when it shows the sampler's last step or the prompt finishes. One preview is encoded and
+ * delivered at a time, in order.
  */
 import sharp from "sharp";
 import type { ComfyPromptEvent } from "./follow";
@@ -123,8 +124,15 @@ export class PreviewReporter {
   }
 
   private schedule(): void {
-    if (this.closed || this.inFlight || this.timer || !this.latest || this.latest.awaitingStep) return;
-    const wait = this.lastSentAt + this.opts.minIntervalMs - performance.now();
+    if (this.closed || this.inFlight || !this.latest || this.latest.awaitingStep) return;
+    // The sampler's last step goes out at once, whatever the interval: it is what the prompt ends
+    // on, and sent now it is delivered while the instance decodes and saves the picture instead of
+    // after, where it would hold up the result.
+    const lastStep = this.latest.step !== undefined && this.latest.step === this.latest.of;
+    if (this.timer && !lastStep) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const wait = lastStep ? 0 : this.lastSentAt + this.opts.minIntervalMs - performance.now();
     if (wait > 0) {
       this.timer = setTimeout(() => {
         this.timer = undefined;

@@ -64,6 +64,61 @@ export function pendingGenerationRow(
   };
 }
 
+/** A new generation's first rows: the record, its waiting message, and the events that announce both. */
+function firstRecordRows(input: BeginGenerationInput, waiting: { id: string; content: string }) {
+  const scope: EventScope = { tenantId: input.tenantId, generationId: input.generationId, agentId: input.agentId, userId: input.userId, dialogId: input.dialogId };
+  const waitingPayload = { id: waiting.id, role: "assistant", kind: "waiting", content: waiting.content, generationId: input.generationId };
+  return {
+    generation: {
+      ...pendingGenerationRow(input),
+      agentId: input.agentId,
+      userId: input.userId,
+      dialogId: input.dialogId,
+      conversationId: input.conversationId,
+      persona: input.persona as object,
+      language: input.language,
+      waitingMessageId: waiting.id,
+      ...(input.seed !== undefined ? { seed: BigInt(input.seed) } : {}),
+    },
+    message: {
+      id: waiting.id,
+      tenantId: input.tenantId,
+      generationId: input.generationId,
+      agentId: input.agentId,
+      userId: input.userId,
+      conversationId: input.conversationId,
+      kind: "waiting",
+      content: waiting.content,
+    },
+    events: [
+      eventRow(scope, "message:new", { message: waitingPayload }),
+      eventRow(scope, "image:queued", { generationId: input.generationId, description: input.description }),
+    ],
+  };
+}
+
+/**
+ * The API's first write of a new generation whose waiting message is already composed, inside the
+ * caller's transaction (which commits only once the workflow start succeeded). The workflow writes
+ * the same rows in its first step; whichever comes second writes nothing (`ON CONFLICT DO NOTHING`
+ * rather than a failed insert, which would abort the caller's transaction) and returns the first's
+ * message.
+ */
+export async function writeFirstRecords(
+  tx: Prisma.TransactionClient,
+  input: BeginGenerationInput & { waitingMessage: { id: string; content: string } },
+): Promise<ChatMessage> {
+  const rows = firstRecordRows(input, input.waitingMessage);
+  const inserted = await tx.generation.createMany({ data: [rows.generation], skipDuplicates: true });
+  if (inserted.count === 1) {
+    const [message] = await tx.message.createManyAndReturn({ data: [rows.message] });
+    await tx.event.createMany({ data: rows.events });
+    return toChatMessage(message!);
+  }
+  const g = await tx.generation.findUniqueOrThrow({ where: { id: input.generationId }, select: { waitingMessageId: true } });
+  return toChatMessage(await tx.message.findUniqueOrThrow({ where: { id: g.waitingMessageId! } }));
+}
+
 export function createGenerationActivities(deps: GenerationActivityDeps) {
   const { prisma } = deps;
 
@@ -150,6 +205,33 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
     return finalMessage(written);
   }
 
+  async function prepareCompletion(generationId: string): Promise<{ write(images: Array<{ id: string; width: number; height: number }>, gpuMs: number): Promise<ChatMessage> }> {
+    await reopenIfEndedByEarlierRun(prisma, generationId);
+    const { g, persona, language } = await personaOf(generationId);
+    if (g.completedMessageId) {
+      const written = g.completedMessageId;
+      return { write: () => finalMessage(written) };
+    }
+    const composed = await deps.composeMessage({ kind: "completed", persona, description: g.description, language, variantSeed: `${g.id}:completed` });
+    return {
+      write: (images, gpuMs) => {
+        const multimedia: MultimediaItem[] = images.map((img) => ({
+          type: "image",
+          imageId: img.id,
+          ...deps.imageUrls(img.id),
+          width: img.width,
+          height: img.height,
+        }));
+        return writeOutcome(g, {
+          kind: "completed",
+          content: composed.content,
+          metadata: { multimedia },
+          record: { status: "completed", progressPercent: 100, gpuMs },
+        });
+      },
+    };
+  }
+
   return {
     /**
      * Records the generation and its in-character waiting message (once), and returns that message.
@@ -168,41 +250,11 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
         language: input.language,
         variantSeed: `${input.generationId}:waiting`,
       }));
-      const messageId = input.waitingMessage?.id ?? crypto.randomUUID();
-      const scope: EventScope = { tenantId: input.tenantId, generationId: input.generationId, agentId: input.agentId, userId: input.userId, dialogId: input.dialogId };
-      const waitingPayload = { id: messageId, role: "assistant", kind: "waiting", content: composed.content, generationId: input.generationId };
+      const rows = firstRecordRows(input, { id: input.waitingMessage?.id ?? crypto.randomUUID(), content: composed.content });
       const write = prisma.$transaction([
-        prisma.generation.create({
-          data: {
-            ...pendingGenerationRow(input),
-            agentId: input.agentId,
-            userId: input.userId,
-            dialogId: input.dialogId,
-            conversationId: input.conversationId,
-            persona: input.persona as object,
-            language: input.language,
-            waitingMessageId: messageId,
-            ...(input.seed !== undefined ? { seed: BigInt(input.seed) } : {}),
-          },
-        }),
-        prisma.message.create({
-          data: {
-            id: messageId,
-            tenantId: input.tenantId,
-            generationId: input.generationId,
-            agentId: input.agentId,
-            userId: input.userId,
-            conversationId: input.conversationId,
-            kind: "waiting",
-            content: composed.content,
-          },
-        }),
-        prisma.event.createMany({
-          data: [
-            eventRow(scope, "message:new", { message: waitingPayload }),
-            eventRow(scope, "image:queued", { generationId: input.generationId, description: input.description }),
-          ],
-        }),
+        prisma.generation.create({ data: rows.generation }),
+        prisma.message.create({ data: rows.message }),
+        prisma.event.createMany({ data: rows.events }),
       ]);
       try {
         const [, message] = await write;
@@ -327,25 +379,17 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
 
     /** The completion message with the images, written once; a rerun returns the first one. */
     async completeGeneration(input: { generationId: string; imageIds: string[]; gpuMs: number }): Promise<ChatMessage> {
-      await reopenIfEndedByEarlierRun(prisma, input.generationId);
-      const { g, persona, language } = await personaOf(input.generationId);
-      if (g.completedMessageId) return finalMessage(g.completedMessageId);
+      const completion = await prepareCompletion(input.generationId);
       const images = await prisma.image.findMany({ where: { id: { in: input.imageIds } }, orderBy: { outputIndex: "asc" } });
-      const composed = await deps.composeMessage({ kind: "completed", persona, description: g.description, language, variantSeed: `${g.id}:completed` });
-      const multimedia: MultimediaItem[] = images.map((img) => ({
-        type: "image",
-        imageId: img.id,
-        ...deps.imageUrls(img.id),
-        width: img.width,
-        height: img.height,
-      }));
-      return writeOutcome(g, {
-        kind: "completed",
-        content: composed.content,
-        metadata: { multimedia },
-        record: { status: "completed", progressPercent: 100, gpuMs: input.gpuMs },
-      });
+      return completion.write(images, input.gpuMs);
     },
+
+    /**
+     * The completion in two halves, so its reads and its message can be made while the pictures are
+     * still being processed: `write` takes the stored images, in output order. A helper for the
+     * activity that stores and completes, not an activity itself.
+     */
+    prepareCompletion,
 
     /** The in-character apology, written once; the error is kept for the operator. */
     async failGeneration(input: { generationId: string; error: string }): Promise<ChatMessage> {

@@ -56,9 +56,13 @@ function pictureSvg(spec: PictureSpec, batchIndex: number, width: number, height
   );
 }
 
-/** The finished image, as ComfyUI would save it (compress_level 4), without metadata. */
+/**
+ * The finished image, as ComfyUI would save it (compress_level 4), without metadata: RGB, no alpha
+ * channel, since SaveImage writes the 3-channel pixels a VAE decodes.
+ */
 export async function renderPicture(spec: PictureSpec, batchIndex: number): Promise<Buffer> {
   return sharp(Buffer.from(pictureSvg(spec, batchIndex, spec.width, spec.height)))
+    .removeAlpha()
     .png({ compressionLevel: 4 })
     .toBuffer();
 }

@@ -2,7 +2,9 @@
  * Records workflow histories from real runs (dev server, PostgreSQL, simulator) into test/histories/,
  * where the replay test keeps every committed version of the workflow code honest. Run it after a
  * deliberate, `patched()`-guarded change to add the new shape of history:
- *   bun test/replay/record.ts
+ *   bun test/replay/record.ts [name prefix]
+ * The prefix (default `companionPhoto`) keeps the histories of earlier code: e.g.
+ * `companionPhoto-fewer-local-steps` records the shape after that `patched` step.
  */
 import { saveHistory } from "./saveHistory";
 import { eventually, startStack, type Stack } from "../support/stack";
@@ -16,7 +18,8 @@ async function finish(stack: Stack, id: string) {
   }, `generation ${id}`);
 }
 
-const save = saveHistory;
+const prefix = process.argv[2] ?? "companionPhoto";
+const save = (stack: Stack, name: string, workflowId: string) => saveHistory(stack, name.replace(/^companionPhoto/, prefix), workflowId);
 
 async function reply(stack: Stack, userId: string, text: string) {
   const res = await stack.request("POST", "/v1/agents/sofia/replies", { userId, text, persona: SOFIA });

@@ -1,0 +1,49 @@
+/**
+ * One chat backend of the burst benchmark, in its own process: `count` requests back to back, then
+ * one JSON line of latencies (ms). `reply` posts a chat reply with an `[IMAGE: …]` tag to the API;
+ * `start` is the baseline, a bare Temporal workflow start on a queue no worker polls.
+ *   bun bench/burstClient.ts reply <api url> <key> <count> <user prefix>
+ *   bun bench/burstClient.ts start <temporal address> <namespace> <count>
+ */
+import { Client, Connection } from "@temporalio/client";
+import { bareStartLatencies } from "./baselines";
+
+const [mode, target, secret, countText, prefix] = process.argv.slice(2);
+const count = Number(countText);
+// Both sides begin together: the parent writes a line once every client is connected and warm.
+const go = async () => {
+  process.stdout.write("ready\n");
+  for await (const _ of console) return;
+};
+
+if (mode === "reply") {
+  const persona = { name: "Sofia", personality: "alegre", language: "es" };
+  const post = (user: string) =>
+    fetch(`${target}/v1/agents/bench/replies`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+      body: JSON.stringify({ userId: user, text: "¡Dale! [IMAGE: selfie en la playa]", persona }),
+    }).then(async (res) => {
+      if (res.status !== 200) throw new Error(`reply answered ${res.status}: ${await res.text()}`);
+      await res.arrayBuffer();
+    });
+  await post(`${prefix}-warm`);
+  await go();
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    await post(`${prefix}-${i}`);
+    out.push(performance.now() - t);
+  }
+  console.log(JSON.stringify(out));
+} else if (mode === "start") {
+  const connection = await Connection.connect({ address: target });
+  const temporal = new Client({ connection, namespace: secret });
+  await bareStartLatencies(temporal, 1);
+  await go();
+  console.log(JSON.stringify(await bareStartLatencies(temporal, count)));
+  await connection.close();
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
+process.exit(0);

@@ -1,0 +1,139 @@
+/**
+ * Replies under a burst, against the floor under them: eight chat backends (separate processes)
+ * posting replies back to back to an API that runs as its own process beside a main worker and GPU
+ * workers (as deployed), and in the same run the same eight processes doing bare Temporal workflow
+ * starts against the same server. A reply is one start plus a database write and HTTP, so the ratio
+ * of the two says what darkroom adds. Also: replies paced at 4/s, and a bare start probing the
+ * server *during* the reply burst (the fair floor when the server is busy with the burst's work).
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { freePort } from "../lib/temporal/devServer";
+import { startComfySimulator } from "../simulators/comfyui";
+import { freshPostgresUrl } from "../test/support/postgres";
+import { killAllRoles, spawnRole } from "../test/support/roles";
+import { testTemporal } from "../test/support/temporal";
+import { quantile, round } from "./stats";
+
+const CLIENTS = Number(process.env.BENCH_BURST_CLIENTS ?? 8);
+const PER_CLIENT = Number(process.env.BENCH_BURST_REQUESTS ?? 40);
+const PACED = Number(process.env.BENCH_PACED_REPLIES ?? 80);
+const KEY = `bench-burst-key-${Math.random().toString(36).slice(2)}-0123456789`;
+
+const stats = (xs: number[]) => ({ n: xs.length, p50: round(quantile(xs, 0.5)), p90: round(quantile(xs, 0.9)), p99: round(quantile(xs, 0.99)), max: round(Math.max(...xs)) });
+
+/** Runs `CLIENTS` client processes with the same arguments; they start together; their latencies, merged. */
+async function clients(args: (i: number) => string[]): Promise<number[]> {
+  const procs = Array.from({ length: CLIENTS }, (_, i) =>
+    Bun.spawn([process.execPath, path.join(import.meta.dir, "burstClient.ts"), ...args(i)], { stdin: "pipe", stdout: "pipe", stderr: "inherit" }),
+  );
+  const outputs = procs.map(async (p) => {
+    const reader = p.stdout.getReader();
+    let text = "";
+    let ready: () => void = () => undefined;
+    const isReady = new Promise<void>((r) => (ready = r));
+    const done = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return text;
+        text += new TextDecoder().decode(value);
+        if (text.includes("ready\n")) ready();
+      }
+    })();
+    return { isReady, done };
+  });
+  const handles = await Promise.all(outputs);
+  await Promise.all(handles.map((h) => h.isReady));
+  for (const p of procs) {
+    p.stdin.write("go\n");
+    p.stdin.flush();
+  }
+  const texts = await Promise.all(handles.map((h) => h.done));
+  for (const p of procs) if ((await p.exited) !== 0) throw new Error("a burst client failed");
+  return texts.flatMap((t) => JSON.parse(t.split("\n").filter(Boolean).at(-1)!) as number[]);
+}
+
+export async function benchBursts(): Promise<object> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "darkroom-bench-bursts-"));
+  const [temporal, databaseUrl] = await Promise.all([testTemporal(), freshPostgresUrl()]);
+  const sim = await startComfySimulator({ instances: 2, stepMs: 0, steps: 4, outputDir: path.join(dir, "sim") });
+  const tag = Math.random().toString(36).slice(2, 8);
+  const names = sim.instances.map((_, i) => `b${tag}gpu${i}`);
+  const env: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporal.address,
+    DARKROOM_API_KEYS: `acme:${KEY}`,
+    DARKROOM_TASK_QUEUE: `darkroom-bursts-${tag}`,
+    DARKROOM_DATA_DIR: path.join(dir, "data"),
+    COMFYUI_INSTANCES: sim.instances.map((inst, i) => `${names[i]}=${inst.url}`).join(","),
+    MAX_CONCURRENT_GENERATIONS: "1000",
+    IMAGE_MAX_EDGE: "512",
+    LOG_LEVEL: "error",
+  };
+  try {
+    const port = await freePort();
+    const api = await spawnRole(["api"], env, port);
+    await Promise.all([spawnRole(["worker"], env), ...names.map((n) => spawnRole(["worker", "--gpu", n], env))]);
+    const url = api.url!;
+
+    const startsBefore = await clients(() => ["start", temporal.address, "default", String(PER_CLIENT)]);
+    // The burst, with one bare start every 50 ms probing the same server meanwhile.
+    const probe: number[] = [];
+    let bursting = true;
+    const { Client, Connection } = await import("@temporalio/client");
+    const connection = await Connection.connect({ address: temporal.address });
+    const probeClient = new Client({ connection, namespace: "default" });
+    const { bareStartLatencies } = await import("./baselines");
+    await bareStartLatencies(probeClient, 1);
+    const probing = (async () => {
+      while (bursting) {
+        probe.push(...(await bareStartLatencies(probeClient, 1)));
+        await Bun.sleep(50);
+      }
+    })();
+    const replies = await clients((i) => ["reply", url, KEY, String(PER_CLIENT), `burst-${i}`]);
+    bursting = false;
+    await probing;
+    const startsAfter = await clients(() => ["start", temporal.address, "default", String(PER_CLIENT)]);
+    await connection.close();
+
+    // Paced: one reply every 250 ms from one client, the images of earlier ones being made meanwhile.
+    const paced: number[] = [];
+    const persona = { name: "Sofia", personality: "alegre", language: "es" };
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: PACED }, async (_, i) => {
+        await Bun.sleep(Math.max(0, t0 + i * 250 - performance.now()));
+        const t = performance.now();
+        const res = await fetch(`${url}/v1/agents/bench/replies`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+          body: JSON.stringify({ userId: `paced-${i}`, text: "¡Dale! [IMAGE: selfie en la playa]", persona }),
+        });
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`paced reply answered ${res.status}`);
+        paced.push(performance.now() - t);
+      }),
+    );
+
+    const starts = [...startsBefore, ...startsAfter];
+    return {
+      clients: CLIENTS,
+      repliesAtOnceMs: stats(replies),
+      bareStartsAtOnceMs: stats(starts),
+      bareStartDuringRepliesMs: stats(probe),
+      repliesToBareStart: { p50: round(quantile(replies, 0.5) / quantile(starts, 0.5)), p99: round(quantile(replies, 0.99) / quantile(starts, 0.99)) },
+      pacedRepliesMs: { ratePerSecond: 4, ...stats(paced) },
+    };
+  } finally {
+    await killAllRoles();
+    await sim.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) {
+  console.log(JSON.stringify(await benchBursts(), null, 2));
+  process.exit(0);
+}
