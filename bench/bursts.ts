@@ -23,6 +23,13 @@ const KEY = `bench-burst-key-${Math.random().toString(36).slice(2)}-0123456789`;
 
 const stats = (xs: number[]) => ({ n: xs.length, p50: round(quantile(xs, 0.5)), p90: round(quantile(xs, 0.9)), p99: round(quantile(xs, 0.99)), max: round(Math.max(...xs)) });
 
+/** CPU time (ms) a process has used so far, from /proc (Linux). */
+function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  // utime and stime, fields 14 and 15 of stat (11 and 12 after the command name), in clock ticks.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
 /** Runs `CLIENTS` client processes with the same arguments; they start together; their latencies, merged. */
 async function clients(args: (i: number) => string[]): Promise<number[]> {
   const procs = Array.from({ length: CLIENTS }, (_, i) =>
@@ -92,7 +99,9 @@ export async function benchBursts(): Promise<object> {
         await Bun.sleep(50);
       }
     })();
+    const apiCpuBefore = cpuMs(api.child.pid!);
     const replies = await clients((i) => ["reply", url, KEY, String(PER_CLIENT), `burst-${i}`]);
+    const apiCpuPerReply = (cpuMs(api.child.pid!) - apiCpuBefore) / replies.length;
     bursting = false;
     await probing;
     const startsAfter = await clients(() => ["start", temporal.address, "default", String(PER_CLIENT)]);
@@ -125,6 +134,7 @@ export async function benchBursts(): Promise<object> {
       bareStartDuringRepliesMs: stats(probe),
       repliesToBareStart: { p50: round(quantile(replies, 0.5) / quantile(starts, 0.5)), p99: round(quantile(replies, 0.99) / quantile(starts, 0.99)) },
       pacedRepliesMs: { ratePerSecond: 4, ...stats(paced) },
+      apiCpuMsPerReply: round(apiCpuPerReply),
     };
   } finally {
     await killAllRoles();

@@ -9,6 +9,8 @@
  * - orchestrationOverheadMs: one image at a time, request to stored image minus the simulated GPU
  *   time (ComfyUI's execution_start → execution_success); queueing at a busy GPU is not overhead.
  * - throughput: a burst of images at once, until every one is stored.
+ * - bursts: replies from 8 chat backends at once against bare Temporal starts from the same 8, and
+ *   replies paced at 4/s, with every role in its own process (bench/bursts.ts).
  * - placement: makespan and checkpoint swaps of round-robin, least-loaded and darkroom's model-aware
  *   placement on instances where a swap costs time.
  * - eta: how far the ETAs in progress events were from the time the pictures really took.
@@ -17,6 +19,7 @@
  */
 import { startStack, eventually } from "../test/support/stack";
 import { benchAngleSeries } from "./angleSeries";
+import { benchBursts } from "./bursts";
 import { bareStartLatencies, passThroughOverheads } from "./baselines";
 import { benchEta } from "./eta";
 import { benchEvents } from "./events";
@@ -31,7 +34,7 @@ const SEQUENTIAL_IMAGES = Number(process.env.BENCH_SEQUENTIAL ?? 40);
 const THROUGHPUT_IMAGES = Number(process.env.BENCH_IMAGES ?? 100);
 const WARMUP = 20;
 /** The sections after the first (replies, overhead, baselines, throughput), all by default. */
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "angleSeries,events,previews,eta,placement").split(",").map((s) => s.trim()));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "bursts,angleSeries,events,previews,eta,placement").split(",").map((s) => s.trim()));
 
 
 const stack = await startStack({
@@ -91,6 +94,7 @@ try {
   await stack.stop();
 
   const section = <T>(name: string, run: () => Promise<T>) => (SECTIONS.has(name) ? run() : Promise.resolve(undefined));
+  const bursts = await section("bursts", benchBursts);
   const angleSeries = await section("angleSeries", benchAngleSeries);
   const events = await section("events", benchEvents);
   const previews = await section("previews", benchPreviews);
@@ -109,6 +113,7 @@ try {
     },
     endToEndMs: overhead.endToEndMs,
     throughput: { images: THROUGHPUT_IMAGES, seconds: round(seconds), imagesPerSecond: round(THROUGHPUT_IMAGES / seconds) },
+    bursts,
     angleSeries,
     events,
     previews,
