@@ -78,7 +78,7 @@ export function createInstanceAffinityActivities(deps: { prisma: PrismaClient; p
       const name = chooseByModel(outlooks, input.checkpoint, placement)!;
       const chosen = healthy.find((h) => h.name === name)!;
       const warm = outlooks.find((o) => o.name === name)!.loaded.includes(input.checkpoint);
-      return { name: chosen.name, url: chosen.url, affinity: warm };
+      return { name: chosen.name, url: chosen.url, ...(await deps.pool.queueWaitOf(chosen.name)), affinity: warm };
     },
   };
 }

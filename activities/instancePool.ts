@@ -4,6 +4,7 @@
  * pool once per job; jobs handed out since the last probe count as queued, so a burst spreads out.
  */
 import type { ComfyInstance } from "../lib/config";
+import type { PrismaClient } from "../lib/db/generated/client";
 import { probeInstance } from "./comfyui/health";
 
 export type InstanceHealth = Awaited<ReturnType<typeof probeInstance>>;
@@ -11,9 +12,44 @@ export type InstanceHealth = Awaited<ReturnType<typeof probeInstance>>;
 export interface PickedInstance {
   name: string;
   url: string;
+  /**
+   * How long the jobs already placed on the instance should take to get through it (ms), when
+   * known: a job placed behind them waits about that long before its worker picks it up.
+   */
+  queueWaitMs?: number;
 }
 
-export function createInstancePool(instances: ComfyInstance[], opts: { probeTtlMs?: number; probeTimeoutMs?: number } = {}) {
+/** What an instance has in hand: jobs placed on it and not finished, and how long a job takes there. */
+export type InstanceBacklog = (instance: ComfyInstance) => Promise<{ jobs: number; jobMs: number }>;
+
+/** A job's time on an instance that has not finished one lately. */
+const UNMEASURED_JOB_MS = 30_000;
+
+/**
+ * The backlog from the generation records: jobs assigned to the instance and still generating, and
+ * the mean GPU time of its last quarter hour of finished jobs (cached a few seconds, so a burst of
+ * picks does not average the same rows again and again).
+ */
+export function backlogFromRecords(prisma: PrismaClient, jobMsTtl = 5000): InstanceBacklog {
+  const jobMsCache = new Map<string, { at: number; value: Promise<number> }>();
+  const jobMsOf = (name: string) => {
+    const hit = jobMsCache.get(name);
+    if (hit && Date.now() - hit.at < jobMsTtl) return hit.value;
+    const value = prisma.generation
+      .aggregate({ _avg: { gpuMs: true }, where: { instance: name, status: "completed", completedAt: { gte: new Date(Date.now() - 15 * 60_000) } } })
+      .then((recent) => recent._avg.gpuMs ?? UNMEASURED_JOB_MS);
+    // A failed read is not cached: the next pick asks again.
+    value.catch(() => jobMsCache.delete(name));
+    jobMsCache.set(name, { at: Date.now(), value });
+    return value;
+  };
+  return async (instance) => {
+    const [jobs, jobMs] = await Promise.all([prisma.generation.count({ where: { instance: instance.name, status: "generating" } }), jobMsOf(instance.name)]);
+    return { jobs, jobMs };
+  };
+}
+
+export function createInstancePool(instances: ComfyInstance[], opts: { probeTtlMs?: number; probeTimeoutMs?: number; backlog?: InstanceBacklog } = {}) {
   const ttl = opts.probeTtlMs ?? 500;
   const cache = new Map<string, { at: number; health: Promise<InstanceHealth> }>();
   const handedOut = new Map<string, number>();
@@ -27,8 +63,29 @@ export function createInstancePool(instances: ComfyInstance[], opts: { probeTtlM
     return probe;
   }
 
+  /** The picked instance's expected queue wait; without a backlog source (or when it fails), none. */
+  async function queueWait(instance: ComfyInstance, pickedNow: boolean): Promise<{ queueWaitMs?: number }> {
+    if (!opts.backlog) return {};
+    try {
+      const { jobs, jobMs } = await opts.backlog(instance);
+      // Picks of this process not yet recorded when the backlog was read (a burst) count too, some
+      // twice, which errs on the side of waiting longer; the pick being made now is not ahead of itself.
+      const ahead = jobs + (handedOut.get(instance.name) ?? 0) - (pickedNow ? 1 : 0);
+      // The instance runs `concurrency` jobs at once: the job starts once all but that many are done.
+      const before = Math.max(0, ahead - instance.concurrency + 1);
+      return { queueWaitMs: Math.round((before * jobMs) / instance.concurrency) };
+    } catch {
+      return {};
+    }
+  }
+
   return {
     instances,
+    /** The expected queue wait of an instance picked by other means (model-aware placement). */
+    async queueWaitOf(name: string): Promise<{ queueWaitMs?: number }> {
+      const instance = instances.find((i) => i.name === name);
+      return instance ? queueWait(instance, false) : {};
+    },
     /** Current health of every instance (for GET /v1/instances). */
     async snapshot(): Promise<InstanceHealth[]> {
       return Promise.all(instances.map(health));
@@ -45,7 +102,7 @@ export function createInstancePool(instances: ComfyInstance[], opts: { probeTtlM
       }
       if (!best) return null;
       handedOut.set(best.instance.name, (handedOut.get(best.instance.name) ?? 0) + 1);
-      return { name: best.instance.name, url: best.instance.url };
+      return { name: best.instance.name, url: best.instance.url, ...(await queueWait(best.instance, true)) };
     },
   };
 }

@@ -1,9 +1,10 @@
 /**
  * Opens N authenticated, subscribed WebSockets to an API and holds them until stdin closes, so the
  * API process's memory per socket can be measured from outside (bench/events.ts).
- * Usage: bun bench/socketHolder.ts <api url> <key> <count>
+ * Each socket follows one user, `user:<prefix>-<n>` (prefix `idle` unless given).
+ * Usage: bun bench/socketHolder.ts <api url> <key> <count> [user prefix]
  */
-const [api, key, countArg] = process.argv.slice(2);
+const [api, key, countArg, prefix = "idle"] = process.argv.slice(2);
 const count = Number(countArg);
 const sockets: WebSocket[] = [];
 const BATCH = 200;
@@ -15,7 +16,7 @@ for (let i = 0; i < count; i += BATCH) {
       return new Promise<void>((resolve, reject) => {
         ws.onmessage = (m) => {
           const msg = JSON.parse(String(m.data));
-          if (msg.type === "auth:ok") ws.send(JSON.stringify({ type: "subscribe", topics: [`user:idle-${i + j}`] }));
+          if (msg.type === "auth:ok") ws.send(JSON.stringify({ type: "subscribe", topics: [`user:${prefix}-${i + j}`] }));
           if (msg.type === "subscribed") resolve();
         };
         ws.onerror = () => reject(new Error("socket failed"));

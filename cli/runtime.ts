@@ -15,7 +15,7 @@ import { DEFAULT_PREVIEW_OPTIONS } from "../activities/comfyui/preview";
 import { createGpuStopGate } from "../activities/comfyui/interrupt";
 import { loadTemplate } from "../activities/comfyui/template";
 import { loadAndCheckPersonas } from "../activities/personas";
-import { createInstancePool } from "../activities/instancePool";
+import { backlogFromRecords, createInstancePool } from "../activities/instancePool";
 import { llmAsker } from "../activities/imagePrompt";
 import { createLlmActivities } from "../activities/llm";
 import { openImageStore, type ImageStore } from "../lib/storage";
@@ -147,7 +147,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       throw error;
     }
   }
-  const pool = createInstancePool(config.comfy.instances);
+  const pool = createInstancePool(config.comfy.instances, { backlog: backlogFromRecords(prisma) });
   const signingSecret = urlSecret(config);
   registerSecrets([signingSecret]);
   const signer = createUrlSigner({ secret: signingSecret, publicUrl: config.publicUrl });
@@ -182,7 +182,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       askLlm,
     });
     workers.push(
-      await createMainWorker({ connection: nativeConnection!, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, activities, tracing }),
+      await createMainWorker({ connection: nativeConnection!, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, activities, maxCachedWorkflows: config.temporal.maxCachedWorkflows, tracing }),
     );
   }
   if (roles.gpu?.length) {

@@ -71,6 +71,11 @@ export interface Config {
     registerSearchAttributes: boolean;
     /** TLS to the frontend: off, the system's CAs (`true`), or the files' contents. */
     tls?: TemporalTls;
+    /**
+     * How many workflows the main worker keeps in memory between their steps. A waiting photo costs
+     * about 0.2 MB there; one evicted is replayed from its (short) history when its next step comes.
+     */
+    maxCachedWorkflows: number;
     /** Temporal Cloud API key (implies TLS). */
     apiKey?: string;
   };
@@ -235,6 +240,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       taskQueue: env.DARKROOM_TASK_QUEUE || "darkroom",
       uiPort: int(env, "TEMPORAL_UI_PORT", 8233),
       registerSearchAttributes: flag(env, "TEMPORAL_REGISTER_SEARCH_ATTRIBUTES", true),
+      maxCachedWorkflows: int(env, "WORKER_MAX_CACHED_WORKFLOWS", 1000, 1),
       ...parseTemporalSecurity(env),
     },
     comfy: {

@@ -65,6 +65,26 @@ describe("failover", () => {
     expect(done.instance).toBe(stack.instanceNames[1]);
   });
 
+  test("a deep backlog on live instances is waited for, not failed over: no job changes instance or runs twice", async () => {
+    // One prompt at a time per instance, about 0.6 s each, and a 1 s pickup timeout: the fourth job
+    // in an instance's queue waits ~1.8 s. The pickup timeout scales with the jobs ahead of it.
+    stack = await startStack({ instances: 2, stepMs: 150, steps: 4, instanceConcurrency: 1, env: { COMFYUI_PICKUP_TIMEOUT_MS: "1000", MAX_CONCURRENT_GENERATIONS: "100" } });
+    // One job first, so each instance's job time is measured rather than assumed.
+    await finished(stack, await requestPhoto(stack, "warm"));
+    const ids = await Promise.all(Array.from({ length: 8 }, (_, i) => requestPhoto(stack!, `deep-${i}`)));
+    const done = await Promise.all(ids.map((id) => finished(stack!, id)));
+    expect(done.map((g) => g.status)).toEqual(Array(8).fill("completed"));
+    // Each prompt ran once, and no GPU job timed out waiting to be picked up.
+    const runs = stack.sim.instances.flatMap((i) => i.runs);
+    expect(runs).toHaveLength(9);
+    for (const id of ids) {
+      const history = await stack.running.temporal.workflow.getHandle(done.find((g) => g.id === id)!.workflowId).fetchHistory();
+      const scheduled = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === "generateOnComfy");
+      expect(scheduled).toHaveLength(1);
+      expect(history.events!.some((e) => e.activityTaskTimedOutEventAttributes)).toBe(false);
+    }
+  });
+
   test("a GPU worker killed mid-generation: the job completes without a second GPU run", async () => {
     stack = await startStack({ instances: 1, gpuWorkers: [], stepMs: 400, steps: 10 });
     const sim = stack.sim.instances[0]!;

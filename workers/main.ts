@@ -48,6 +48,7 @@ export async function createMainWorker(opts: {
   namespace: string;
   taskQueue: string;
   activities: GeneralActivities;
+  maxCachedWorkflows: number;
   tracing?: Tracing;
 }): Promise<Worker> {
   return Worker.create({
@@ -57,6 +58,8 @@ export async function createMainWorker(opts: {
     workflowBundle: await workflowBundle({ tracing: Boolean(opts.tracing) }),
     activities: opts.activities,
     maxConcurrentActivityTaskExecutions: 50,
+    // A bounded cache: thousands of photos waiting for a GPU would otherwise each stay in memory.
+    maxCachedWorkflows: opts.maxCachedWorkflows,
     maxConcurrentLocalActivityExecutions: 50,
     // On SIGTERM: stop polling, let running steps (storing a picture, a delivery) finish; whatever
     // is cut off is retried by the next worker, idempotently.

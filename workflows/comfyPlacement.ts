@@ -65,7 +65,10 @@ export async function generateOnSomeInstance(opts: PlacementOptions): Promise<Ge
     await opts.onInstance(instance.name);
     opts.onStage?.(`generating on ${instance.name}`);
     const gpu = onInstance(instance.name, {
-      pickupTimeoutMs: opts.pickupTimeoutMs,
+      // A worker that does not pick the job up in time is taken for gone; behind a deep backlog
+      // "in time" means twice the time the jobs ahead should take, or a busy instance would look
+      // dead and every waiting job would churn between instances.
+      pickupTimeoutMs: Math.max(opts.pickupTimeoutMs, 2 * (instance.queueWaitMs ?? 0)),
       heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
       startToCloseMs: opts.remaining(),
     });
