@@ -4,7 +4,8 @@
  * embed GPS in EXIF), and a content hash for content-addressed storage.
  */
 import { createHash } from "node:crypto";
-import sharp, { type Metadata } from "sharp";
+import type { Metadata } from "sharp";
+import { loadSharp } from "../lib/sharp";
 
 export interface ProcessedImage {
   webp: Buffer;
@@ -46,6 +47,7 @@ function describe(error: unknown): string {
 const WEBP_EFFORT = 2;
 
 export async function postProcessImage(input: Uint8Array, opts: PostProcessOptions): Promise<ProcessedImage> {
+  const sharp = await loadSharp();
   const maxInputPixels = opts.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
   if (input.byteLength === 0) throw new InvalidImageError("The image is empty (0 bytes); the generator returned no data.");
 

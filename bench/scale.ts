@@ -80,10 +80,11 @@ export async function benchScale(): Promise<object> {
       }),
     );
     const rampSeconds = (performance.now() - t0) / 1000;
-    // Every workflow admitted (an instance assigned, its GPU job in that instance's queue).
+    // Every workflow admitted (an instance assigned, its GPU job in that instance's queue; the first
+    // few may have finished meanwhile).
     const waitStart = performance.now();
     for (;;) {
-      const { rows } = await db.query(`SELECT count(*)::int AS n FROM "Generation" WHERE status = 'generating'`);
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM "Generation" WHERE status <> 'pending'`);
       if (rows[0].n >= GENERATIONS || performance.now() - waitStart > 600_000) break;
       await Bun.sleep(1000);
     }

@@ -348,7 +348,7 @@ async function devStart(config: Config, cleanup: Cleanup) {
   ]);
   fs.mkdirSync(config.dataDir, { recursive: true });
   setUpLogging(config, "dev");
-  installTemporalRuntime(log().level as LogLevel);
+  await installTemporalRuntime(log().level as LogLevel);
 
   let temporalUi: string | undefined;
   if (startsTemporal) {
@@ -460,7 +460,7 @@ async function role(kind: "api" | "worker", gpu?: string) {
   const config = loadConfig();
   if (!config.temporal.address) throw new CannotStart(`needs TEMPORAL_ADDRESS (host:port of a Temporal frontend); ./darkroom dev starts one for you.`);
   setUpLogging(config, kind === "api" ? "api" : gpu ? "gpu-worker" : "worker");
-  if (gpu) installTemporalRuntime(log().level as LogLevel);
+  if (gpu) await installTemporalRuntime(log().level as LogLevel);
   const running = await start(config, kind === "api" ? { api: true } : gpu ? { gpu: [gpu] } : { worker: true });
   stopOnSignals(running.stop);
   // The line that says the role is up is written at any LOG_LEVEL but `silent`: orchestrators and

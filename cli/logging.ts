@@ -15,7 +15,7 @@
  *   workflow thread, whose console output reaches this process through process.stderr, so that one
  *   known line is filtered there (and from console.warn, for an in-thread executor).
  */
-import { Runtime, type LogLevel as TemporalLogLevel, type Logger as TemporalLogger, type LogMetadata } from "@temporalio/worker";
+import type { LogLevel as TemporalLogLevel, Logger as TemporalLogger, LogMetadata } from "@temporalio/worker";
 import type { Config } from "../lib/config";
 import { createLogger, generationIdOf, installLogger, log, registerSecrets, type LogLevel } from "../lib/log";
 
@@ -66,11 +66,14 @@ let runtimeInstalled = false;
 
 /**
  * The Temporal SDK's Runtime with darkroom's logger behind it. Once per process, before the first
- * worker connection; the logger is looked up per line, so a later `setUpLogging` still applies.
+ * worker connection (worker roles only); the logger is looked up per line, so a later `setUpLogging` still applies.
  */
-export function installTemporalRuntime(level: LogLevel) {
+export async function installTemporalRuntime(level: LogLevel): Promise<void> {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
+  // Loaded here, not at the top: the worker SDK (its native core and bundler) costs an API process
+  // about 90 MB of memory it never uses.
+  const { Runtime } = await import("@temporalio/worker");
   // Core's DEBUG is gRPC and poller chatter; it joins only at `trace`.
   const core = level === "trace" ? "TRACE" : level === "debug" || level === "info" ? "INFO" : level === "silent" || level === "fatal" ? "ERROR" : (level.toUpperCase() as TemporalLogLevel);
   try {

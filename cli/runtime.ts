@@ -19,7 +19,7 @@ import { backlogFromRecords, createInstancePool } from "../activities/instancePo
 import { llmAsker } from "../activities/imagePrompt";
 import { createLlmActivities } from "../activities/llm";
 import { openImageStore, type ImageStore } from "../lib/storage";
-import { createApi } from "../api/app";
+import type { createApi } from "../api/app";
 import { configuredSecrets, installTemporalRuntime } from "./logging";
 import { errorText, log, registerSecrets } from "../lib/log";
 import { startTracing } from "../lib/tracing";
@@ -28,8 +28,6 @@ import { createSeriesActivities } from "../activities/db/series";
 import { createTaskRecords } from "../activities/db/tasks";
 import { tenantPriority } from "../service/tenantScheduling";
 import { createGenerationService } from "../service";
-import { createGpuWorker } from "../workers/gpu";
-import { createMainWorker } from "../workers/main";
 import { registerApiKeys, tenantResolver } from "../lib/apiKeys";
 import type { Config } from "../lib/config";
 import type { LogLevel } from "../lib/log";
@@ -159,7 +157,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
   let nativeConnection: NativeConnection | undefined;
   if (roles.worker || roles.gpu?.length) {
     // The SDK's own lines (worker, workflows, activities, core) go through darkroom's logger.
-    installTemporalRuntime(config.logLevel ?? (log().level as LogLevel));
+    await installTemporalRuntime(config.logLevel ?? (log().level as LogLevel));
     try {
       nativeConnection = await connectTemporalWorker(address, config.temporal);
     } catch (error) {
@@ -181,11 +179,14 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       imageUrls,
       askLlm,
     });
+    // Each role loads only its own code: an API never loads the worker SDK, a GPU worker never the API.
+    const { createMainWorker } = await import("../workers/main");
     workers.push(
       await createMainWorker({ connection: nativeConnection!, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, activities, maxCachedWorkflows: config.temporal.maxCachedWorkflows, tracing }),
     );
   }
   if (roles.gpu?.length) {
+    const { createGpuWorker } = await import("../workers/gpu");
     for (const name of roles.gpu) {
       const instance = config.comfy.instances.find((i) => i.name === name);
       if (!instance) {
@@ -242,6 +243,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       temporalReachable: () => temporalAnswers(connection),
       searchAttributes,
     });
+    const { createApi } = await import("../api/app");
     const app = createApi({ service, resolveTenant: tenantResolver(prisma), liveEvents, tracing: Boolean(tracing) });
     // Bun's own cap (an empty 413) only for bodies far beyond ours, so a too-large body with a
     // declared length gets darkroom's 413 with its explanation.

@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import sharp from "sharp";
+import { loadSharp } from "../../lib/sharp";
 import type { ComfyInstance } from "../../lib/config";
 
 /** The content-addressed name a picture's bytes get in every instance's input folder. */
@@ -37,6 +37,7 @@ async function upload(instance: ComfyInstance, file: string, name: string, signa
   const bytes = await readFile(file);
   if (inputImageName(bytes) !== name) throw new Error(`Reference picture ${file} changed on disk since the persona was loaded; restart to load it again`);
   // PNG is what every ComfyUI build's LoadImage reads.
+  const sharp = await loadSharp();
   const png = await sharp(bytes).png().toBuffer();
   const form = new FormData();
   form.append("image", new Blob([new Uint8Array(png)], { type: "image/png" }), name);

@@ -8,7 +8,7 @@
  * at once when it shows the sampler's last step or the prompt finishes. One preview is encoded and
  * delivered at a time, in order.
  */
-import sharp from "sharp";
+import { loadSharp } from "../../lib/sharp";
 import type { ComfyPromptEvent } from "./follow";
 
 export interface ComfyPreview {
@@ -42,6 +42,7 @@ interface Frame {
 
 /** The WebP of one frame, at most `maxEdge` px on its longer side. */
 export async function previewWebp(image: Uint8Array, opts: Pick<PreviewOptions, "maxEdge" | "quality"> = DEFAULT_PREVIEW_OPTIONS) {
+  const sharp = await loadSharp();
   const { data, info } = await sharp(image, { failOn: "error" })
     .resize(opts.maxEdge, opts.maxEdge, { fit: "inside", withoutEnlargement: true })
     .webp({ quality: opts.quality, effort: 2 })

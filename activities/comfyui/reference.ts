@@ -4,7 +4,7 @@
  * angles, on whichever instance each of them lands.
  */
 import { ApplicationFailure } from "@temporalio/common";
-import sharp from "sharp";
+import { loadSharp } from "../../lib/sharp";
 import type { ComfyInstance } from "../../lib/config";
 import type { PrismaClient } from "../../lib/db/generated/client";
 import type { ImageStore } from "../../lib/storage";
@@ -20,6 +20,7 @@ export function createReferenceActivities(deps: { prisma: PrismaClient; store: I
       const stored = await deps.store.get(image.storageKey);
       if (!stored) throw ApplicationFailure.nonRetryable(`The stored file of image ${image.id} is missing`, "NoReferenceImage");
       // PNG is what every ComfyUI build's LoadImage reads; the same name makes a repeated upload a no-op.
+      const sharp = await loadSharp();
       const png = await sharp(stored).png().toBuffer();
       const form = new FormData();
       form.append("image", new Blob([new Uint8Array(png)], { type: "image/png" }), `darkroom-ref-${input.sourceGenerationId}.png`);

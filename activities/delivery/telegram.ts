@@ -6,7 +6,7 @@
  */
 import { Context } from "@temporalio/activity";
 import { ApplicationFailure } from "@temporalio/common";
-import sharp from "sharp";
+import { loadSharp } from "../../lib/sharp";
 import type { ImageStore } from "../../lib/storage";
 import type { DeliveryRecords } from "./records";
 import { activityLog } from "../log";
@@ -106,6 +106,7 @@ export function createTelegramDeliveryActivities(deps: { settings: TelegramSetti
           const stored = await deps.store.get(image.storageKey);
           if (!stored) throw new Error(`Stored image ${image.storageKey} is missing`);
           // Telegram compresses photos to JPEG anyway; sending JPEG keeps WebP from becoming a sticker.
+          const sharp = await loadSharp();
           const jpeg = await sharp(stored).jpeg({ quality: 90 }).toBuffer();
           const form = new FormData();
           form.set("chat_id", input.chatId);

@@ -5,7 +5,7 @@
 import net from "node:net";
 import tls from "node:tls";
 import { Connection } from "@temporalio/client";
-import { NativeConnection } from "@temporalio/worker";
+import type { NativeConnection } from "@temporalio/worker";
 import type { TLSConfig } from "@temporalio/common/lib/internal-non-workflow";
 import type { Config } from "../config";
 
@@ -91,6 +91,8 @@ export async function connectTemporalClient(address: string, settings: TemporalS
 
 export async function connectTemporalWorker(address: string, settings: TemporalSettings): Promise<NativeConnection> {
   try {
+    // Loaded on first use: only worker roles need the worker SDK (about 90 MB resident).
+    const { NativeConnection } = await import("@temporalio/worker");
     return await NativeConnection.connect(temporalConnectionOptions(address, settings));
   } catch (error) {
     throw explain(address, settings, error, await tlsDiagnosis(address, settings));
