@@ -34,8 +34,8 @@ export interface ActivityDeps {
 
 export function createGeneralActivities(deps: ActivityDeps) {
   const llm = createLlmActivities({ llm: deps.config.llm, budgetMs: deps.config.llmBudgetMs });
-  // `prepareCompletion` is a helper, not an activity: it returns a function.
-  const { prepareCompletion, ...generations } = createGenerationActivities({
+  // `prepareCompletion` and `admit` are helpers, not activities (they take or return functions).
+  const { prepareCompletion, admit, ...generations } = createGenerationActivities({
     prisma: deps.prisma,
     composeMessage: llm.composeMessage,
     imageUrls: deps.imageUrls,
@@ -59,19 +59,14 @@ export function createGeneralActivities(deps: ActivityDeps) {
     assignInstance,
     /**
      * A photo's whole admission in one local activity, where it used to take three: its records
-     * (and waiting message), the user's slot, and — once the slot is granted — an instance. Each
-     * part is idempotent, so a retry of the whole is safe.
+     * (and waiting message), the user's slot, and — once the slot is granted — an instance.
      */
     async admitGeneration(input: {
       record: BeginGenerationInput;
       slot: { tenantId: string; userId: string; max: number };
       assign: boolean;
     }): Promise<{ waiting: ChatMessage; claim: { granted: boolean; queuePosition: number }; instance?: PickedInstance | null }> {
-      const generationId = input.record.generationId;
-      const waiting = await generations.beginGeneration(input.record);
-      const claim = await generations.claimUserSlot({ generationId, ...input.slot });
-      if (!claim.granted || !input.assign) return { waiting, claim };
-      return { waiting, claim, instance: await assignInstance({ generationId, exclude: [] }) };
+      return admit(input, input.assign ? () => deps.pool.pickInstance({ exclude: [] }) : undefined);
     },
     ...imageStore,
     /**

@@ -4,7 +4,8 @@
  * in Temporal's queues), 10,000 WebSockets open, each following one of those users. Reports the
  * resident memory of the API, the main worker and the GPU workers, and how fast a chat still gets
  * its waiting message meanwhile.
- *   bun bench/scale.ts          (BENCH_SCALE_GENERATIONS, BENCH_SCALE_SOCKETS: 10,000 each)
+ *   bun bench/scale.ts          (BENCH_SCALE_GENERATIONS, BENCH_SCALE_SOCKETS: 10,000 each;
+ *                                BENCH_SCALE_ONE_GPU_PROCESS=1: one GPU worker process for both instances)
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -20,6 +21,7 @@ import pg from "pg";
 const GENERATIONS = Number(process.env.BENCH_SCALE_GENERATIONS ?? 10_000);
 const SOCKETS = Number(process.env.BENCH_SCALE_SOCKETS ?? 10_000);
 const CONCURRENCY = 16;
+const ONE_GPU_PROCESS = process.env.BENCH_SCALE_ONE_GPU_PROCESS === "1";
 const KEY = `bench-scale-key-${Math.random().toString(36).slice(2)}-0123456789`;
 const persona = { name: "Sofia", personality: "alegre", language: "es" };
 
@@ -52,7 +54,9 @@ export async function benchScale(): Promise<object> {
   try {
     const port = await freePort();
     const api = await spawnRole(["api"], env, port);
-    const [worker, ...gpus] = await Promise.all([spawnRole(["worker"], env), ...names.map((n) => spawnRole(["worker", "--gpu", n], env))]);
+    // One GPU worker process per instance (as the compose file runs them), or one for both.
+    const gpuProcesses = ONE_GPU_PROCESS ? [names.join(",")] : names;
+    const [worker, ...gpus] = await Promise.all([spawnRole(["worker"], env), ...gpuProcesses.map((n) => spawnRole(["worker", "--gpu", n], env))]);
     const roles: Array<[string, RoleProcess]> = [["api", api], ["mainWorker", worker!], ...gpus.map((g, i) => [`gpuWorker${i}`, g] as [string, RoleProcess])];
     const memory = () => Object.fromEntries(roles.map(([name, r]) => [name, rssMb(r.child.pid!)]));
     const idle = memory();
@@ -119,6 +123,7 @@ export async function benchScale(): Promise<object> {
     const total = (m: Record<string, number>) => round(Object.values(m).reduce((a, b) => a + b, 0));
     return {
       generations: GENERATIONS,
+      gpuWorkerProcesses: gpuProcesses.length,
       sockets: SOCKETS,
       statuses: Object.fromEntries(rows.map((r) => [r.status, r.n])),
       rampRepliesMs: { concurrency: CONCURRENCY, seconds: round(rampSeconds), ...stats(ramp) },

@@ -114,10 +114,10 @@ const COMMANDS: Record<string, Command> = {
     run: () => role("api"),
   },
   worker: {
-    summary: "the main worker alone, or with --gpu the worker of one ComfyUI instance (needs TEMPORAL_ADDRESS)",
+    summary: "the main worker alone, or with --gpu the worker of ComfyUI instances (needs TEMPORAL_ADDRESS)",
     usage: "[--gpu NAME]",
     options: { gpu: { type: "string" } },
-    help: { "--gpu NAME": "poll only comfy.NAME, the queue of the COMFYUI_INSTANCES entry NAME" },
+    help: { "--gpu NAME": "poll only comfy.NAME, the queue of the COMFYUI_INSTANCES entry NAME; a comma-separated list (a,b) serves several instances from one process (e.g. one machine's GPUs), sharing its memory" },
     run: (values) => role("worker", values.gpu as string | undefined),
   },
   simulator: {
@@ -459,16 +459,17 @@ function stopOnSignals(stop: () => Promise<void>) {
 async function role(kind: "api" | "worker", gpu?: string) {
   const config = loadConfig();
   if (!config.temporal.address) throw new CannotStart(`needs TEMPORAL_ADDRESS (host:port of a Temporal frontend); ./darkroom dev starts one for you.`);
+  const instances = gpu ? gpu.split(",").map((name) => name.trim()).filter(Boolean) : [];
   setUpLogging(config, kind === "api" ? "api" : gpu ? "gpu-worker" : "worker");
   if (gpu) await installTemporalRuntime(log().level as LogLevel);
-  const running = await start(config, kind === "api" ? { api: true } : gpu ? { gpu: [gpu] } : { worker: true });
+  const running = await start(config, kind === "api" ? { api: true } : gpu ? { gpu: instances } : { worker: true });
   stopOnSignals(running.stop);
   // The line that says the role is up is written at any LOG_LEVEL but `silent`: orchestrators and
   // people wait for it.
   const ready = log().level === "silent" ? log() : log().child({}, { level: "info" });
   if (kind === "api") ready.info({ url: config.publicUrl }, `darkroom API listening on ${config.publicUrl}`);
-  else if (gpu) ready.info({ instance: gpu, taskQueue: `comfy.${gpu}` }, `darkroom GPU worker for ${gpu} polling comfy.${gpu}`);
-  else ready.info({ taskQueue: config.temporal.taskQueue }, `darkroom worker polling ${config.temporal.taskQueue}`);
+  else if (instances.length === 0) ready.info({ taskQueue: config.temporal.taskQueue }, `darkroom worker polling ${config.temporal.taskQueue}`);
+  else for (const name of instances) ready.info({ instance: name, taskQueue: `comfy.${name}` }, `darkroom GPU worker for ${name} polling comfy.${name}`);
 }
 
 async function keys(values: Record<string, string | boolean | undefined>, positionals: string[]) {

@@ -65,6 +65,16 @@ describe("failover", () => {
     expect(done.instance).toBe(stack.instanceNames[1]);
   });
 
+  test("one GPU worker process serves two instances (--gpu a,b): each instance gets jobs", async () => {
+    stack = await startStack({ instances: 2, gpuWorkers: [], env: { MAX_CONCURRENT_GENERATIONS: "100" } });
+    spawnGpuWorker(stack, stack.instanceNames.join(","));
+    const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => requestPhoto(stack!, `pair-${i}`)));
+    const done = await Promise.all(ids.map((id) => finished(stack!, id)));
+    expect(done.map((g) => g.status)).toEqual(Array(6).fill("completed"));
+    expect(new Set(done.map((g) => g.instance))).toEqual(new Set(stack.instanceNames));
+    for (const instance of stack.sim.instances) expect(instance.runs.length).toBeGreaterThan(0);
+  });
+
   test("a deep backlog on live instances is waited for, not failed over: no job changes instance or runs twice", async () => {
     // One prompt at a time per instance, about 0.6 s each, and a 1 s pickup timeout: the fourth job
     // in an instance's queue waits ~1.8 s. The pickup timeout scales with the jobs ahead of it.

@@ -205,6 +205,64 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
     return finalMessage(written);
   }
 
+  /** The records and waiting message of a new generation (beginGeneration without the run check). */
+  async function begin(input: BeginGenerationInput): Promise<ChatMessage> {
+    const existing = await existingWaitingMessage(input.generationId);
+    if (existing) return existing;
+    const composed = input.waitingMessage ?? (await deps.composeMessage({
+      kind: "waiting",
+      persona: input.persona,
+      description: input.description,
+      language: input.language,
+      variantSeed: `${input.generationId}:waiting`,
+    }));
+    const rows = firstRecordRows(input, { id: input.waitingMessage?.id ?? crypto.randomUUID(), content: composed.content });
+    const write = prisma.$transaction([
+      prisma.generation.create({ data: rows.generation }),
+      prisma.message.create({ data: rows.message }),
+      prisma.event.createMany({ data: rows.events }),
+    ]);
+    try {
+      const [, message] = await write;
+      return toChatMessage(message);
+    } catch (err) {
+      const raced = (err as { code?: string }).code === "P2002" ? await existingWaitingMessage(input.generationId) : undefined;
+      if (raced) return raced;
+      throw err;
+    }
+  }
+
+  /** claimUserSlot without the run check. */
+  async function claim(input: { generationId: string; tenantId: string; userId: string; max: number }): Promise<{ granted: boolean; queuePosition: number }> {
+    return prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${input.tenantId + "/" + input.userId}))`;
+      const me = await tx.generation.findUniqueOrThrow({ where: { id: input.generationId } });
+      if (me.slotClaimedAt && !me.slotReleasedAt) return { granted: true, queuePosition: 0 };
+      // Slots the user holds, and the user's generations queued ahead of this one: one read.
+      const [counts] = await tx.$queryRaw<Array<{ holders: number; ahead: number }>>`
+        SELECT count(*) FILTER (WHERE "slotClaimedAt" IS NOT NULL AND "slotReleasedAt" IS NULL)::int AS holders,
+               count(*) FILTER (WHERE "slotClaimedAt" IS NULL AND "status" = 'pending'
+                 AND ("createdAt" < ${me.createdAt} OR ("createdAt" = ${me.createdAt} AND "id" < ${me.id})))::int AS ahead
+        FROM "Generation" WHERE "tenantId" = ${input.tenantId} AND "userId" = ${input.userId}`;
+      const { holders, ahead } = counts!;
+      const free = input.max - holders;
+      if (ahead < free) {
+        await tx.generation.update({ where: { id: me.id }, data: { slotClaimedAt: new Date(), queuePosition: null } });
+        return { granted: true, queuePosition: 0 };
+      }
+      const queuePosition = ahead - Math.max(0, free) + 1;
+      await tx.generation.update({ where: { id: me.id }, data: { queuePosition } });
+      return { granted: false, queuePosition };
+    });
+  }
+
+  async function markAssigned(input: { generationId: string; instance: string }): Promise<void> {
+    await prisma.generation.updateMany({
+      where: { id: input.generationId, status: { notIn: [...FINAL_STATUSES] } },
+      data: { status: "generating", instance: input.instance, startedAt: new Date(), queuePosition: null },
+    });
+  }
+
   async function prepareCompletion(generationId: string): Promise<{ write(images: Array<{ id: string; width: number; height: number }>, gpuMs: number): Promise<ChatMessage> }> {
     await reopenIfEndedByEarlierRun(prisma, generationId);
     const { g, persona, language } = await personaOf(generationId);
@@ -241,29 +299,7 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
      */
     async beginGeneration(input: BeginGenerationInput): Promise<ChatMessage> {
       await reopenIfEndedByEarlierRun(prisma, input.generationId);
-      const existing = await existingWaitingMessage(input.generationId);
-      if (existing) return existing;
-      const composed = input.waitingMessage ?? (await deps.composeMessage({
-        kind: "waiting",
-        persona: input.persona,
-        description: input.description,
-        language: input.language,
-        variantSeed: `${input.generationId}:waiting`,
-      }));
-      const rows = firstRecordRows(input, { id: input.waitingMessage?.id ?? crypto.randomUUID(), content: composed.content });
-      const write = prisma.$transaction([
-        prisma.generation.create({ data: rows.generation }),
-        prisma.message.create({ data: rows.message }),
-        prisma.event.createMany({ data: rows.events }),
-      ]);
-      try {
-        const [, message] = await write;
-        return toChatMessage(message);
-      } catch (err) {
-        const raced = (err as { code?: string }).code === "P2002" ? await existingWaitingMessage(input.generationId) : undefined;
-        if (raced) return raced;
-        throw err;
-      }
+      return begin(input);
     },
 
     /**
@@ -319,31 +355,7 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
      */
     async claimUserSlot(input: { generationId: string; tenantId: string; userId: string; max: number }): Promise<{ granted: boolean; queuePosition: number }> {
       await reopenIfEndedByEarlierRun(prisma, input.generationId);
-      return prisma.$transaction(async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${input.tenantId + "/" + input.userId}))`;
-        const me = await tx.generation.findUniqueOrThrow({ where: { id: input.generationId } });
-        if (me.slotClaimedAt && !me.slotReleasedAt) return { granted: true, queuePosition: 0 };
-        const holders = await tx.generation.count({
-          where: { tenantId: input.tenantId, userId: input.userId, slotClaimedAt: { not: null }, slotReleasedAt: null },
-        });
-        const ahead = await tx.generation.count({
-          where: {
-            tenantId: input.tenantId,
-            userId: input.userId,
-            slotClaimedAt: null,
-            status: "pending",
-            OR: [{ createdAt: { lt: me.createdAt } }, { createdAt: me.createdAt, id: { lt: me.id } }],
-          },
-        });
-        const free = input.max - holders;
-        if (ahead < free) {
-          await tx.generation.update({ where: { id: me.id }, data: { slotClaimedAt: new Date(), queuePosition: null } });
-          return { granted: true, queuePosition: 0 };
-        }
-        const queuePosition = ahead - Math.max(0, free) + 1;
-        await tx.generation.update({ where: { id: me.id }, data: { queuePosition } });
-        return { granted: false, queuePosition };
-      });
+      return claim(input);
     },
 
     /** Gives the slot back and nudges the user's next queued generations to claim it. */
@@ -371,10 +383,27 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
 
     async markGenerating(input: { generationId: string; instance: string }): Promise<void> {
       await reopenIfEndedByEarlierRun(prisma, input.generationId);
-      await prisma.generation.updateMany({
-        where: { id: input.generationId, status: { notIn: [...FINAL_STATUSES] } },
-        data: { status: "generating", instance: input.instance, startedAt: new Date(), queuePosition: null },
-      });
+      await markAssigned(input);
+    },
+
+    /**
+     * A photo's whole admission in one step: its records (and waiting message), the user's slot, and,
+     * once the slot is granted, an instance from `pick` — with the run check once, not per part.
+     * Each part is idempotent, so a retry of the whole is safe. A helper for the admission
+     * activity, not an activity itself.
+     */
+    async admit<I extends { name: string }>(
+      input: { record: BeginGenerationInput; slot: { tenantId: string; userId: string; max: number } },
+      pick?: () => Promise<I | null>,
+    ): Promise<{ waiting: ChatMessage; claim: { granted: boolean; queuePosition: number }; instance?: I | null }> {
+      const generationId = input.record.generationId;
+      await reopenIfEndedByEarlierRun(prisma, generationId);
+      const waiting = await begin(input.record);
+      const claimed = await claim({ generationId, ...input.slot });
+      if (!claimed.granted || !pick) return { waiting, claim: claimed };
+      const instance = await pick();
+      if (instance) await markAssigned({ generationId, instance: instance.name });
+      return { waiting, claim: claimed, instance };
     },
 
     /** The completion message with the images, written once; a rerun returns the first one. */
