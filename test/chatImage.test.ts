@@ -223,6 +223,7 @@ describe("messages in, persona pictures out", () => {
     const pool = {
       snapshot: async () => [a, b].map((name) => ({ name, url: `http://${name}`, healthy: true, queueRunning: name === a ? 1 : 0, queuePending: name === a ? 2 : 0, checkedAt: 0 })),
       pickInstance: async ({ exclude }: { exclude: string[] }) => (exclude.includes(b) ? null : { name: b, url: `http://${b}` }),
+      queueWaitOf: async () => ({}),
     } as unknown as InstancePool;
     const placement = (swapMs: number) => createInstanceAffinityActivities({ prisma: stack.db.prisma, pool, costs: { swapMs, jobMs: 5000 } });
     const pick = (swapMs: number, checkpoint: string, exclude: string[] = []) => placement(swapMs).pickInstanceForCheckpoint({ checkpoint, exclude });
