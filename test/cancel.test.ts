@@ -125,6 +125,22 @@ describe("cancel frees the GPU", () => {
     }
   });
 
+  test("cancelled the moment it was asked for, maybe while its admission runs: the user's slot comes back", async () => {
+    // Slow steps, so the cancel surely comes before the picture; three times, so it lands at
+    // different points of the first step (records, slot, pick).
+    sim().setStepMs(200);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const first = await requestPhoto(`instant-${i}`, "una foto");
+        await cancel(first);
+        // With one slot per user, a slot the cancelled photo kept would leave this one queued for ever.
+        await completed(await requestPhoto(`instant-${i}`, "otra foto"));
+      }
+    } finally {
+      sim().setStepMs(5);
+    }
+  });
+
   test("picked but not yet sent (the instance's worker is away): never sent, not even once the worker is back", async () => {
     await stopGpuWorker();
     try {

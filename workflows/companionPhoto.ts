@@ -57,18 +57,21 @@ export async function companionPhoto(input: CompanionPhotoInput): Promise<Compan
   // costs a hand-off between the workflow and the activity side, so the GPU job goes out sooner.
   let admitted: Awaited<ReturnType<typeof fast.admitGeneration>> | undefined;
   const fewerSteps = patched(FEWER_LOCAL_STEPS);
-  if (fewerSteps) {
-    admitted = await fast.admitGeneration({ record: companionPhotoRecord(input), slot, assign: promptKnown });
-    waiting = admitted.waiting;
-  } else {
-    // A local activity: no extra server round trip before the chat gets its answer.
-    waiting = await fast.beginGeneration(companionPhotoRecord(input));
-  }
+  // A local activity: no extra server round trip before the chat gets its answer.
+  if (!fewerSteps) waiting = await fast.beginGeneration(companionPhotoRecord(input));
   /** The instance admission picked, taken once: a failover picks again. */
-  let preassigned = admitted?.instance ?? undefined;
+  let preassigned: Awaited<ReturnType<typeof fast.assignInstance>> | undefined;
 
   let slotHeld = false;
   try {
+    if (fewerSteps) {
+      // Admission may claim the slot: a cancel that lands while it runs must still give it back
+      // (the release is a no-op when no slot was claimed).
+      slotHeld = true;
+      admitted = await fast.admitGeneration({ record: companionPhotoRecord(input), slot, assign: promptKnown });
+      waiting = admitted.waiting;
+      preassigned = admitted.instance ?? undefined;
+    }
     // Per-user fairness: at most N generations of one user run at once; the rest wait in order.
     stage = "queued";
     for (let first = true; ; first = false) {
