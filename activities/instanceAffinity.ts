@@ -9,7 +9,7 @@
  * instance's own queue is longer) count as time, not as swaps.
  */
 import type { PrismaClient } from "../lib/db/generated/client";
-import type { InstancePool, PickedInstance } from "./instancePool";
+import { recentJobMs, type InstancePool, type PickedInstance } from "./instancePool";
 import { chooseByModel, type InstanceOutlook, type PlacementCosts } from "./modelPlacement";
 
 export interface ModelCosts {
@@ -56,14 +56,7 @@ export function createInstanceAffinityActivities(deps: { prisma: PrismaClient; p
 
   async function measuredJobMs(): Promise<number> {
     if (costs.jobMs !== undefined) return costs.jobMs;
-    const last = await deps.prisma.generation.findMany({
-      where: { gpuMs: { not: null }, status: "completed" },
-      orderBy: { completedAt: "desc" },
-      select: { gpuMs: true },
-      take: 20,
-    });
-    if (last.length < 3) return costs.defaultJobMs;
-    return last.reduce((sum, g) => sum + g.gpuMs!, 0) / last.length;
+    return (await recentJobMs(deps.prisma)) ?? costs.defaultJobMs;
   }
 
   return {

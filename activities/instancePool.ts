@@ -5,6 +5,7 @@
  */
 import type { ComfyInstance } from "../lib/config";
 import type { PrismaClient } from "../lib/db/generated/client";
+import { ttlCache } from "../lib/ttlCache";
 import { probeInstance } from "./comfyui/health";
 
 export type InstanceHealth = Awaited<ReturnType<typeof probeInstance>>;
@@ -22,30 +23,34 @@ export interface PickedInstance {
 /** What an instance has in hand: jobs placed on it and not finished, and how long a job takes there. */
 export type InstanceBacklog = (instance: ComfyInstance) => Promise<{ jobs: number; jobMs: number }>;
 
-/** A job's time on an instance that has not finished one lately. */
+/**
+ * How long a job takes, from the records: the mean GPU time of the last 20 finished jobs (on one
+ * instance, or the whole pool); none until three have finished. Placement weighs queues with it, and
+ * the pickup timeout scales with it.
+ */
+export async function recentJobMs(prisma: PrismaClient, instance?: string): Promise<number | undefined> {
+  const last = await prisma.generation.findMany({
+    where: { gpuMs: { not: null }, status: "completed", ...(instance ? { instance } : {}) },
+    orderBy: { completedAt: "desc" },
+    select: { gpuMs: true },
+    take: 20,
+  });
+  return last.length < 3 ? undefined : last.reduce((sum, g) => sum + g.gpuMs!, 0) / last.length;
+}
+
+/** A job's time on an instance that has not finished enough of them to measure. */
 const UNMEASURED_JOB_MS = 30_000;
 
 /**
  * The backlog from the generation records: jobs assigned to the instance and still generating, and
- * the mean GPU time of its last quarter hour of finished jobs (cached a few seconds, so a burst of
- * picks does not average the same rows again and again).
+ * its recent job time (cached a few seconds, so a burst of picks does not average the same rows
+ * again and again).
  */
 export function backlogFromRecords(prisma: PrismaClient, jobMsTtl = 5000): InstanceBacklog {
-  const jobMsCache = new Map<string, { at: number; value: Promise<number> }>();
-  const jobMsOf = (name: string) => {
-    const hit = jobMsCache.get(name);
-    if (hit && Date.now() - hit.at < jobMsTtl) return hit.value;
-    const value = prisma.generation
-      .aggregate({ _avg: { gpuMs: true }, where: { instance: name, status: "completed", completedAt: { gte: new Date(Date.now() - 15 * 60_000) } } })
-      .then((recent) => recent._avg.gpuMs ?? UNMEASURED_JOB_MS);
-    // A failed read is not cached: the next pick asks again.
-    value.catch(() => jobMsCache.delete(name));
-    jobMsCache.set(name, { at: Date.now(), value });
-    return value;
-  };
+  const jobMs = ttlCache(jobMsTtl, async (name) => (await recentJobMs(prisma, name)) ?? UNMEASURED_JOB_MS);
   return async (instance) => {
-    const [jobs, jobMs] = await Promise.all([prisma.generation.count({ where: { instance: instance.name, status: "generating" } }), jobMsOf(instance.name)]);
-    return { jobs, jobMs };
+    const [jobs, ms] = await Promise.all([prisma.generation.count({ where: { instance: instance.name, status: "generating" } }), jobMs.get(instance.name)]);
+    return { jobs, jobMs: ms };
   };
 }
 

@@ -5,6 +5,7 @@
  * each. A change (`./darkroom tenants …`) reaches running processes within the cache time.
  */
 import type { PrismaClient } from "./db/generated/client";
+import { ttlCache, type TtlCache } from "./ttlCache";
 
 export const TENANT_SETTINGS_CACHE_MS = 5_000;
 
@@ -19,35 +20,30 @@ export interface TenantSettings {
 
 export type TenantSettingsReader = (tenantId: string) => Promise<TenantSettings | undefined>;
 
-type Cache = Map<string, { at: number; settings: Promise<TenantSettings | undefined> }>;
-const readers = new WeakMap<PrismaClient, TenantSettingsReader>();
-const caches = new WeakMap<PrismaClient, Cache>();
+/** One cache per database client: whoever asks in this process shares it. */
+const caches = new WeakMap<PrismaClient, TtlCache<TenantSettings | undefined>>();
+
+function cacheOf(prisma: PrismaClient): TtlCache<TenantSettings | undefined> {
+  let cache = caches.get(prisma);
+  if (!cache) {
+    cache = ttlCache(TENANT_SETTINGS_CACHE_MS, async (tenantId) =>
+      (await prisma.tenant.findUnique({
+        where: { id: tenantId },
+        select: { priority: true, fairnessWeight: true, imagesPerUserPerDay: true, imagesPerTenantPerDay: true, maxConcurrentPerUser: true, blocklist: true },
+      })) ?? undefined,
+    );
+    caches.set(prisma, cache);
+  }
+  return cache;
+}
 
 /** A writer in this process drops what it changed, so the change applies here at once. */
 export function forgetTenantSettings(prisma: PrismaClient, tenantId: string): void {
-  caches.get(prisma)?.delete(tenantId);
+  caches.get(prisma)?.forget(tenantId);
 }
 
 /** The process's reader for this database (one cache, whoever asks). */
 export function tenantSettings(prisma: PrismaClient): TenantSettingsReader {
-  let reader = readers.get(prisma);
-  if (reader) return reader;
-  const cache: Cache = new Map();
-  caches.set(prisma, cache);
-  reader = (tenantId) => {
-    const hit = cache.get(tenantId);
-    if (hit && Date.now() - hit.at < TENANT_SETTINGS_CACHE_MS) return hit.settings;
-    const settings = prisma.tenant
-      .findUnique({
-        where: { id: tenantId },
-        select: { priority: true, fairnessWeight: true, imagesPerUserPerDay: true, imagesPerTenantPerDay: true, maxConcurrentPerUser: true, blocklist: true },
-      })
-      .then((t) => t ?? undefined);
-    // A failed read is not kept: the next caller asks again.
-    settings.catch(() => cache.delete(tenantId));
-    cache.set(tenantId, { at: Date.now(), settings });
-    return settings;
-  };
-  readers.set(prisma, reader);
-  return reader;
+  const cache = cacheOf(prisma);
+  return (tenantId) => cache.get(tenantId);
 }

@@ -79,14 +79,16 @@ describe("failover", () => {
     // One prompt at a time per instance, about 0.6 s each, and a 1 s pickup timeout: the fourth job
     // in an instance's queue waits ~1.8 s. The pickup timeout scales with the jobs ahead of it.
     stack = await startStack({ instances: 2, stepMs: 150, steps: 4, instanceConcurrency: 1, env: { COMFYUI_PICKUP_TIMEOUT_MS: "1000", MAX_CONCURRENT_GENERATIONS: "100" } });
-    // One job first, so each instance's job time is measured rather than assumed.
-    await finished(stack, await requestPhoto(stack, "warm"));
+    // A few jobs on each instance first, so its job time is measured (from three finished jobs)
+    // rather than assumed.
+    const warm = await Promise.all(Array.from({ length: 8 }, (_, i) => requestPhoto(stack!, `warm-${i}`)));
+    await Promise.all(warm.map((id) => finished(stack!, id)));
     const ids = await Promise.all(Array.from({ length: 8 }, (_, i) => requestPhoto(stack!, `deep-${i}`)));
     const done = await Promise.all(ids.map((id) => finished(stack!, id)));
     expect(done.map((g) => g.status)).toEqual(Array(8).fill("completed"));
     // Each prompt ran once, and no GPU job timed out waiting to be picked up.
     const runs = stack.sim.instances.flatMap((i) => i.runs);
-    expect(runs).toHaveLength(9);
+    expect(runs).toHaveLength(16);
     for (const id of ids) {
       const history = await stack.running.temporal.workflow.getHandle(done.find((g) => g.id === id)!.workflowId).fetchHistory();
       const scheduled = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === "generateOnComfy");
