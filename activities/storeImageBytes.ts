@@ -29,11 +29,12 @@ export async function storedOutput(prisma: PrismaClient, generationId: string, o
 
 export async function storeImageBytes(
   deps: ImageBytesDeps,
-  input: { generationId: string; tenantId: string; outputIndex: number; bytes: Uint8Array; seed: number },
+  /** `bytes` is only called when this output is not stored yet: an earlier attempt's is not fetched again. */
+  input: { generationId: string; tenantId: string; outputIndex: number; bytes: () => Promise<Uint8Array>; seed: number },
 ): Promise<StoredImage> {
   const earlier = await storedOutput(deps.prisma, input.generationId, input.outputIndex);
   if (earlier) return earlier;
-  const img = await postProcessImage(input.bytes, deps.imaging);
+  const img = await postProcessImage(await input.bytes(), deps.imaging);
   const keys = imageKeys(input.tenantId, img.sha256);
   // Both files at once: each put waits for its bytes to be durable.
   const putOnce = async (key: string, bytes: Uint8Array) => {

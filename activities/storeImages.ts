@@ -7,7 +7,7 @@ import type { PrismaClient } from "../lib/db/generated/client";
 import type { ComfyInstance } from "../lib/config";
 import { fetchComfyOutput, type ComfyOutputRef } from "./comfyui/generate";
 import type { ImageStore } from "../lib/storage";
-import { storeImageBytes, storedOutput, type StoredImage } from "./storeImageBytes";
+import { storeImageBytes, type StoredImage } from "./storeImageBytes";
 
 export type { StoredImage };
 
@@ -34,10 +34,9 @@ export function createImageStoreActivities(deps: {
       const stored: StoredImage[] = [];
       for (const [i, ref] of input.outputs.entries()) {
         const outputIndex = (input.firstOutputIndex ?? 0) + i;
-        // An earlier attempt may have stored this output already: don't fetch it again.
-        const earlier = await storedOutput(deps.prisma, input.generationId, outputIndex);
-        const raw = earlier ? undefined : await fetchComfyOutput(instance.url, ref);
-        stored.push(earlier ?? (await storeImageBytes(deps, { generationId: input.generationId, tenantId: input.tenantId, outputIndex, bytes: raw!, seed: input.seed })));
+        // An output an earlier attempt stored already is not fetched again.
+        const bytes = () => fetchComfyOutput(instance.url, ref);
+        stored.push(await storeImageBytes(deps, { generationId: input.generationId, tenantId: input.tenantId, outputIndex, bytes, seed: input.seed }));
       }
       if (stored.length === 0) throw new Error("The ComfyUI graph finished without saving any image (no SaveImage output)");
       if (input.prompt !== undefined) await deps.prisma.generation.updateMany({ where: { id: input.generationId, prompt: null }, data: { prompt: input.prompt } });

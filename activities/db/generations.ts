@@ -64,11 +64,20 @@ export function pendingGenerationRow(
   };
 }
 
-/** A new generation's first rows: the record, its waiting message, and the events that announce both. */
-function firstRecordRows(input: BeginGenerationInput, waiting: { id: string; content: string }) {
+/**
+ * A new generation's first rows — the record, its waiting message, and the events that announce
+ * both — inside the caller's transaction. The API (in a transaction that commits only once the
+ * workflow start succeeded) and the workflow's first step both write them; whichever comes second
+ * writes nothing (`ON CONFLICT DO NOTHING` rather than a failed insert, which would abort the
+ * transaction) and returns the first's message.
+ */
+export async function writeFirstRecords(
+  tx: Prisma.TransactionClient,
+  input: BeginGenerationInput & { waitingMessage: { id: string; content: string } },
+): Promise<ChatMessage> {
+  const waiting = input.waitingMessage;
   const scope: EventScope = { tenantId: input.tenantId, generationId: input.generationId, agentId: input.agentId, userId: input.userId, dialogId: input.dialogId };
-  const waitingPayload = { id: waiting.id, role: "assistant", kind: "waiting", content: waiting.content, generationId: input.generationId };
-  return {
+  const rows = {
     generation: {
       ...pendingGenerationRow(input),
       agentId: input.agentId,
@@ -91,24 +100,10 @@ function firstRecordRows(input: BeginGenerationInput, waiting: { id: string; con
       content: waiting.content,
     },
     events: [
-      eventRow(scope, "message:new", { message: waitingPayload }),
+      eventRow(scope, "message:new", { message: { id: waiting.id, role: "assistant", kind: "waiting", content: waiting.content, generationId: input.generationId } }),
       eventRow(scope, "image:queued", { generationId: input.generationId, description: input.description }),
     ],
   };
-}
-
-/**
- * The API's first write of a new generation whose waiting message is already composed, inside the
- * caller's transaction (which commits only once the workflow start succeeded). The workflow writes
- * the same rows in its first step; whichever comes second writes nothing (`ON CONFLICT DO NOTHING`
- * rather than a failed insert, which would abort the caller's transaction) and returns the first's
- * message.
- */
-export async function writeFirstRecords(
-  tx: Prisma.TransactionClient,
-  input: BeginGenerationInput & { waitingMessage: { id: string; content: string } },
-): Promise<ChatMessage> {
-  const rows = firstRecordRows(input, input.waitingMessage);
   const inserted = await tx.generation.createMany({ data: [rows.generation], skipDuplicates: true });
   if (inserted.count === 1) {
     const [message] = await tx.message.createManyAndReturn({ data: [rows.message] });
@@ -216,20 +211,9 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
       language: input.language,
       variantSeed: `${input.generationId}:waiting`,
     }));
-    const rows = firstRecordRows(input, { id: input.waitingMessage?.id ?? crypto.randomUUID(), content: composed.content });
-    const write = prisma.$transaction([
-      prisma.generation.create({ data: rows.generation }),
-      prisma.message.create({ data: rows.message }),
-      prisma.event.createMany({ data: rows.events }),
-    ]);
-    try {
-      const [, message] = await write;
-      return toChatMessage(message);
-    } catch (err) {
-      const raced = (err as { code?: string }).code === "P2002" ? await existingWaitingMessage(input.generationId) : undefined;
-      if (raced) return raced;
-      throw err;
-    }
+    const waitingMessage = { id: input.waitingMessage?.id ?? crypto.randomUUID(), content: composed.content };
+    // The API may be writing the same rows at this moment: whichever comes second reads the first's.
+    return prisma.$transaction((tx) => writeFirstRecords(tx, { ...input, waitingMessage }));
   }
 
   /** claimUserSlot without the run check. */

@@ -86,14 +86,13 @@ export function createHordeActivities(deps: HordeActivityDeps) {
         const images: StoredImage[] = [];
         for (const [outputIndex, generation] of job.generations.entries()) {
           ctx.heartbeat({ requestId } satisfies HordeHeartbeat);
-          const bytes = await hordeImageBytes(generation.img, abort.signal);
           const seed = Number.parseInt(generation.seed, 10);
           images.push(
             await storeImageBytes(deps, {
               generationId: input.generationId,
               tenantId: input.tenantId,
               outputIndex,
-              bytes,
+              bytes: () => hordeImageBytes(generation.img, abort.signal),
               seed: Number.isSafeInteger(seed) ? seed : input.params.seed,
             }),
           );
