@@ -7,6 +7,7 @@
  */
 import { Client, Connection } from "@temporalio/client";
 import { bareStartLatencies } from "./baselines";
+import { postReply } from "./roleStack";
 
 const [mode, target, secret, countText, prefix] = process.argv.slice(2);
 const count = Number(countText);
@@ -17,24 +18,10 @@ const go = async () => {
 };
 
 if (mode === "reply") {
-  const persona = { name: "Sofia", personality: "alegre", language: "es" };
-  const post = (user: string) =>
-    fetch(`${target}/v1/agents/bench/replies`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
-      body: JSON.stringify({ userId: user, text: "¡Dale! [IMAGE: selfie en la playa]", persona }),
-    }).then(async (res) => {
-      if (res.status !== 200) throw new Error(`reply answered ${res.status}: ${await res.text()}`);
-      await res.arrayBuffer();
-    });
-  await post(`${prefix}-warm`);
+  await postReply(target!, secret!, `${prefix}-warm`);
   await go();
   const out: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const t = performance.now();
-    await post(`${prefix}-${i}`);
-    out.push(performance.now() - t);
-  }
+  for (let i = 0; i < count; i++) out.push(await postReply(target!, secret!, `${prefix}-${i}`));
   console.log(JSON.stringify(out));
 } else if (mode === "start") {
   const connection = await Connection.connect({ address: target });

@@ -7,21 +7,15 @@
  * server *during* the reply burst (the fair floor when the server is busy with the burst's work).
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { freePort } from "../lib/temporal/devServer";
-import { startComfySimulator } from "../simulators/comfyui";
-import { freshPostgresUrl } from "../test/support/postgres";
-import { killAllRoles, spawnRole } from "../test/support/roles";
-import { testTemporal } from "../test/support/temporal";
-import { quantile, round } from "./stats";
+import { Client, Connection } from "@temporalio/client";
+import { bareStartLatencies } from "./baselines";
+import { postReply, startRoleStack } from "./roleStack";
+import { quantile, round, stats } from "./stats";
 
 const CLIENTS = Number(process.env.BENCH_BURST_CLIENTS ?? 8);
 const PER_CLIENT = Number(process.env.BENCH_BURST_REQUESTS ?? 40);
 const PACED = Number(process.env.BENCH_PACED_REPLIES ?? 80);
-const KEY = `bench-burst-key-${Math.random().toString(36).slice(2)}-0123456789`;
-
-const stats = (xs: number[]) => ({ n: xs.length, p50: round(quantile(xs, 0.5)), p90: round(quantile(xs, 0.9)), p99: round(quantile(xs, 0.99)), max: round(Math.max(...xs)) });
 
 /** CPU time (ms) a process has used so far, from /proc (Linux). */
 function cpuMs(pid: number): number {
@@ -62,36 +56,16 @@ async function clients(args: (i: number) => string[]): Promise<number[]> {
 }
 
 export async function benchBursts(): Promise<object> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "darkroom-bench-bursts-"));
-  const [temporal, databaseUrl] = await Promise.all([testTemporal(), freshPostgresUrl()]);
-  const sim = await startComfySimulator({ instances: 2, stepMs: 0, steps: 4, outputDir: path.join(dir, "sim") });
-  const tag = Math.random().toString(36).slice(2, 8);
-  const names = sim.instances.map((_, i) => `b${tag}gpu${i}`);
-  const env: Record<string, string> = {
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: temporal.address,
-    DARKROOM_API_KEYS: `acme:${KEY}`,
-    DARKROOM_TASK_QUEUE: `darkroom-bursts-${tag}`,
-    DARKROOM_DATA_DIR: path.join(dir, "data"),
-    COMFYUI_INSTANCES: sim.instances.map((inst, i) => `${names[i]}=${inst.url}`).join(","),
-    MAX_CONCURRENT_GENERATIONS: "1000",
-    IMAGE_MAX_EDGE: "512",
-    LOG_LEVEL: "error",
-  };
+  const stack = await startRoleStack({ stepMs: 0, steps: 4, env: { MAX_CONCURRENT_GENERATIONS: "1000", IMAGE_MAX_EDGE: "512" } });
+  const { api, key, temporalAddress } = stack;
+  const url = api.url!;
   try {
-    const port = await freePort();
-    const api = await spawnRole(["api"], env, port);
-    await Promise.all([spawnRole(["worker"], env), ...names.map((n) => spawnRole(["worker", "--gpu", n], env))]);
-    const url = api.url!;
-
-    const startsBefore = await clients(() => ["start", temporal.address, "default", String(PER_CLIENT)]);
+    const startsBefore = await clients(() => ["start", temporalAddress, "default", String(PER_CLIENT)]);
     // The burst, with one bare start every 50 ms probing the same server meanwhile.
     const probe: number[] = [];
     let bursting = true;
-    const { Client, Connection } = await import("@temporalio/client");
-    const connection = await Connection.connect({ address: temporal.address });
+    const connection = await Connection.connect({ address: temporalAddress });
     const probeClient = new Client({ connection, namespace: "default" });
-    const { bareStartLatencies } = await import("./baselines");
     await bareStartLatencies(probeClient, 1);
     const probing = (async () => {
       while (bursting) {
@@ -100,29 +74,20 @@ export async function benchBursts(): Promise<object> {
       }
     })();
     const apiCpuBefore = cpuMs(api.child.pid!);
-    const replies = await clients((i) => ["reply", url, KEY, String(PER_CLIENT), `burst-${i}`]);
+    const replies = await clients((i) => ["reply", url, key, String(PER_CLIENT), `burst-${i}`]);
     const apiCpuPerReply = (cpuMs(api.child.pid!) - apiCpuBefore) / replies.length;
     bursting = false;
     await probing;
-    const startsAfter = await clients(() => ["start", temporal.address, "default", String(PER_CLIENT)]);
+    const startsAfter = await clients(() => ["start", temporalAddress, "default", String(PER_CLIENT)]);
     await connection.close();
 
     // Paced: one reply every 250 ms from one client, the images of earlier ones being made meanwhile.
     const paced: number[] = [];
-    const persona = { name: "Sofia", personality: "alegre", language: "es" };
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: PACED }, async (_, i) => {
         await Bun.sleep(Math.max(0, t0 + i * 250 - performance.now()));
-        const t = performance.now();
-        const res = await fetch(`${url}/v1/agents/bench/replies`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-          body: JSON.stringify({ userId: `paced-${i}`, text: "¡Dale! [IMAGE: selfie en la playa]", persona }),
-        });
-        await res.arrayBuffer();
-        if (res.status !== 200) throw new Error(`paced reply answered ${res.status}`);
-        paced.push(performance.now() - t);
+        paced.push(await postReply(url, key, `paced-${i}`));
       }),
     );
 
@@ -137,9 +102,7 @@ export async function benchBursts(): Promise<object> {
       apiCpuMsPerReply: round(apiCpuPerReply),
     };
   } finally {
-    await killAllRoles();
-    await sim.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await stack.stop();
   }
 }
 

@@ -8,6 +8,7 @@
 import path from "node:path";
 import { SocketHub } from "../simulators/comfyui/sockets";
 import { eventually, startStack } from "../test/support/stack";
+import { holdSockets } from "./roleStack";
 import { quantile } from "./stats";
 
 const GENERATIONS = Number(process.env.BENCH_EVENT_GENERATIONS ?? 20);
@@ -75,21 +76,9 @@ export async function benchEvents(): Promise<object> {
 
     // 2. Density: API memory with N idle sockets held by another process.
     const before = await settledRss();
-    const holder = Bun.spawn([process.execPath, path.join(import.meta.dir, "socketHolder.ts"), stack.api, stack.key, String(IDLE_SOCKETS)], {
-      stdin: "pipe",
-      stdout: "pipe",
-      stderr: "inherit",
-    });
-    const reader = holder.stdout.getReader();
-    let out = "";
-    while (!out.includes("ready")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("the socket holder exited early");
-      out += new TextDecoder().decode(value);
-    }
+    const sockets = await holdSockets(stack.api, stack.key, IDLE_SOCKETS);
     const after = await settledRss();
-    holder.stdin.end();
-    await holder.exited;
+    await sockets.release();
     const perSocketBytes = Math.max(1, (after - before) / IDLE_SOCKETS);
 
     return {

@@ -23,7 +23,6 @@ import { testTemporal } from "./support/temporal";
 
 setDefaultTimeout(240_000);
 
-
 describe("the scrubber", () => {
   test("removes every shape of secret darkroom handles, and every registered value", () => {
     registerSecrets(["plain-configured-secret-value"]);
