@@ -154,7 +154,10 @@ export function companionPhotoService(deps: ServiceDeps) {
         ],
         onConflict: "fail",
       },
-      { alongside: (tx) => writeFirstRecords(tx, { ...companionPhotoRecord(input), waitingMessage }), started },
+      () => {
+        started();
+        return writeFirstRecords(deps.prisma, { ...companionPhotoRecord(input), waitingMessage });
+      },
     ));
     return { status: "pending", message: waiting };
   }

@@ -7,9 +7,8 @@
  *    generation's (or series') own, so a second start either fails (`FAIL`) or joins the run
  *    already there (`USE_EXISTING`).
  * 3. Write the first records, for read-your-writes: the caller's answer can be read at once.
- *    The hot path (a chat reply) writes them *while* the start is in flight, in a transaction that
- *    commits only once the start succeeded: the answer waits for the slower of the two, not both in
- *    turn, and a refused start still leaves nothing written.
+ *    A refused start has written nothing. (The chat reply writes its rows in one statement, so
+ *    this step is one more round trip, with no transaction held open across the start.)
  *
  * The workflow's first step writes the very same records, built from its input by the same pure
  * function (`companionPhotoRecord`, `chatImageRecord`, `angleSeriesRecord`, `variationsRecord`),
@@ -22,7 +21,6 @@
  */
 import type { Client, WorkflowStartOptions } from "@temporalio/client";
 import type { Workflow } from "@temporalio/common";
-import type { Prisma, PrismaClient } from "../lib/db/generated/client";
 import type { SearchAttributePair } from "@temporalio/common/lib/search-attributes";
 import { DarkroomKind, DarkroomStatus, DarkroomTenant, searchAttributeNames } from "../domain/searchAttributes";
 import { explainStartFailure } from "../lib/temporal/startFailure";
@@ -53,14 +51,11 @@ export function explainTemporalFailure(temporal: Client, err: unknown): string {
   });
 }
 
-/**
- * The first records: written after the start succeeded, or alongside it (`alongside`, in a
- * transaction; `started` is called once the workflow runs, before the commit).
- */
-export type FirstRecords<R> = (() => Promise<R>) | { alongside: (tx: Prisma.TransactionClient) => Promise<R>; started?: () => void };
+/** The first records, written once the start succeeded. */
+export type FirstRecords<R> = () => Promise<R>;
 
 export async function startGeneration<W extends Workflow, R>(
-  deps: { temporal: Client; tenantPriority: TenantPriority; prisma: PrismaClient },
+  deps: { temporal: Client; tenantPriority: TenantPriority },
   start: GenerationStart<W>,
   recordFirst: FirstRecords<R>,
 ): Promise<R> {
@@ -89,16 +84,6 @@ export async function startGeneration<W extends Workflow, R>(
     }
     log().info(ids, "generation started");
   };
-  if (typeof recordFirst === "function") {
-    await startWorkflow();
-    return recordFirst();
-  }
-  return deps.prisma.$transaction(async (tx) => {
-    // Both settle before the transaction ends: a failed start rolls back what was written meanwhile.
-    const [started, written] = await Promise.allSettled([startWorkflow(), recordFirst.alongside(tx)]);
-    if (started.status === "rejected") throw started.reason;
-    recordFirst.started?.();
-    if (written.status === "rejected") throw written.reason;
-    return written.value;
-  });
+  await startWorkflow();
+  return recordFirst();
 }

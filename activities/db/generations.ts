@@ -66,52 +66,55 @@ export function pendingGenerationRow(
 
 /**
  * A new generation's first rows — the record, its waiting message, and the events that announce
- * both — inside the caller's transaction. The API (in a transaction that commits only once the
- * workflow start succeeded) and the workflow's first step both write them; whichever comes second
- * writes nothing (`ON CONFLICT DO NOTHING` rather than a failed insert, which would abort the
- * transaction) and returns the first's message.
+ * both — in one statement. The API writes them once the workflow start succeeded, and the
+ * workflow's first step writes the very same rows; whichever comes second writes nothing (`ON
+ * CONFLICT DO NOTHING`) and returns the first's message.
+ *
+ * Why one hand-written statement and not three ORM calls in a transaction: this is on the chat
+ * reply's path, and each ORM round trip costs the API about a millisecond of CPU; a burst of
+ * replies is bound by exactly that CPU. The statement is atomic on its own, so no transaction
+ * is needed, and the data-modifying CTEs run only when the record was new.
  */
 export async function writeFirstRecords(
-  tx: Prisma.TransactionClient,
+  db: Pick<PrismaClient, "$queryRaw">,
   input: BeginGenerationInput & { waitingMessage: { id: string; content: string } },
 ): Promise<ChatMessage> {
   const waiting = input.waitingMessage;
+  const g = { ...pendingGenerationRow(input), agentId: input.agentId ?? null, userId: input.userId ?? null, dialogId: input.dialogId ?? null, conversationId: input.conversationId ?? null };
   const scope: EventScope = { tenantId: input.tenantId, generationId: input.generationId, agentId: input.agentId, userId: input.userId, dialogId: input.dialogId };
-  const rows = {
-    generation: {
-      ...pendingGenerationRow(input),
-      agentId: input.agentId,
-      userId: input.userId,
-      dialogId: input.dialogId,
-      conversationId: input.conversationId,
-      persona: input.persona as object,
-      language: input.language,
-      waitingMessageId: waiting.id,
-      ...(input.seed !== undefined ? { seed: BigInt(input.seed) } : {}),
-    },
-    message: {
-      id: waiting.id,
-      tenantId: input.tenantId,
-      generationId: input.generationId,
-      agentId: input.agentId,
-      userId: input.userId,
-      conversationId: input.conversationId,
-      kind: "waiting",
-      content: waiting.content,
-    },
-    events: [
-      eventRow(scope, "message:new", { message: { id: waiting.id, role: "assistant", kind: "waiting", content: waiting.content, generationId: input.generationId } }),
-      eventRow(scope, "image:queued", { generationId: input.generationId, description: input.description }),
-    ],
-  };
-  const inserted = await tx.generation.createMany({ data: [rows.generation], skipDuplicates: true });
-  if (inserted.count === 1) {
-    const [message] = await tx.message.createManyAndReturn({ data: [rows.message] });
-    await tx.event.createMany({ data: rows.events });
-    return toChatMessage(message!);
-  }
-  const g = await tx.generation.findUniqueOrThrow({ where: { id: input.generationId }, select: { waitingMessageId: true } });
-  return toChatMessage(await tx.message.findUniqueOrThrow({ where: { id: g.waitingMessageId! } }));
+  const [newMessage, queued] = [
+    eventRow(scope, "message:new", { message: { id: waiting.id, role: "assistant", kind: "waiting", content: waiting.content, generationId: input.generationId } }),
+    eventRow(scope, "image:queued", { generationId: input.generationId, description: input.description }),
+  ];
+  const rows = await db.$queryRaw<Array<{ id: string; kind: string; content: string; createdAt: Date; metadata: unknown }>>`
+    WITH g AS (
+      INSERT INTO "Generation" ("id", "tenantId", "kind", "status", "description", "template", "width", "height", "negativePrompt",
+        "workflowId", "provider", "regeneratedFrom", "agentId", "userId", "dialogId", "conversationId", "persona", "language",
+        "waitingMessageId", "seed", "updatedAt")
+      VALUES (${g.id}, ${g.tenantId}, ${g.kind}::"GenerationKind", 'pending', ${g.description}, ${g.template ?? null}, ${g.width}, ${g.height},
+        ${g.negativePrompt ?? null}, ${g.workflowId}, ${g.provider}, ${input.regeneratedFrom ?? null}, ${g.agentId}, ${g.userId}, ${g.dialogId},
+        ${g.conversationId}, ${JSON.stringify(input.persona)}::jsonb, ${input.language}, ${waiting.id},
+        ${input.seed !== undefined ? BigInt(input.seed) : null}::bigint, now())
+      ON CONFLICT DO NOTHING
+      RETURNING "id"
+    ), m AS (
+      INSERT INTO "Message" ("id", "tenantId", "generationId", "agentId", "userId", "conversationId", "kind", "content")
+      SELECT ${waiting.id}, ${g.tenantId}, g."id", ${g.agentId}, ${g.userId}, ${g.conversationId}, 'waiting', ${waiting.content} FROM g
+      RETURNING "id", "kind", "content", "createdAt", "metadata"
+    ), e AS (
+      INSERT INTO "Event" ("tenantId", "type", "generationId", "agentId", "userId", "dialogId", "payload")
+      SELECT ${g.tenantId}, v.type, g."id", ${g.agentId}, ${g.userId}, ${g.dialogId}, v.payload
+      FROM g, (VALUES (1, ${newMessage.type}, ${JSON.stringify(newMessage.payload)}::jsonb), (2, ${queued.type}, ${JSON.stringify(queued.payload)}::jsonb)) AS v(n, type, payload)
+      ORDER BY v.n
+    )
+    SELECT "id", "kind", "content", "createdAt", "metadata" FROM m`;
+  if (rows[0]) return toChatMessage(rows[0]);
+  // Written first by the other side: its message.
+  const existing = await db.$queryRaw<Array<{ id: string; kind: string; content: string; createdAt: Date; metadata: unknown }>>`
+    SELECT m."id", m."kind", m."content", m."createdAt", m."metadata"
+    FROM "Generation" g JOIN "Message" m ON m."id" = g."waitingMessageId" WHERE g."id" = ${input.generationId}`;
+  if (!existing[0]) throw new Error(`generation ${input.generationId} exists without its waiting message`);
+  return toChatMessage(existing[0]);
 }
 
 export function createGenerationActivities(deps: GenerationActivityDeps) {
@@ -213,7 +216,7 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
     }));
     const waitingMessage = { id: input.waitingMessage?.id ?? crypto.randomUUID(), content: composed.content };
     // The API may be writing the same rows at this moment: whichever comes second reads the first's.
-    return prisma.$transaction((tx) => writeFirstRecords(tx, { ...input, waitingMessage }));
+    return writeFirstRecords(prisma, { ...input, waitingMessage });
   }
 
   /** claimUserSlot without the run check. */

@@ -13,7 +13,8 @@ import pg from "pg";
 
 export const EVENT_CHANNEL = "darkroom_events";
 
-const EVENT_INSERT = /^\s*INSERT\s+INTO\s+(?:"[^"]+"\.)?"Event"/i;
+/** An insert into the Event table, alone or as one of a statement's CTEs (`WITH … INSERT INTO "Event"`). */
+const EVENT_INSERT = /\bINSERT\s+INTO\s+(?:"[^"]+"\.)?"Event"\s*\(/i;
 const LISTEN_RETRY_MS = 1000;
 
 export interface EventSignals {
