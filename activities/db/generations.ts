@@ -110,11 +110,17 @@ export async function writeFirstRecords(
     SELECT "id", "kind", "content", "createdAt", "metadata" FROM m`;
   if (rows[0]) return toChatMessage(rows[0]);
   // Written first by the other side: its message.
-  const existing = await db.$queryRaw<Array<{ id: string; kind: string; content: string; createdAt: Date; metadata: unknown }>>`
+  const existing = await waitingMessageOf(db, input.generationId);
+  if (!existing) throw new Error(`generation ${input.generationId} exists without its waiting message`);
+  return existing;
+}
+
+/** A generation's waiting message, if the generation has been recorded (one read). */
+export async function waitingMessageOf(db: Pick<PrismaClient, "$queryRaw">, generationId: string): Promise<ChatMessage | undefined> {
+  const [m] = await db.$queryRaw<Array<{ id: string; kind: string; content: string; createdAt: Date; metadata: unknown }>>`
     SELECT m."id", m."kind", m."content", m."createdAt", m."metadata"
-    FROM "Generation" g JOIN "Message" m ON m."id" = g."waitingMessageId" WHERE g."id" = ${input.generationId}`;
-  if (!existing[0]) throw new Error(`generation ${input.generationId} exists without its waiting message`);
-  return toChatMessage(existing[0]);
+    FROM "Generation" g JOIN "Message" m ON m."id" = g."waitingMessageId" WHERE g."id" = ${generationId}`;
+  return m ? toChatMessage(m) : undefined;
 }
 
 export function createGenerationActivities(deps: GenerationActivityDeps) {
@@ -148,12 +154,6 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
     if (won) return outcome.completedMessageId;
     const g = await prisma.generation.findUniqueOrThrow({ where: { id: generationId }, select: { completedMessageId: true } });
     return g.completedMessageId!;
-  }
-
-  async function existingWaitingMessage(generationId: string): Promise<ChatMessage | undefined> {
-    const g = await prisma.generation.findUnique({ where: { id: generationId }, select: { waitingMessageId: true } });
-    if (!g?.waitingMessageId) return undefined;
-    return toChatMessage(await prisma.message.findUniqueOrThrow({ where: { id: g.waitingMessageId } }));
   }
 
   /**
@@ -205,7 +205,7 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
 
   /** The records and waiting message of a new generation (beginGeneration without the run check). */
   async function begin(input: BeginGenerationInput): Promise<ChatMessage> {
-    const existing = await existingWaitingMessage(input.generationId);
+    const existing = await waitingMessageOf(prisma, input.generationId);
     if (existing) return existing;
     const composed = input.waitingMessage ?? (await deps.composeMessage({
       kind: "waiting",
@@ -219,28 +219,40 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
     return writeFirstRecords(prisma, { ...input, waitingMessage });
   }
 
-  /** claimUserSlot without the run check. */
+  /**
+   * claimUserSlot without the run check. Under the user's advisory lock, one statement reads the
+   * user's slots and queue and takes the slot (or records the queue position): the lock is taken
+   * first, in its own statement, so that statement's snapshot sees every claim committed before.
+   */
   async function claim(input: { generationId: string; tenantId: string; userId: string; max: number }): Promise<{ granted: boolean; queuePosition: number }> {
-    return prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${input.tenantId + "/" + input.userId}))`;
-      const me = await tx.generation.findUniqueOrThrow({ where: { id: input.generationId } });
-      if (me.slotClaimedAt && !me.slotReleasedAt) return { granted: true, queuePosition: 0 };
-      // Slots the user holds, and the user's generations queued ahead of this one: one read.
-      const [counts] = await tx.$queryRaw<Array<{ holders: number; ahead: number }>>`
-        SELECT count(*) FILTER (WHERE "slotClaimedAt" IS NOT NULL AND "slotReleasedAt" IS NULL)::int AS holders,
-               count(*) FILTER (WHERE "slotClaimedAt" IS NULL AND "status" = 'pending'
-                 AND ("createdAt" < ${me.createdAt} OR ("createdAt" = ${me.createdAt} AND "id" < ${me.id})))::int AS ahead
-        FROM "Generation" WHERE "tenantId" = ${input.tenantId} AND "userId" = ${input.userId}`;
-      const { holders, ahead } = counts!;
-      const free = input.max - holders;
-      if (ahead < free) {
-        await tx.generation.update({ where: { id: me.id }, data: { slotClaimedAt: new Date(), queuePosition: null } });
-        return { granted: true, queuePosition: 0 };
-      }
-      const queuePosition = ahead - Math.max(0, free) + 1;
-      await tx.generation.update({ where: { id: me.id }, data: { queuePosition } });
-      return { granted: false, queuePosition };
-    });
+    const [decided] = await prisma.$transaction([
+      prisma.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${input.tenantId + "/" + input.userId}))`,
+      prisma.$queryRaw<Array<{ held: boolean; granted: boolean; position: number }>>`
+        WITH me AS (
+          SELECT "id", "createdAt", ("slotClaimedAt" IS NOT NULL AND "slotReleasedAt" IS NULL) AS held
+          FROM "Generation" WHERE "id" = ${input.generationId}
+        ), counts AS (
+          -- Slots the user holds, and the user's generations queued ahead of this one.
+          SELECT count(*) FILTER (WHERE g."slotClaimedAt" IS NOT NULL AND g."slotReleasedAt" IS NULL)::int AS holders,
+                 count(*) FILTER (WHERE g."slotClaimedAt" IS NULL AND g."status" = 'pending'
+                   AND (g."createdAt" < me."createdAt" OR (g."createdAt" = me."createdAt" AND g."id" < me."id")))::int AS ahead
+          FROM "Generation" g, me WHERE g."tenantId" = ${input.tenantId} AND g."userId" = ${input.userId}
+        ), decision AS (
+          SELECT me."id", me.held,
+                 me.held OR counts.ahead < ${input.max} - counts.holders AS granted,
+                 counts.ahead - GREATEST(0, ${input.max} - counts.holders) + 1 AS position
+          FROM me, counts
+        ), taken AS (
+          UPDATE "Generation" g
+          SET "slotClaimedAt" = CASE WHEN d.granted THEN now() ELSE g."slotClaimedAt" END,
+              "queuePosition" = CASE WHEN d.granted THEN NULL ELSE d.position END,
+              "updatedAt" = now()
+          FROM decision d WHERE g."id" = d."id" AND NOT d.held
+        )
+        SELECT held, granted, position::int AS position FROM decision`,
+    ]).then(([, rows]) => rows);
+    if (!decided) throw new Error(`generation ${input.generationId} not found`);
+    return decided.granted ? { granted: true, queuePosition: 0 } : { granted: false, queuePosition: decided.position };
   }
 
   async function markAssigned(input: { generationId: string; instance: string }): Promise<void> {
