@@ -3,12 +3,14 @@
  * posting replies back to back to an API that runs as its own process beside a main worker and GPU
  * workers (as deployed), and in the same run the same eight processes doing bare Temporal workflow
  * starts against the same server. A reply is one start plus a database write and HTTP, so the ratio
- * of the two says what darkroom adds. Also: replies paced at 4/s, and a bare start probing the
- * server *during* the reply burst (the fair floor when the server is busy with the burst's work).
+ * of the two says what darkroom adds. Also: replies paced at 4/s (while the burst's images are
+ * still being made, and again once they are done), and a bare start probing the server *during*
+ * the reply burst (the fair floor when the server is busy with the burst's work).
  */
 import fs from "node:fs";
 import path from "node:path";
 import { Client, Connection } from "@temporalio/client";
+import pg from "pg";
 import { bareStartLatencies } from "./baselines";
 import { postReply, startRoleStack } from "./roleStack";
 import { quantile, round, stats } from "./stats";
@@ -55,6 +57,19 @@ async function clients(args: (i: number) => string[]): Promise<number[]> {
   return texts.flatMap((t) => JSON.parse(t.split("\n").filter(Boolean).at(-1)!) as number[]);
 }
 
+/** `PACED` replies from one client at 4/s; their round trips. */
+async function pacedReplies(url: string, key: string, tag: string): Promise<number[]> {
+  const paced: number[] = [];
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: PACED }, async (_, i) => {
+      await Bun.sleep(Math.max(0, t0 + i * 250 - performance.now()));
+      paced.push(await postReply(url, key, `paced-${tag}-${i}`));
+    }),
+  );
+  return paced;
+}
+
 export async function benchBursts(): Promise<object> {
   const stack = await startRoleStack({ stepMs: 0, steps: 4, env: { MAX_CONCURRENT_GENERATIONS: "1000", IMAGE_MAX_EDGE: "512" } });
   const { api, key, temporalAddress } = stack;
@@ -81,15 +96,17 @@ export async function benchBursts(): Promise<object> {
     const startsAfter = await clients(() => ["start", temporalAddress, "default", String(PER_CLIENT)]);
     await connection.close();
 
-    // Paced: one reply every 250 ms from one client, the images of earlier ones being made meanwhile.
-    const paced: number[] = [];
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: PACED }, async (_, i) => {
-        await Bun.sleep(Math.max(0, t0 + i * 250 - performance.now()));
-        paced.push(await postReply(url, key, `paced-${i}`));
-      }),
-    );
+    // Paced: one reply every 250 ms from one client, first while the burst's images are still being
+    // made (every core busy), then once they are done, with only the paced replies' own images.
+    const pacedInBacklog = await pacedReplies(url, key, "backlog");
+    const db = new pg.Client({ connectionString: stack.databaseUrl });
+    await db.connect();
+    try {
+      while (Number((await db.query(`SELECT count(*) AS n FROM "Generation" WHERE status IN ('pending', 'generating')`)).rows[0].n) > 0) await Bun.sleep(200);
+    } finally {
+      await db.end();
+    }
+    const paced = await pacedReplies(url, key, "steady");
 
     const starts = [...startsBefore, ...startsAfter];
     return {
@@ -99,6 +116,7 @@ export async function benchBursts(): Promise<object> {
       bareStartDuringRepliesMs: stats(probe),
       repliesToBareStart: { p50: round(quantile(replies, 0.5) / quantile(starts, 0.5)), p99: round(quantile(replies, 0.99) / quantile(starts, 0.99)) },
       pacedRepliesMs: { ratePerSecond: 4, ...stats(paced) },
+      pacedRepliesDuringBacklogMs: { ratePerSecond: 4, ...stats(pacedInBacklog) },
       apiCpuMsPerReply: round(apiCpuPerReply),
     };
   } finally {
