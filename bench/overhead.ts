@@ -39,7 +39,9 @@ export async function benchOverhead(stack: Stack, count: number, reply: (user: s
       return g?.status === "completed" ? g : undefined;
     }, `image ${id}`);
     const completedAt = row.completedAt!.getTime();
-    const total = completedAt - row.createdAt.getTime();
+    // From the request, not the record's createdAt: the record is written once the workflow has
+    // started, so counting from it would leave the start out. (One machine, one clock.)
+    const total = completedAt - requested;
     endToEnd.push(total);
     overhead.push(total - (row.gpuMs ?? 0));
 
