@@ -41,24 +41,15 @@ export async function storeImageBytes(
     if (!(await deps.store.has(key))) await deps.store.put(key, bytes, "image/webp");
   };
   await Promise.all([putOnce(keys.full, img.webp), putOnce(keys.thumb, img.thumb)]);
-  const row = await deps.prisma.image.upsert({
-    where: { generationId_outputIndex: { generationId: input.generationId, outputIndex: input.outputIndex } },
-    create: {
-      id: crypto.randomUUID(),
-      tenantId: input.tenantId,
-      generationId: input.generationId,
-      outputIndex: input.outputIndex,
-      storageKey: keys.full,
-      thumbKey: keys.thumb,
-      width: img.width,
-      height: img.height,
-      thumbWidth: img.thumbWidth,
-      thumbHeight: img.thumbHeight,
-      bytes: img.bytes,
-      sha256: img.sha256,
-      seed: BigInt(input.seed),
-    },
-    update: {},
-  });
+  // One statement: a concurrent attempt that recorded this output first keeps its row and id (the
+  // no-op update is there so that RETURNING gives the existing row).
+  const [row] = await deps.prisma.$queryRaw<StoredImage[]>`
+    INSERT INTO "Image" ("id", "tenantId", "generationId", "outputIndex", "storageKey", "thumbKey", "width", "height",
+      "thumbWidth", "thumbHeight", "bytes", "sha256", "seed")
+    VALUES (${crypto.randomUUID()}, ${input.tenantId}, ${input.generationId}, ${input.outputIndex}, ${keys.full}, ${keys.thumb},
+      ${img.width}, ${img.height}, ${img.thumbWidth}, ${img.thumbHeight}, ${img.bytes}, ${img.sha256}, ${BigInt(input.seed)}::bigint)
+    ON CONFLICT ("generationId", "outputIndex") DO UPDATE SET "outputIndex" = EXCLUDED."outputIndex"
+    RETURNING "id", "width", "height", "sha256"`;
+  if (!row) throw new Error(`storing output ${input.outputIndex} of generation ${input.generationId} returned no row`);
   return { id: row.id, width: row.width, height: row.height, sha256: row.sha256 };
 }
