@@ -46,11 +46,13 @@ describe("messages in, persona pictures out", () => {
 
   beforeAll(async () => {
     telegram = await startTelegramSimulator({ token });
+    // One stamp for both keys: the test derives the second tenant's key from the first's.
+    const stamp = Date.now();
     stack = await startStack({
       instances: 2,
       stepMs: 5,
       steps: 3,
-      tenants: { acme: `key-acme-${Date.now()}-chat`, globex: `key-globex-${Date.now()}-chat` },
+      tenants: { acme: `key-acme-${stamp}-chat`, globex: `key-globex-${stamp}-chat` },
       env: { TELEGRAM_API_URL: telegram.url, TELEGRAM_BOT_TOKEN: token, WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
     });
   });
