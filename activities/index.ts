@@ -83,6 +83,14 @@ export function createGeneralActivities(deps: ActivityDeps) {
     ...createInterruptActivities({ prisma: deps.prisma, instances: deps.config.comfy.instances }),
     ...createReferenceActivities({ prisma: deps.prisma, store: deps.store, instances: deps.config.comfy.instances }),
     pickInstance: deps.pool.pickInstance,
+    /**
+     * After a GPU job was not picked up in time: whether its instance is still working through its
+     * queue, and if so the wait expected behind it now.
+     */
+    async instanceStillWorking(input: { name: string }): Promise<{ working: boolean; queueWaitMs?: number }> {
+      if (!(await deps.pool.isWorking(input.name))) return { working: false };
+      return { working: true, ...(await deps.pool.queueWaitOf(input.name)) };
+    },
     ...createChatImageActivities(deps),
     ...angleSeriesActivities(deps),
     ...createTaskRecords(deps),

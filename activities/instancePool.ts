@@ -91,6 +91,17 @@ export function createInstancePool(instances: ComfyInstance[], opts: { probeTtlM
       const instance = instances.find((i) => i.name === name);
       return instance ? queueWait(instance, false) : {};
     },
+    /**
+     * Whether the instance is busy with prompts right now (a fresh probe, not the cached one). A job
+     * that timed out waiting for that instance's worker is then behind a queue that moves, not
+     * stranded by a worker that is gone.
+     */
+    async isWorking(name: string): Promise<boolean> {
+      const instance = instances.find((i) => i.name === name);
+      if (!instance) return false;
+      const h = await probeInstance(instance, opts.probeTimeoutMs ?? 2000);
+      return h.healthy && h.queueRunning + h.queuePending > 0;
+    },
     /** Current health of every instance (for GET /v1/instances). */
     async snapshot(): Promise<InstanceHealth[]> {
       return Promise.all(instances.map(health));

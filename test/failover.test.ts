@@ -97,6 +97,33 @@ describe("failover", () => {
     }
   });
 
+  test("jobs slower than the instance's recent ones are waited for in its queue, not moved to another live instance", async () => {
+    // Fast jobs first, so the instances' measured job time is short; then every job takes ~1.2 s, and
+    // the later jobs in each queue wait well past their estimated pickup (at least 1 s).
+    stack = await startStack({ instances: 2, stepMs: 20, steps: 4, instanceConcurrency: 1, env: { COMFYUI_PICKUP_TIMEOUT_MS: "1000", MAX_CONCURRENT_GENERATIONS: "100" } });
+    const warm = await Promise.all(Array.from({ length: 8 }, (_, i) => requestPhoto(stack!, `quick-${i}`)));
+    await Promise.all(warm.map((id) => finished(stack!, id)));
+    // Placement caches an instance's job time for 5 s, and the warm-up's first picks cached "not
+    // measured yet" (a long default): wait until the measured time replaces it.
+    await Bun.sleep(5500);
+    for (const instance of stack.sim.instances) instance.setStepMs(300);
+    const ids = await Promise.all(Array.from({ length: 8 }, (_, i) => requestPhoto(stack!, `slow-${i}`)));
+    const done = await Promise.all(ids.map((id) => finished(stack!, id)));
+    expect(done.map((g) => g.status)).toEqual(Array(8).fill("completed"));
+    // Each prompt ran once; a job whose pickup timed out was sent to the same instance again.
+    expect(stack.sim.instances.flatMap((i) => i.runs)).toHaveLength(16);
+    let timedOut = 0;
+    for (const g of done) {
+      const history = await stack.running.temporal.workflow.getHandle(g.workflowId).fetchHistory();
+      const queues = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === "generateOnComfy").map((e) => e.activityTaskScheduledEventAttributes!.taskQueue!.name);
+      expect(new Set(queues).size).toBe(1);
+      expect(queues[0]).toContain(g.instance);
+      timedOut += history.events!.filter((e) => e.activityTaskTimedOutEventAttributes).length;
+    }
+    // The case at hand did happen: some jobs outwaited their pickup estimate.
+    expect(timedOut).toBeGreaterThan(0);
+  });
+
   test("a GPU worker killed mid-generation: the job completes without a second GPU run", async () => {
     stack = await startStack({ instances: 1, gpuWorkers: [], stepMs: 400, steps: 10 });
     const sim = stack.sim.instances[0]!;

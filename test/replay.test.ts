@@ -29,6 +29,8 @@ test("committed histories cover every workflow: success, failure, queueing, canc
     expect(histories).toContain(`chatImage-upload-photo-status-${kind}.json`);
   }
   for (const kind of ["completed", "failed"]) expect(histories).toContain(`variations-${kind}.json`);
+  // A GPU job that outwaited its pickup on an instance still working, and waited there again (a `patched` step).
+  expect(histories).toContain("companionPhoto-pickup-rewait.json");
   // Another take: the seed, the recorded prompt and the link to the original in the input.
   for (const flow of ["companionPhoto", "chatImage"]) expect(histories).toContain(`${flow}-regenerated.json`);
 });

@@ -3,7 +3,7 @@
  * that instance's own task queue, and fail over to another instance when it is down or its worker
  * never picks the job up (the worker-specific task queue pattern). Workflow code: deterministic.
  */
-import { ActivityFailure, ApplicationFailure, log, sleep, TimeoutFailure } from "@temporalio/workflow";
+import { ActivityFailure, ApplicationFailure, log, patched, sleep, TimeoutFailure } from "@temporalio/workflow";
 import { TimeoutType } from "@temporalio/common";
 import type { GenerateOnComfyResult } from "../activities/comfyui/generate";
 import type { PickedInstance } from "../activities/instancePool";
@@ -43,12 +43,29 @@ export interface PlacementOptions {
   maxWaits?: number;
 }
 
+/**
+ * `patched` id: a GPU job not picked up in time on an instance that is still working through its
+ * queue waits there again instead of failing over. Runs from before it fail over as they did.
+ */
+const PICKUP_TIMEOUT_CHECKS_INSTANCE = "pickup-timeout-checks-instance";
+
+/**
+ * How many times one job waits again behind a working instance before it fails over anyway (an
+ * instance shared with other clients can be busy while our worker is gone).
+ */
+const MAX_WAITS_BEHIND_WORKING_INSTANCE = 10;
+
 export async function generateOnSomeInstance(opts: PlacementOptions): Promise<GenerateOnComfyResult> {
   const tried: string[] = [];
   let lastProblem = "no ComfyUI instance is configured or healthy";
+  /** The instance to wait for again, with a fresh estimate of the wait. */
+  let waitAgain: PickedInstance | undefined;
+  let waitsBehindWorking = 0;
   for (let attempt = 0; ; attempt++) {
     opts.onStage?.("picking-instance");
-    const instance = await (opts.pick ? opts.pick([...tried]) : localSteps.pickInstance({ exclude: tried }));
+    const again = waitAgain;
+    waitAgain = undefined;
+    const instance = again ?? (await (opts.pick ? opts.pick([...tried]) : localSteps.pickInstance({ exclude: tried })));
     if (!instance) {
       if (opts.whenNoneHealthy === "give-up" || opts.remaining() <= 1000 || attempt > (opts.maxWaits ?? 50)) {
         throw ApplicationFailure.nonRetryable(`No GPU instance could make the image: ${lastProblem}`, FailureType.NoInstanceAvailable);
@@ -62,7 +79,7 @@ export async function generateOnSomeInstance(opts: PlacementOptions): Promise<Ge
       await sleep(opts.waitForInstanceMs ?? Math.min(5000, opts.remaining()));
       continue;
     }
-    await opts.onInstance(instance.name);
+    if (!again) await opts.onInstance(instance.name);
     opts.onStage?.(`generating on ${instance.name}`);
     const gpu = onInstance(instance.name, {
       // A worker that does not pick the job up in time is taken for gone; behind a deep backlog
@@ -81,11 +98,28 @@ export async function generateOnSomeInstance(opts: PlacementOptions): Promise<Ge
       });
     } catch (err) {
       if (!shouldFailOver(err)) throw err;
+      // Not picked up in time is ambiguous: the worker may be gone, or the jobs ahead are slower
+      // than the recent ones the wait was estimated from (a bigger model, a busier machine). An
+      // instance still running prompts has a worker feeding it: moving the job to another instance
+      // would only churn it between live queues.
+      if (isPickupTimeout(err) && waitsBehindWorking < MAX_WAITS_BEHIND_WORKING_INSTANCE && patched(PICKUP_TIMEOUT_CHECKS_INSTANCE)) {
+        const now = await localSteps.instanceStillWorking({ name: instance.name });
+        if (now.working) {
+          waitsBehindWorking++;
+          waitAgain = { ...instance, ...(now.queueWaitMs !== undefined ? { queueWaitMs: now.queueWaitMs } : {}) };
+          log.info("instance still working through its queue; waiting in it again", { generationId: opts.generationId, instance: instance.name });
+          continue;
+        }
+      }
       tried.push(instance.name);
       lastProblem = describeFailure(err);
       log.warn("failing over to another ComfyUI instance", { generationId: opts.generationId, instance: instance.name, problem: lastProblem });
     }
   }
+}
+
+function isPickupTimeout(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === TimeoutType.SCHEDULE_TO_START;
 }
 
 /** Another instance should get the job instead of failing the user. */

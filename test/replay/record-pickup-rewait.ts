@@ -1,0 +1,38 @@
+/**
+ * Records the history of a photo whose GPU job was not picked up in time on an instance still
+ * working through its queue, and waited in that queue again (the `pickup-timeout-checks-instance`
+ * step of workflows/comfyPlacement.ts) into test/histories/:
+ *   bun test/replay/record-pickup-rewait.ts
+ */
+import { saveHistory } from "./saveHistory";
+import { eventually, startStack, type Stack } from "../support/stack";
+
+const SOFIA = { name: "Sofia", personality: "alegre", language: "es" };
+
+async function finish(stack: Stack, id: string) {
+  return eventually(async () => {
+    const g = (await stack.request("GET", `/v1/generations/${id}`)).body;
+    return ["completed", "failed", "cancelled"].includes(g?.status) ? g : undefined;
+  }, `generation ${id}`);
+}
+
+async function reply(stack: Stack, userId: string) {
+  const res = await stack.request("POST", "/v1/agents/sofia/replies", { userId, text: "¡Dale! [IMAGE: selfie en la playa]", persona: SOFIA });
+  return res.body.generations[0] as { id: string; workflowId: string };
+}
+
+// One instance, one prompt at a time: quick jobs measure its job time, then slow ones outwait it.
+const stack = await startStack({ instances: 1, stepMs: 20, steps: 4, instanceConcurrency: 1, env: { COMFYUI_PICKUP_TIMEOUT_MS: "1000", MAX_CONCURRENT_GENERATIONS: "100" } });
+try {
+  for (const photo of await Promise.all([1, 2, 3, 4].map((i) => reply(stack, `quick-${i}`)))) await finish(stack, photo.id);
+  // The job time placement reads is cached for 5 s: let the measured one replace "not measured yet".
+  await Bun.sleep(5500);
+  stack.sim.instances[0]!.setStepMs(300);
+  const slow = await Promise.all([1, 2, 3, 4].map((i) => reply(stack, `slow-${i}`)));
+  for (const photo of slow) await finish(stack, photo.id);
+  // The last in line waited longest: its history has the timed-out pickup and the second one.
+  await saveHistory(stack, "companionPhoto-pickup-rewait", slow.at(-1)!.workflowId);
+} finally {
+  await stack.stop();
+  process.exit(0);
+}
