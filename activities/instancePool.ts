@@ -92,15 +92,22 @@ export function createInstancePool(instances: ComfyInstance[], opts: { probeTtlM
       return instance ? queueWait(instance, false) : {};
     },
     /**
-     * Whether the instance is busy with prompts right now (a fresh probe, not the cached one). A job
-     * that timed out waiting for that instance's worker is then behind a queue that moves, not
-     * stranded by a worker that is gone.
+     * Whether the instance is busy with prompts (fresh probes, not the cached one). A job that timed
+     * out waiting for that instance's worker is then behind a queue that moves, not stranded by a
+     * worker that is gone. Between two jobs the instance is idle for a moment (the worker reports
+     * one and takes the next), so an idle instance is watched for `watchMs` before it counts as idle.
      */
-    async isWorking(name: string): Promise<boolean> {
+    async isWorking(name: string, watch: { watchMs: number; everyMs: number } = { watchMs: 2000, everyMs: 250 }): Promise<boolean> {
       const instance = instances.find((i) => i.name === name);
       if (!instance) return false;
-      const h = await probeInstance(instance, opts.probeTimeoutMs ?? 2000);
-      return h.healthy && h.queueRunning + h.queuePending > 0;
+      const until = Date.now() + watch.watchMs;
+      for (;;) {
+        const h = await probeInstance(instance, opts.probeTimeoutMs ?? 2000);
+        if (!h.healthy) return false;
+        if (h.queueRunning + h.queuePending > 0) return true;
+        if (Date.now() >= until) return false;
+        await new Promise((resolve) => setTimeout(resolve, watch.everyMs));
+      }
     },
     /** Current health of every instance (for GET /v1/instances). */
     async snapshot(): Promise<InstanceHealth[]> {

@@ -51,7 +51,8 @@ const PICKUP_TIMEOUT_CHECKS_INSTANCE = "pickup-timeout-checks-instance";
 
 /**
  * How many times one job waits again behind a working instance before it fails over anyway (an
- * instance shared with other clients can be busy while our worker is gone).
+ * instance shared with other clients can be busy while our worker is gone). The waits double, so
+ * the generation's own budget usually ends it first.
  */
 const MAX_WAITS_BEHIND_WORKING_INSTANCE = 10;
 
@@ -81,11 +82,12 @@ export async function generateOnSomeInstance(opts: PlacementOptions): Promise<Ge
     }
     if (!again) await opts.onInstance(instance.name);
     opts.onStage?.(`generating on ${instance.name}`);
+    // A worker that does not pick the job up in time is taken for gone; behind a deep backlog "in
+    // time" means twice the time the jobs ahead should take, or a busy instance would look dead and
+    // every waiting job would churn between instances.
+    const pickupTimeoutMs = Math.max(opts.pickupTimeoutMs, 2 * (instance.queueWaitMs ?? 0));
     const gpu = onInstance(instance.name, {
-      // A worker that does not pick the job up in time is taken for gone; behind a deep backlog
-      // "in time" means twice the time the jobs ahead should take, or a busy instance would look
-      // dead and every waiting job would churn between instances.
-      pickupTimeoutMs: Math.max(opts.pickupTimeoutMs, 2 * (instance.queueWaitMs ?? 0)),
+      pickupTimeoutMs,
       heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
       startToCloseMs: opts.remaining(),
     });
@@ -106,7 +108,9 @@ export async function generateOnSomeInstance(opts: PlacementOptions): Promise<Ge
         const now = await localSteps.instanceStillWorking({ name: instance.name });
         if (now.working) {
           waitsBehindWorking++;
-          waitAgain = { ...instance, ...(now.queueWaitMs !== undefined ? { queueWaitMs: now.queueWaitMs } : {}) };
+          // The estimate was short once: each wait again is at least twice the last, so a long
+          // queue costs a few re-schedules, not one per pickup timeout.
+          waitAgain = { ...instance, queueWaitMs: Math.max(now.queueWaitMs ?? 0, pickupTimeoutMs) };
           log.info("instance still working through its queue; waiting in it again", { generationId: opts.generationId, instance: instance.name });
           continue;
         }
