@@ -5,21 +5,8 @@
  *   bun test/replay/record-pickup-rewait.ts
  */
 import { saveHistory } from "./saveHistory";
-import { eventually, startStack, type Stack } from "../support/stack";
-
-const SOFIA = { name: "Sofia", personality: "alegre", language: "es" };
-
-async function finish(stack: Stack, id: string) {
-  return eventually(async () => {
-    const g = (await stack.request("GET", `/v1/generations/${id}`)).body;
-    return ["completed", "failed", "cancelled"].includes(g?.status) ? g : undefined;
-  }, `generation ${id}`);
-}
-
-async function reply(stack: Stack, userId: string) {
-  const res = await stack.request("POST", "/v1/agents/sofia/replies", { userId, text: "¡Dale! [IMAGE: selfie en la playa]", persona: SOFIA });
-  return res.body.generations[0] as { id: string; workflowId: string };
-}
+import { finish, photoReply as reply } from "./recorder";
+import { startStack } from "../support/stack";
 
 // One instance, one prompt at a time: quick jobs measure its job time, then slow ones outwait it.
 const stack = await startStack({ instances: 1, stepMs: 20, steps: 4, instanceConcurrency: 1, env: { COMFYUI_PICKUP_TIMEOUT_MS: "1000", MAX_CONCURRENT_GENERATIONS: "100" } });
@@ -31,14 +18,13 @@ try {
   const slow = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => reply(stack, `slow-${i}`)));
   for (const photo of slow) await finish(stack, photo.id);
   // One whose pickup timed out and that waited in the queue again.
+  const timedOut = [];
   for (const photo of slow) {
     const history = await stack.running.temporal.workflow.getHandle(photo.workflowId).fetchHistory();
-    if (history.events?.some((e) => e.activityTaskTimedOutEventAttributes)) {
-      await saveHistory(stack, "companionPhoto-pickup-rewait", photo.workflowId);
-      break;
-    }
-    if (photo === slow.at(-1)) throw new Error("no pickup timed out; nothing recorded");
+    if (history.events?.some((e) => e.activityTaskTimedOutEventAttributes)) timedOut.push(photo);
   }
+  if (!timedOut[0]) throw new Error("no pickup timed out; nothing recorded");
+  await saveHistory(stack, "companionPhoto-pickup-rewait", timedOut[0].workflowId);
 } finally {
   await stack.stop();
   process.exit(0);

@@ -4,16 +4,8 @@
  *   bun test/replay/record-regenerated.ts
  */
 import { saveHistory } from "./saveHistory";
-import { eventually, startStack, type Stack } from "../support/stack";
-
-const SOFIA = { name: "Sofia", personality: "alegre", language: "es" };
-
-async function finish(stack: Stack, id: string) {
-  return eventually(async () => {
-    const g = (await stack.request("GET", `/v1/generations/${id}`)).body;
-    return ["completed", "failed", "cancelled"].includes(g?.status) ? g : undefined;
-  }, `generation ${id}`);
-}
+import { finish, photoReply } from "./recorder";
+import { startStack, type Stack } from "../support/stack";
 
 async function again(stack: Stack, id: string) {
   const res = await stack.request("POST", `/v1/generations/${id}/regenerate`);
@@ -24,8 +16,7 @@ async function again(stack: Stack, id: string) {
 
 const stack = await startStack({ instances: 2, stepMs: 20, steps: 4, env: { DIALOG_IMAGE_EVERY: "1" } });
 try {
-  const reply = await stack.request("POST", "/v1/agents/sofia/replies", { userId: "r-again", text: "¡Dale! [IMAGE: selfie en la playa]", persona: SOFIA });
-  const photo = reply.body.generations[0] as { id: string };
+  const photo = await photoReply(stack, "r-again");
   await finish(stack, photo.id);
   await saveHistory(stack, "companionPhoto-regenerated", (await again(stack, photo.id)).workflowId);
 

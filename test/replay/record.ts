@@ -7,24 +7,11 @@
  * `companionPhoto-fewer-local-steps` records the shape after that `patched` step.
  */
 import { saveHistory } from "./saveHistory";
+import { finish, photoReply as reply } from "./recorder";
 import { eventually, startStack, type Stack } from "../support/stack";
-
-const SOFIA = { name: "Sofia", personality: "alegre", language: "es" };
-
-async function finish(stack: Stack, id: string) {
-  return eventually(async () => {
-    const g = (await stack.request("GET", `/v1/generations/${id}`)).body;
-    return ["completed", "failed", "cancelled"].includes(g?.status) ? g : undefined;
-  }, `generation ${id}`);
-}
 
 const prefix = process.argv[2] ?? "companionPhoto";
 const save = (stack: Stack, name: string, workflowId: string) => saveHistory(stack, name.replace(/^companionPhoto/, prefix), workflowId);
-
-async function reply(stack: Stack, userId: string, text: string) {
-  const res = await stack.request("POST", "/v1/agents/sofia/replies", { userId, text, persona: SOFIA });
-  return res.body.generations[0] as { id: string; workflowId: string };
-}
 
 const stack = await startStack({ instances: 2, stepMs: 20, steps: 4, env: { MAX_CONCURRENT_GENERATIONS: "1" } });
 try {
