@@ -4,7 +4,7 @@
  * crash, a retry or an operator's reset, and the chat must never see a message twice.
  */
 import type { Client } from "@temporalio/client";
-import type { Prisma, PrismaClient } from "../../lib/db/generated/client";
+import type { PrismaClient } from "../../lib/db/generated/client";
 import type { Language } from "../../lib/language";
 import type { ComposeMessageInput, ComposedMessage } from "../llm";
 import type { ChatMessage, MultimediaItem, Persona } from "../../domain/messages";
@@ -27,7 +27,10 @@ export interface GenerationActivityDeps {
   temporal?: Client;
 }
 
-export function toChatMessage(m: { id: string; kind: string; content: string; createdAt: Date; metadata: unknown }): ChatMessage {
+/** A Message row as the chat sees it. */
+type MessageRow = { id: string; kind: string; content: string; createdAt: Date; metadata: unknown };
+
+export function toChatMessage(m: MessageRow): ChatMessage {
   return {
     id: m.id,
     role: "assistant",
@@ -86,7 +89,7 @@ export async function writeFirstRecords(
     eventRow(scope, "message:new", { message: { id: waiting.id, role: "assistant", kind: "waiting", content: waiting.content, generationId: input.generationId } }),
     eventRow(scope, "image:queued", { generationId: input.generationId, description: input.description }),
   ];
-  const rows = await db.$queryRaw<Array<{ id: string; kind: string; content: string; createdAt: Date; metadata: unknown }>>`
+  const rows = await db.$queryRaw<MessageRow[]>`
     WITH g AS (
       INSERT INTO "Generation" ("id", "tenantId", "kind", "status", "description", "template", "width", "height", "negativePrompt",
         "workflowId", "provider", "regeneratedFrom", "agentId", "userId", "dialogId", "conversationId", "persona", "language",
@@ -110,16 +113,18 @@ export async function writeFirstRecords(
     SELECT "id", "kind", "content", "createdAt", "metadata" FROM m`;
   if (rows[0]) return toChatMessage(rows[0]);
   // Written first by the other side: its message.
-  const existing = await waitingMessageOf(db, input.generationId);
+  const existing = await generationMessage(db, input.generationId, "waiting");
   if (!existing) throw new Error(`generation ${input.generationId} exists without its waiting message`);
   return existing;
 }
 
-/** A generation's waiting message, if the generation has been recorded (one read). */
-export async function waitingMessageOf(db: Pick<PrismaClient, "$queryRaw">, generationId: string): Promise<ChatMessage | undefined> {
-  const [m] = await db.$queryRaw<Array<{ id: string; kind: string; content: string; createdAt: Date; metadata: unknown }>>`
+/** A generation's waiting message or outcome message, once written (one read). */
+async function generationMessage(db: Pick<PrismaClient, "$queryRaw">, generationId: string, which: "waiting" | "outcome"): Promise<ChatMessage | undefined> {
+  const [m] = await db.$queryRaw<MessageRow[]>`
     SELECT m."id", m."kind", m."content", m."createdAt", m."metadata"
-    FROM "Generation" g JOIN "Message" m ON m."id" = g."waitingMessageId" WHERE g."id" = ${generationId}`;
+    FROM "Generation" g
+    JOIN "Message" m ON m."id" = CASE WHEN ${which}::text = 'waiting' THEN g."waitingMessageId" ELSE g."completedMessageId" END
+    WHERE g."id" = ${generationId}`;
   return m ? toChatMessage(m) : undefined;
 }
 
@@ -164,10 +169,9 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
       ...o.event,
       message: { id: messageId, role: "assistant", kind: o.kind, content: o.content, ...(o.metadata ? { metadata: o.metadata } : {}) },
     });
-    type Row = { id: string; kind: string; content: string; createdAt: Date; metadata: unknown };
     const completed = r.status === "completed" ? r : undefined;
     const failed = r.status === "failed" ? r : undefined;
-    const [won] = await prisma.$queryRaw<Row[]>`
+    const [won] = await prisma.$queryRaw<MessageRow[]>`
       WITH claimed AS (
         UPDATE "Generation"
         SET "status" = ${r.status}::"GenerationStatus",
@@ -188,16 +192,14 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
       SELECT "id", "kind", "content", "createdAt", "metadata" FROM m`;
     if (won) return toChatMessage(won);
     // Another attempt wrote the outcome first: its message.
-    const [first] = await prisma.$queryRaw<Row[]>`
-      SELECT m."id", m."kind", m."content", m."createdAt", m."metadata"
-      FROM "Generation" g JOIN "Message" m ON m."id" = g."completedMessageId" WHERE g."id" = ${g.id}`;
+    const first = await generationMessage(prisma, g.id, "outcome");
     if (!first) throw new Error(`generation ${g.id} has an outcome without its message`);
-    return toChatMessage(first);
+    return first;
   }
 
   /** The records and waiting message of a new generation (beginGeneration without the run check). */
   async function begin(input: BeginGenerationInput): Promise<ChatMessage> {
-    const existing = await waitingMessageOf(prisma, input.generationId);
+    const existing = await generationMessage(prisma, input.generationId, "waiting");
     if (existing) return existing;
     const composed = input.waitingMessage ?? (await deps.composeMessage({
       kind: "waiting",
@@ -219,7 +221,7 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
   async function claim(input: { generationId: string; tenantId: string; userId: string; max: number }): Promise<{ granted: boolean; queuePosition: number }> {
     const [decided] = await prisma.$transaction([
       prisma.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${input.tenantId + "/" + input.userId}))`,
-      prisma.$queryRaw<Array<{ held: boolean; granted: boolean; position: number }>>`
+      prisma.$queryRaw<Array<{ granted: boolean; position: number }>>`
         WITH me AS (
           SELECT "id", "createdAt", ("slotClaimedAt" IS NOT NULL AND "slotReleasedAt" IS NULL) AS held
           FROM "Generation" WHERE "id" = ${input.generationId}
@@ -241,7 +243,7 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
               "updatedAt" = now()
           FROM decision d WHERE g."id" = d."id" AND NOT d.held
         )
-        SELECT held, granted, position::int AS position FROM decision`,
+        SELECT granted, position::int AS position FROM decision`,
     ]).then(([, rows]) => rows);
     if (!decided) throw new Error(`generation ${input.generationId} not found`);
     return decided.granted ? { granted: true, queuePosition: 0 } : { granted: false, queuePosition: decided.position };
