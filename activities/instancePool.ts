@@ -54,6 +54,10 @@ export function backlogFromRecords(prisma: PrismaClient, jobMsTtl = 5000): Insta
   };
 }
 
+/** How long an instance that looks idle is watched (and how often probed) before it counts as idle. */
+const IDLE_WATCH_MS = 2000;
+const IDLE_PROBE_EVERY_MS = 250;
+
 export function createInstancePool(instances: ComfyInstance[], opts: { probeTtlMs?: number; probeTimeoutMs?: number; backlog?: InstanceBacklog } = {}) {
   const ttl = opts.probeTtlMs ?? 500;
   const cache = new Map<string, { at: number; health: Promise<InstanceHealth> }>();
@@ -95,18 +99,18 @@ export function createInstancePool(instances: ComfyInstance[], opts: { probeTtlM
      * Whether the instance is busy with prompts (fresh probes, not the cached one). A job that timed
      * out waiting for that instance's worker is then behind a queue that moves, not stranded by a
      * worker that is gone. Between two jobs the instance is idle for a moment (the worker reports
-     * one and takes the next), so an idle instance is watched for `watchMs` before it counts as idle.
+     * one and takes the next), so an idle instance is watched for a while before it counts as idle.
      */
-    async isWorking(name: string, watch: { watchMs: number; everyMs: number } = { watchMs: 2000, everyMs: 250 }): Promise<boolean> {
+    async isWorking(name: string): Promise<boolean> {
       const instance = instances.find((i) => i.name === name);
       if (!instance) return false;
-      const until = Date.now() + watch.watchMs;
+      const until = Date.now() + IDLE_WATCH_MS;
       for (;;) {
         const h = await probeInstance(instance, opts.probeTimeoutMs ?? 2000);
         if (!h.healthy) return false;
         if (h.queueRunning + h.queuePending > 0) return true;
         if (Date.now() >= until) return false;
-        await new Promise((resolve) => setTimeout(resolve, watch.everyMs));
+        await new Promise((resolve) => setTimeout(resolve, IDLE_PROBE_EVERY_MS));
       }
     },
     /** Current health of every instance (for GET /v1/instances). */

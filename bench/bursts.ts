@@ -11,6 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Client, Connection } from "@temporalio/client";
 import pg from "pg";
+import { eventually } from "../test/support/stack";
 import { bareStartLatencies } from "./baselines";
 import { postReply, startRoleStack } from "./roleStack";
 import { quantile, round, stats } from "./stats";
@@ -102,7 +103,8 @@ export async function benchBursts(): Promise<object> {
     const db = new pg.Client({ connectionString: stack.databaseUrl });
     await db.connect();
     try {
-      while (Number((await db.query(`SELECT count(*) AS n FROM "Generation" WHERE status IN ('pending', 'generating')`)).rows[0].n) > 0) await Bun.sleep(200);
+      const open = async () => Number((await db.query(`SELECT count(*) AS n FROM "Generation" WHERE status IN ('pending', 'generating')`)).rows[0].n);
+      await eventually(async () => ((await open()) === 0 ? true : undefined), "the burst's images", 600_000);
     } finally {
       await db.end();
     }
