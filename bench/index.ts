@@ -44,7 +44,7 @@ const stack = await startStack({
   steps: 4,
   // The production pickup timeout, not the test stack's short one: on this CPU-bound simulator a
   // backlog of 100 runs slower per job than the idle GPU times placement estimates its wait from,
-  // and a short timeout would fail jobs over between two live instances mid-measurement.
+  // and with a short timeout the throughput would include jobs timing out and queueing again.
   env: { MAX_CONCURRENT_GENERATIONS: "1000", IMAGE_MAX_EDGE: "512", COMFYUI_PICKUP_TIMEOUT_MS: "30000" },
 });
 const persona = { name: "Sofia", personality: "alegre", language: "es" };
