@@ -238,7 +238,9 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
           FROM me, counts
         ), taken AS (
           UPDATE "Generation" g
-          SET "slotClaimedAt" = CASE WHEN d.granted THEN now() ELSE g."slotClaimedAt" END,
+          -- clock_timestamp(), not now(): now() is when the transaction began, before the wait
+          -- for the lock, and the slot is taken only now.
+          SET "slotClaimedAt" = CASE WHEN d.granted THEN clock_timestamp() ELSE g."slotClaimedAt" END,
               "queuePosition" = CASE WHEN d.granted THEN NULL ELSE d.position END,
               "updatedAt" = now()
           FROM decision d WHERE g."id" = d."id" AND NOT d.held
