@@ -66,7 +66,7 @@ export function createGeneralActivities(deps: ActivityDeps) {
       slot: { tenantId: string; userId: string; max: number };
       assign: boolean;
     }): Promise<{ waiting: ChatMessage; claim: { granted: boolean; queuePosition: number }; instance?: PickedInstance | null }> {
-      return admit(input, input.assign ? () => deps.pool.pickInstance({ exclude: [] }) : undefined);
+      return admit(input, input.assign ? { pick: () => deps.pool.pickInstance({ exclude: [] }), unpick: (i) => deps.pool.unpick(i.name) } : undefined);
     },
     ...imageStore,
     /**

@@ -34,7 +34,7 @@ export function createImageStoreActivities(deps: {
       const stored: StoredImage[] = [];
       for (const [i, ref] of input.outputs.entries()) {
         const outputIndex = (input.firstOutputIndex ?? 0) + i;
-        // An output an earlier attempt stored already is not fetched again.
+        // An output an earlier attempt stored already keeps its image (and needs no bytes from the instance).
         const bytes = () => fetchComfyOutput(instance.url, ref);
         stored.push(await storeImageBytes(deps, { generationId: input.generationId, tenantId: input.tenantId, outputIndex, bytes, seed: input.seed }));
       }

@@ -306,7 +306,7 @@ describe("retry and reset", () => {
     expect((await eventTypes(id))["image:cancelled"]).toBeUndefined();
     expect((await row(id)).status).toBe("completed");
 
-    // Storing again finds the stored image without going back to the instance for the output.
+    // Storing again finds the stored image, even though the instance no longer has the output.
     const store = createImageStoreActivities({
       prisma: stack.db.prisma,
       store: {

@@ -218,7 +218,11 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
    * user's slots and queue and takes the slot (or records the queue position): the lock is taken
    * first, in its own statement, so that statement's snapshot sees every claim committed before.
    */
-  async function claim(input: { generationId: string; tenantId: string; userId: string; max: number }): Promise<{ granted: boolean; queuePosition: number }> {
+  async function claim(
+    input: { generationId: string; tenantId: string; userId: string; max: number },
+    /** An instance to record on the generation in the same transaction, when the slot is granted. */
+    assignTo?: string,
+  ): Promise<{ granted: boolean; queuePosition: number }> {
     const [decided] = await prisma.$transaction([
       prisma.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${input.tenantId + "/" + input.userId}))`,
       prisma.$queryRaw<Array<{ granted: boolean; position: number }>>`
@@ -246,16 +250,23 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
           FROM decision d WHERE g."id" = d."id" AND NOT d.held
         )
         SELECT granted, position::int AS position FROM decision`,
+      // Sees the claim above (same transaction): assigns only a generation that now holds its slot.
+      ...(assignTo === undefined ? [] : [assignment(input.generationId, assignTo, { slotHeld: true })]),
     ]).then(([, rows]) => rows);
     if (!decided) throw new Error(`generation ${input.generationId} not found`);
     return decided.granted ? { granted: true, queuePosition: 0 } : { granted: false, queuePosition: decided.position };
   }
 
+  /** Records the instance a generation runs on (not once it has ended; with `slotHeld`, only while it holds its slot). */
+  function assignment(generationId: string, instance: string, opts: { slotHeld?: boolean } = {}) {
+    return prisma.$executeRaw`
+      UPDATE "Generation" SET "status" = 'generating', "instance" = ${instance}, "startedAt" = now(), "queuePosition" = NULL, "updatedAt" = now()
+      WHERE "id" = ${generationId} AND "status"::text <> ALL(${[...FINAL_STATUSES]}::text[])
+        AND (NOT ${opts.slotHeld ?? false} OR ("slotClaimedAt" IS NOT NULL AND "slotReleasedAt" IS NULL))`;
+  }
+
   async function markAssigned(input: { generationId: string; instance: string }): Promise<void> {
-    await prisma.generation.updateMany({
-      where: { id: input.generationId, status: { notIn: [...FINAL_STATUSES] } },
-      data: { status: "generating", instance: input.instance, startedAt: new Date(), queuePosition: null },
-    });
+    await assignment(input.generationId, input.instance);
   }
 
   async function prepareCompletion(generationId: string): Promise<{ write(images: Array<{ id: string; width: number; height: number }>, gpuMs: number): Promise<ChatMessage> }> {
@@ -389,16 +400,24 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
      */
     async admit<I extends { name: string }>(
       input: { record: BeginGenerationInput; slot: { tenantId: string; userId: string; max: number } },
-      pick?: () => Promise<I | null>,
+      placement?: { pick(): Promise<I | null>; /** A pick not used after all (the slot was not granted). */ unpick(instance: I): void },
     ): Promise<{ waiting: ChatMessage; claim: { granted: boolean; queuePosition: number }; instance?: I | null }> {
       const generationId = input.record.generationId;
-      await reopenIfEndedByEarlierRun(prisma, generationId);
-      const waiting = await begin(input.record);
-      const claimed = await claim({ generationId, ...input.slot });
-      if (!claimed.granted || !pick) return { waiting, claim: claimed };
-      const instance = await pick();
-      if (instance) await markAssigned({ generationId, instance: instance.name });
-      return { waiting, claim: claimed, instance };
+      // Three independent parts at once: the run check and the records touch the generation, the
+      // pick reads only the pool. (The records are usually there already: the API wrote them.)
+      const [, waiting, instance] = await Promise.all([
+        reopenIfEndedByEarlierRun(prisma, generationId),
+        begin(input.record),
+        placement ? placement.pick() : undefined,
+      ]);
+      // The slot and, when it is granted, the instance: one transaction.
+      const claimed = await claim({ generationId, ...input.slot }, instance?.name);
+      if (!placement) return { waiting, claim: claimed };
+      if (!claimed.granted) {
+        if (instance) placement.unpick(instance);
+        return { waiting, claim: claimed };
+      }
+      return { waiting, claim: claimed, instance: instance ?? null };
     },
 
     /** The completion message with the images, written once; a rerun returns the first one. */
