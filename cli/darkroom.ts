@@ -4,6 +4,7 @@
  * strict: an unknown option is an error, exit code 2) and `--help`.
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawn } from "node:child_process";
@@ -456,12 +457,28 @@ function stopOnSignals(stop: () => Promise<void>) {
   process.on("SIGTERM", handler);
 }
 
+/**
+ * A worker's image work (sharp, workflow tasks, previews) can wait a few milliseconds; a chat reply
+ * should not. On a host that runs both, a higher niceness lets the API's process run first whenever
+ * both want the CPU, and costs nothing when the worker has the host to itself. Raising one's own
+ * niceness needs no privileges; a platform that refuses it only gets a warning.
+ */
+function yieldCpuToTheApi(niceness: number) {
+  if (niceness === 0) return;
+  try {
+    os.setPriority(0, Math.max(os.getPriority(0), niceness));
+  } catch (error) {
+    log().warn({ niceness, error: String(error) }, "could not lower the worker's CPU priority; it competes with the API as an equal");
+  }
+}
+
 async function role(kind: "api" | "worker", gpu?: string) {
   const config = loadConfig();
   if (!config.temporal.address) throw new CannotStart(`needs TEMPORAL_ADDRESS (host:port of a Temporal frontend); ./darkroom dev starts one for you.`);
   const instances = gpu ? gpu.split(",").map((name) => name.trim()).filter(Boolean) : [];
   setUpLogging(config, kind === "api" ? "api" : gpu ? "gpu-worker" : "worker");
   if (gpu) await installTemporalRuntime(log().level as LogLevel);
+  if (kind === "worker") yieldCpuToTheApi(config.workerNiceness);
   const running = await start(config, kind === "api" ? { api: true } : gpu ? { gpu: instances } : { worker: true });
   stopOnSignals(running.stop);
   // The line that says the role is up is written at any LOG_LEVEL but `silent`: orchestrators and

@@ -100,6 +100,11 @@ export interface Config {
   /** The chat never waits on the LLM longer than this; templates answer instead. */
   llmBudgetMs: number;
   maxConcurrentGenerations: number;
+  /**
+   * The CPU niceness a worker role (main or GPU) gives its own process, 0–19: on a host that also
+   * runs the API, the chat's replies get the CPU before image work does. 0 leaves it as started.
+   */
+  workerNiceness: number;
   /** Images per UTC day, for tenants without their own setting; undefined = no limit. */
   quotas: { userPerDay?: number; tenantPerDay?: number };
   generationTimeoutMs: number;
@@ -176,6 +181,13 @@ function int(env: Record<string, string | undefined>, name: string, fallback: nu
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return n;
+}
+
+/** A process niceness a process may give itself without privileges: 0 (as started) to 19 (the lowest priority). */
+function niceness(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const n = int(env, name, fallback, 0);
+  if (n > 19) throw new Error(`${name} must be an integer from 0 to 19, got "${env[name]}"`);
   return n;
 }
 
@@ -267,6 +279,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : undefined,
     llmBudgetMs: int(env, "LLM_BUDGET_MS", 1500, 1),
     maxConcurrentGenerations: int(env, "MAX_CONCURRENT_GENERATIONS", 2, 1),
+    workerNiceness: niceness(env, "DARKROOM_WORKER_NICENESS", 5),
     quotas: { userPerDay: optionalInt(env, "DARKROOM_QUOTA_USER_DAY"), tenantPerDay: optionalInt(env, "DARKROOM_QUOTA_TENANT_DAY") },
     generationTimeoutMs: int(env, "GENERATION_TIMEOUT_MS", 10 * 60_000, 1000),
     image: {

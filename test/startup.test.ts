@@ -43,6 +43,7 @@ afterAll(async () => {
 
 interface Started {
   role: string;
+  pid: number;
   port?: number;
   output: () => string;
 }
@@ -59,7 +60,7 @@ function spawnRole(role: string[], env: Record<string, string>, port?: number): 
   return new Promise((resolve, reject) => {
     const onData = (d: Buffer) => {
       output += d;
-      if (/darkroom (API listening|worker polling|GPU worker for)/.test(output)) resolve({ role: role.join(" "), port, output: () => output });
+      if (/darkroom (API listening|worker polling|GPU worker for)/.test(output)) resolve({ role: role.join(" "), pid: child.pid!, port, output: () => output });
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", (d) => (output += d));
@@ -90,6 +91,11 @@ describe("every role started at the same instant on a fresh database", () => {
         spawnRole(["worker", "--gpu", `s${tag}gpu0`], env),
       ]);
       expect(started.map((s) => s.role).sort()).toEqual(["api", "api", "api", "worker", `worker --gpu s${tag}gpu0`].sort());
+      // The workers yield the CPU to the APIs beside them (default niceness 5); the APIs keep theirs.
+      const ours = os.getPriority(0);
+      expect(started.map((s) => [s.role, os.getPriority(s.pid)])).toEqual(
+        started.map((s) => [s.role, s.role === "api" ? ours : Math.max(ours, 5)]),
+      );
 
       // Every API is ready, knows both tenants' keys, and signs image URLs with the one shared secret
       // (a signature made with the file's secret is accepted: 404 for an unknown image, not 401).
@@ -149,4 +155,12 @@ test("workers do not register API keys; only the API does", async () => {
   } finally {
     await worker.stop();
   }
+});
+
+test("a worker niceness outside 0–19 is refused at start, naming the setting", () => {
+  const base = { DATABASE_URL: "postgres://x/y", TEMPORAL_ADDRESS: "127.0.0.1:7233" };
+  expect(loadConfig({ ...base }).workerNiceness).toBe(5);
+  expect(loadConfig({ ...base, DARKROOM_WORKER_NICENESS: "0" }).workerNiceness).toBe(0);
+  expect(() => loadConfig({ ...base, DARKROOM_WORKER_NICENESS: "20" })).toThrow(/DARKROOM_WORKER_NICENESS must be an integer from 0 to 19/);
+  expect(() => loadConfig({ ...base, DARKROOM_WORKER_NICENESS: "-5" })).toThrow(/DARKROOM_WORKER_NICENESS/);
 });
