@@ -8,6 +8,7 @@
  * the reply burst (the fair floor when the server is busy with the burst's work).
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { Client, Connection } from "@temporalio/client";
 import pg from "pg";
@@ -120,6 +121,8 @@ export async function benchBursts(): Promise<object> {
       pacedRepliesMs: { ratePerSecond: 4, ...stats(paced) },
       pacedRepliesDuringBacklogMs: { ratePerSecond: 4, ...stats(pacedInBacklog) },
       apiCpuMsPerReply: round(apiCpuPerReply),
+      // The workers' CPU priority below the API's (DARKROOM_WORKER_NICENESS): the figures above depend on it.
+      workerNiceness: os.getPriority(stack.roles.find(([name]) => name === "mainWorker")![1].child.pid!) - os.getPriority(api.child.pid!),
     };
   } finally {
     await stack.stop();
