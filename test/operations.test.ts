@@ -349,6 +349,51 @@ describe("retry and reset", () => {
   });
 });
 
+describe("admission", () => {
+  test("an instance is recorded only on a generation that got its user's slot; an unused pick is handed back", async () => {
+    const generations = createGenerationActivities({
+      prisma: stack.db.prisma,
+      composeMessage: async (input) => ({ content: `${input.kind} message`, source: "template", language: input.language }),
+      imageUrls: (imageId) => ({ url: `https://img/${imageId}`, thumbnailUrl: `https://img/${imageId}?variant=thumb` }),
+    });
+    const user = `admit-${crypto.randomUUID()}`;
+    const record = (n: number) => ({
+      generationId: `${user}-${n}`,
+      tenantId: stack.tenant,
+      kind: "companion_photo" as const,
+      agentId: "sofia",
+      userId: user,
+      description: "admission",
+      persona,
+      language: "es" as const,
+      width: 64,
+      height: 64,
+      workflowId: `darkroom/companion_photo/${user}-${n}`,
+    });
+    const handedBack: string[] = [];
+    const placement = { pick: async () => ({ name: "gpu-admit" }), unpick: (i: { name: string }) => void handedBack.push(i.name) };
+    const slot = { tenantId: stack.tenant, userId: user, max: 1 };
+
+    const first = await generations.admit({ record: record(1), slot }, placement);
+    const second = await generations.admit({ record: record(2), slot }, placement);
+    expect(first).toMatchObject({ claim: { granted: true }, instance: { name: "gpu-admit" } });
+    expect(second).toMatchObject({ claim: { granted: false, queuePosition: 1 } });
+    expect(second.instance).toBeUndefined();
+    expect(handedBack).toEqual(["gpu-admit"]);
+    expect(await row(`${user}-1`)).toMatchObject({ status: "generating", instance: "gpu-admit", queuePosition: null });
+    expect((await row(`${user}-1`)).slotClaimedAt).not.toBeNull();
+    expect(await row(`${user}-2`)).toMatchObject({ status: "pending", instance: null, queuePosition: 1, slotClaimedAt: null, startedAt: null });
+
+    // A retried admission of the first (its slot already held) keeps the slot and the instance.
+    expect(await generations.admit({ record: record(1), slot }, placement)).toMatchObject({ claim: { granted: true }, instance: { name: "gpu-admit" } });
+    expect(handedBack).toEqual(["gpu-admit"]);
+    // A finished generation is never assigned again, even by a late retry.
+    await stack.db.prisma.generation.update({ where: { id: `${user}-1` }, data: { status: "completed", instance: "gpu-done" } });
+    await generations.admit({ record: record(1), slot }, placement);
+    expect(await row(`${user}-1`)).toMatchObject({ status: "completed", instance: "gpu-done" });
+  });
+});
+
 describe("metrics and readiness", () => {
   test("/metrics reports generations by kind and status, latencies and the pool", async () => {
     const res = await fetch(`${stack.api}/metrics`);
