@@ -117,12 +117,12 @@ export function createInstancePool(instances: ComfyInstance[], opts: { probeTtlM
     async snapshot(): Promise<InstanceHealth[]> {
       return Promise.all(instances.map(health));
     },
-    /** Activity: the least-loaded healthy instance not in `exclude`, or null when there is none. */
     /** Gives back a pick that was not used: it no longer counts as a job handed out to the instance. */
     unpick(name: string): void {
       const n = handedOut.get(name) ?? 0;
       if (n > 0) handedOut.set(name, n - 1);
     },
+    /** Activity: the least-loaded healthy instance not in `exclude`, or null when there is none. */
     async pickInstance(input: { exclude: string[] }): Promise<PickedInstance | null> {
       const candidates = instances.filter((i) => !input.exclude.includes(i.name));
       const probed = await Promise.all(candidates.map(async (i) => ({ instance: i, health: await health(i) })));

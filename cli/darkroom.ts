@@ -462,11 +462,21 @@ function stopOnSignals(stop: () => Promise<void>) {
  * should not. On a host that runs both, a higher niceness lets the API's process run first whenever
  * both want the CPU, and costs nothing when the worker has the host to itself. Raising one's own
  * niceness needs no privileges; a platform that refuses it only gets a warning.
+ *
+ * On Linux niceness belongs to each thread, and a new thread takes its creator's: every thread
+ * the runtime has started so far is lowered, and the ones started later (the Temporal SDK's, sharp's)
+ * follow from them.
  */
 function yieldCpuToTheApi(niceness: number) {
   if (niceness === 0) return;
+  let threads = [0];
   try {
-    os.setPriority(0, Math.max(os.getPriority(0), niceness));
+    threads = fs.readdirSync("/proc/self/task").map(Number);
+  } catch {
+    // No /proc (not Linux): the process as a whole.
+  }
+  try {
+    for (const thread of threads) os.setPriority(thread, Math.max(os.getPriority(thread), niceness));
   } catch (error) {
     log().warn({ niceness, error: String(error) }, "could not lower the worker's CPU priority; it competes with the API as an equal");
   }
@@ -477,8 +487,9 @@ async function role(kind: "api" | "worker", gpu?: string) {
   if (!config.temporal.address) throw new CannotStart(`needs TEMPORAL_ADDRESS (host:port of a Temporal frontend); ./darkroom dev starts one for you.`);
   const instances = gpu ? gpu.split(",").map((name) => name.trim()).filter(Boolean) : [];
   setUpLogging(config, kind === "api" ? "api" : gpu ? "gpu-worker" : "worker");
-  if (gpu) await installTemporalRuntime(log().level as LogLevel);
+  // Before the Temporal runtime starts its threads, so that they start lowered too.
   if (kind === "worker") yieldCpuToTheApi(config.workerNiceness);
+  if (gpu) await installTemporalRuntime(log().level as LogLevel);
   const running = await start(config, kind === "api" ? { api: true } : gpu ? { gpu: instances } : { worker: true });
   stopOnSignals(running.stop);
   // The line that says the role is up is written at any LOG_LEVEL but `silent`: orchestrators and
