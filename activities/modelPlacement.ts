@@ -21,17 +21,21 @@ export interface PlacementCosts {
   swapMs: number;
   /** How many checkpoints an instance keeps loaded. */
   modelsInVram: number;
+  /** How many swaps' time a swap caused by the job itself weighs extra (default SWAP_WEIGHT). */
+  swapWeight?: number;
 }
 
-/** When this instance would finish a job with `checkpoint`, and how many loads it takes to get there. */
 /**
  * How much extra a swap caused by the job itself weighs in the choice (see chooseByModel): one
- * reload of the checkpoint it evicts, and as much again for the swaps that spreading checkpoints
- * thin over the pool brings later. Chosen on a burst of 4 checkpoints over 3 instances with a swap
- * as long as a job (weights 0, 1, 2, 4 gave makespans 10%, 20%, 25%, 34% shorter than
- * least-loaded; 4 left one instance with half the jobs of another, so 2).
+ * reload of the checkpoint it evicts, and more for the swaps that spreading checkpoints thin over
+ * the pool brings later. Chosen with `bun bench/placementWeights.ts` (40 random bursts of 4
+ * checkpoints over 3 instances for each of 5 swap-to-job ratios and 3 burst sizes), against the 2
+ * used before: 3 shortens the makespan more on bursts of 36 and 100 jobs (27.5% against 25.7%
+ * shorter than least-loaded with a swap as long as a job and 36 jobs), and less on a burst of 12
+ * with swaps half a job long (6.7% against 9.3%); averaged over every case, 25.9% against 25.4%.
+ * 4 gains a little more on large bursts and loses more on small ones (1.7% for 12 jobs with cheap swaps).
  */
-const SWAP_WEIGHT = 2;
+export const SWAP_WEIGHT = 3;
 
 /** What is loaded once the instance's queue has run. */
 function afterQueue(o: InstanceOutlook, modelsInVram: number): string[] {
@@ -45,6 +49,7 @@ function afterQueue(o: InstanceOutlook, modelsInVram: number): string[] {
   return vram;
 }
 
+/** When this instance would finish a job with `checkpoint`, and how many loads it takes to get there. */
 export function finishEstimate(o: InstanceOutlook, checkpoint: string, c: PlacementCosts): { ms: number; loads: number } {
   const vram = [...o.loaded];
   let ms = 0;
@@ -74,7 +79,7 @@ export function chooseByModel(outlooks: InstanceOutlook[], checkpoint: string, c
   for (const o of outlooks) {
     const estimate = finishEstimate(o, checkpoint, c);
     const ownLoad = afterQueue(o, c.modelsInVram).includes(checkpoint) ? 0 : 1;
-    const ms = estimate.ms + SWAP_WEIGHT * ownLoad * c.swapMs;
+    const ms = estimate.ms + (c.swapWeight ?? SWAP_WEIGHT) * ownLoad * c.swapMs;
     const better = !best || ms < best.ms || (ms === best.ms && (o.ahead.length < best.queue || (o.ahead.length === best.queue && o.name < best.name)));
     if (better) best = { name: o.name, ms, queue: o.ahead.length };
   }

@@ -26,7 +26,7 @@ describe("placement weighs queue against swaps", () => {
     const warmBusy = { name: "warm", ahead: ["x"], loaded: ["x"] };
     const coldIdle = { name: "cold", ahead: [], loaded: ["z"] };
     expect(chooseByModel([warmBusy, coldIdle], "x", costs)).toBe("warm");
-    const warmLong = { name: "warm", ahead: ["x", "x", "x", "x", "x", "x", "x"], loaded: ["x"] };
+    const warmLong = { name: "warm", ahead: Array.from({ length: 10 }, () => "x"), loaded: ["x"] };
     expect(chooseByModel([warmLong, coldIdle], "x", costs)).toBe("cold");
     // What the queue will have loaded counts, not what is loaded now.
     expect(chooseByModel([{ name: "a", ahead: ["y"], loaded: ["x"] }, { name: "b", ahead: ["x"], loaded: ["y"] }], "x", costs)).toBe("b");
