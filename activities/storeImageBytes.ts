@@ -30,17 +30,16 @@ export async function storedOutput(prisma: PrismaClient, generationId: string, o
 export async function storeImageBytes(
   deps: ImageBytesDeps,
   /**
-   * The output's bytes. Fetched while the lookup for an earlier attempt's image runs, since a first
-   * attempt (nearly every call) needs them; when the output is stored already, they are not used,
-   * and a failed fetch (an instance gone since) does not matter.
+   * The output's bytes, already on their way: they are fetched while the lookup for an earlier
+   * attempt's image runs, since a first attempt (nearly every call) needs them. When the output is
+   * stored already they are not used, and a failed fetch (an instance gone since) does not matter.
    */
-  input: { generationId: string; tenantId: string; outputIndex: number; bytes: () => Promise<Uint8Array>; seed: number },
+  input: { generationId: string; tenantId: string; outputIndex: number; bytes: Promise<Uint8Array>; seed: number },
 ): Promise<StoredImage> {
-  const fetching = input.bytes();
-  fetching.catch(() => undefined);
+  input.bytes.catch(() => undefined);
   const earlier = await storedOutput(deps.prisma, input.generationId, input.outputIndex);
   if (earlier) return earlier;
-  const img = await postProcessImage(await fetching, deps.imaging);
+  const img = await postProcessImage(await input.bytes, deps.imaging);
   const keys = imageKeys(input.tenantId, img.sha256);
   // Both files at once: each put waits for its bytes to be durable.
   const putOnce = async (key: string, bytes: Uint8Array) => {

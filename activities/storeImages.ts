@@ -35,7 +35,7 @@ export function createImageStoreActivities(deps: {
       for (const [i, ref] of input.outputs.entries()) {
         const outputIndex = (input.firstOutputIndex ?? 0) + i;
         // An output an earlier attempt stored already keeps its image (and needs no bytes from the instance).
-        const bytes = () => fetchComfyOutput(instance.url, ref);
+        const bytes = fetchComfyOutput(instance.url, ref);
         stored.push(await storeImageBytes(deps, { generationId: input.generationId, tenantId: input.tenantId, outputIndex, bytes, seed: input.seed }));
       }
       if (stored.length === 0) throw new Error("The ComfyUI graph finished without saving any image (no SaveImage output)");

@@ -16,7 +16,7 @@ const STEP_MS = Number(process.env.BENCH_PLACEMENT_STEP_MS ?? 50);
 const STEPS = 10;
 /** A swap as long as a job's sampling: SDXL's 2–2.5 s from a warm page cache against a 4–5 s job. */
 const LOAD_MS = Number(process.env.BENCH_PLACEMENT_LOAD_MS ?? STEPS * STEP_MS);
-const CHECKPOINTS = ["sd_xl_base_1.0.safetensors", "dreamshaper_8.safetensors", "juggernautXL_v9.safetensors", "realisticVision_v51.safetensors"];
+export const CHECKPOINTS = ["sd_xl_base_1.0.safetensors", "dreamshaper_8.safetensors", "juggernautXL_v9.safetensors", "realisticVision_v51.safetensors"];
 
 function graph(ckpt: string, seed: number) {
   return {
@@ -34,8 +34,8 @@ function graph(ckpt: string, seed: number) {
 }
 
 /** A fixed, shuffled mix (a 32-bit LCG's high bits: the same jobs in the same order for every policy). */
-function jobMix(n: number): string[] {
-  let x = 12345;
+export function jobMix(n: number, seed = 12345): string[] {
+  let x = seed;
   return Array.from({ length: n }, () => {
     x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
     return CHECKPOINTS[(x >>> 16) % CHECKPOINTS.length]!;
@@ -44,7 +44,7 @@ function jobMix(n: number): string[] {
 
 type Policy = (job: number, ckpt: string, state: { queues: string[][]; last: (string | undefined)[] }) => number;
 
-const policies: Record<string, Policy> = {
+export const policies: Record<string, Policy> = {
   roundRobin: (job) => job % 3,
   leastLoaded: (_job, _ckpt, s) => s.queues.reduce((best, q, i) => (q.length < s.queues[best]!.length ? i : best), 0),
   darkroom: (_job, ckpt, s) => {

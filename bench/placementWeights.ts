@@ -8,21 +8,13 @@
  * a second, and the simulator-backed `bench/placement.ts` checks the chosen weight on real sockets.
  */
 import { chooseByModel, SWAP_WEIGHT } from "../activities/modelPlacement";
+import { CHECKPOINTS, jobMix, policies } from "./placement";
 
-const CHECKPOINTS = ["a", "b", "c", "d"];
-const LOADED_AT_START = ["a", "b", "c"];
+/** As in the placement bench: instance i starts with checkpoint i loaded. */
+const LOADED_AT_START = CHECKPOINTS.slice(0, 3);
 const BURSTS = 40;
 const JOB_MS = 500;
 const WEIGHTS = [0, 1, 2, 2.5, 3, 4];
-
-/** A burst of `n` jobs from a 32-bit LCG's high bits: the same burst for every policy. */
-function burst(n: number, seed: number): string[] {
-  let x = seed;
-  return Array.from({ length: n }, () => {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    return CHECKPOINTS[(x >>> 16) % CHECKPOINTS.length]!;
-  });
-}
 
 function makespan(queues: string[][], swapMs: number): number {
   return Math.max(
@@ -45,7 +37,7 @@ function place(jobs: string[], choose: (ckpt: string, queues: string[][]) => num
   return queues;
 }
 
-const leastLoaded = (_ckpt: string, queues: string[][]) => queues.reduce((best, q, i) => (q.length < queues[best]!.length ? i : best), 0);
+const leastLoaded = (ckpt: string, queues: string[][]) => policies.leastLoaded!(0, ckpt, { queues, last: [] });
 const byModel = (swapMs: number, swapWeight: number) => (ckpt: string, queues: string[][]) =>
   Number(chooseByModel(queues.map((ahead, i) => ({ name: String(i), ahead, loaded: [LOADED_AT_START[i]!] })), ckpt, { jobMs: JOB_MS, swapMs, modelsInVram: 1, swapWeight }));
 
@@ -57,7 +49,7 @@ for (const ratio of [0.25, 0.5, 1, 2, 4]) {
     for (const weight of WEIGHTS) {
       let shorter = 0;
       for (let b = 1; b <= BURSTS; b++) {
-        const mix = burst(jobs, b * 7919);
+        const mix = jobMix(jobs, b * 7919);
         const ll = makespan(place(mix, leastLoaded), swapMs);
         shorter += (ll - makespan(place(mix, byModel(swapMs, weight)), swapMs)) / ll;
       }

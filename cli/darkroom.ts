@@ -475,10 +475,15 @@ function yieldCpuToTheApi(niceness: number) {
   } catch {
     // No /proc (not Linux): the process as a whole.
   }
-  try {
-    for (const thread of threads) os.setPriority(thread, Math.max(os.getPriority(thread), niceness));
-  } catch (error) {
-    log().warn({ niceness, error: String(error) }, "could not lower the worker's CPU priority; it competes with the API as an equal");
+  for (const thread of threads) {
+    try {
+      os.setPriority(thread, Math.max(os.getPriority(thread), niceness));
+    } catch (error) {
+      // A thread that ended since the listing needs nothing; any other refusal holds for all of them.
+      if ((error as { code?: string }).code === "ESRCH") continue;
+      log().warn({ niceness, error: String(error) }, "could not lower the worker's CPU priority; it competes with the API as an equal");
+      return;
+    }
   }
 }
 

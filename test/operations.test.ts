@@ -3,10 +3,15 @@
  * (what the Web UI does), the pool's rotation, /metrics and /readyz.
  */
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { Connection } from "@temporalio/client";
 import pg from "pg";
 import { createGenerationActivities } from "../activities/db/generations";
 import { createImageStoreActivities } from "../activities/storeImages";
+import { createInstancePool } from "../activities/instancePool";
+import { startComfySimulator } from "../simulators/comfyui";
 import type { ApiContext } from "../api/context";
 import { operationRoutes } from "../api/operations";
 import type { GenerationStatus } from "../domain/generation";
@@ -391,6 +396,22 @@ describe("admission", () => {
     await stack.db.prisma.generation.update({ where: { id: `${user}-1` }, data: { status: "completed", instance: "gpu-done" } });
     await generations.admit({ record: record(1), slot }, placement);
     expect(await row(`${user}-1`)).toMatchObject({ status: "completed", instance: "gpu-done" });
+  });
+
+  test("a pick handed back does not count against its instance: the next job goes there again", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "darkroom-pool-"));
+    const sim = await startComfySimulator({ instances: 2, stepMs: 5, steps: 1, outputDir: dir });
+    try {
+      const pool = createInstancePool(sim.instances.map((inst, i) => ({ name: `pool${i}`, url: inst.url, concurrency: 1 })), { probeTtlMs: 60_000 });
+      const first = (await pool.pickInstance({ exclude: [] }))!.name;
+      pool.unpick(first);
+      expect((await pool.pickInstance({ exclude: [] }))?.name).toBe(first);
+      // Kept, a pick counts as a job handed out: the next one goes to the other, idle, instance.
+      expect((await pool.pickInstance({ exclude: [] }))?.name).not.toBe(first);
+    } finally {
+      await sim.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

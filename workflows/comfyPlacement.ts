@@ -128,12 +128,12 @@ function isPickupTimeout(err: unknown): boolean {
 
 /** Another instance should get the job instead of failing the user. */
 export function shouldFailOver(err: unknown): boolean {
+  // Nobody picked the job up (worker gone).
+  if (isPickupTimeout(err)) return true;
   if (!(err instanceof ActivityFailure)) return false;
   const cause = err.cause;
-  if (cause instanceof TimeoutFailure) {
-    // Nobody picked the job up (worker gone), or the worker died and retries ran out.
-    return cause.timeoutType === TimeoutType.SCHEDULE_TO_START || cause.timeoutType === TimeoutType.HEARTBEAT;
-  }
+  // The worker died and retries ran out.
+  if (cause instanceof TimeoutFailure) return cause.timeoutType === TimeoutType.HEARTBEAT;
   return cause instanceof ApplicationFailure && FAILOVER_FAILURES.has(cause.type ?? "");
 }
 

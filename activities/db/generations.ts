@@ -265,10 +265,6 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
         AND (NOT ${opts.slotHeld ?? false} OR ("slotClaimedAt" IS NOT NULL AND "slotReleasedAt" IS NULL))`;
   }
 
-  async function markAssigned(input: { generationId: string; instance: string }): Promise<void> {
-    await assignment(input.generationId, input.instance);
-  }
-
   async function prepareCompletion(generationId: string): Promise<{ write(images: Array<{ id: string; width: number; height: number }>, gpuMs: number): Promise<ChatMessage> }> {
     await reopenIfEndedByEarlierRun(prisma, generationId);
     const { g, persona, language } = await personaOf(generationId);
@@ -389,7 +385,7 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
 
     async markGenerating(input: { generationId: string; instance: string }): Promise<void> {
       await reopenIfEndedByEarlierRun(prisma, input.generationId);
-      await markAssigned(input);
+      await assignment(input.generationId, input.instance);
     },
 
     /**

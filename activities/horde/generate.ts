@@ -92,7 +92,7 @@ export function createHordeActivities(deps: HordeActivityDeps) {
               generationId: input.generationId,
               tenantId: input.tenantId,
               outputIndex,
-              bytes: () => hordeImageBytes(generation.img, abort.signal),
+              bytes: hordeImageBytes(generation.img, abort.signal),
               seed: Number.isSafeInteger(seed) ? seed : input.params.seed,
             }),
           );
