@@ -54,8 +54,13 @@ export function backlogFromRecords(prisma: PrismaClient, jobMsTtl = 5000): Insta
   };
 }
 
-/** How long an instance that looks idle is watched (and how often probed) before it counts as idle. */
-const IDLE_WATCH_MS = 2000;
+/**
+ * How long an instance that looks idle is watched (and how often probed) before it counts as idle.
+ * The gap between two jobs is the worker's turnaround, which grows with the host's load: 2 s was
+ * outlasted once on a machine whose cores a compiler had taken, and a live queue was failed over.
+ * A worker that is really gone is failed over this much later.
+ */
+const IDLE_WATCH_MS = 5000;
 const IDLE_PROBE_EVERY_MS = 250;
 
 export function createInstancePool(instances: ComfyInstance[], opts: { probeTtlMs?: number; probeTimeoutMs?: number; backlog?: InstanceBacklog } = {}) {
