@@ -396,6 +396,36 @@ describe("admission", () => {
     await stack.db.prisma.generation.update({ where: { id: `${user}-1` }, data: { status: "completed", instance: "gpu-done" } });
     await generations.admit({ record: record(1), slot }, placement);
     expect(await row(`${user}-1`)).toMatchObject({ status: "completed", instance: "gpu-done" });
+
+    // An admission that fails (here: its records name a tenant that does not exist) hands its pick
+    // back too; the workflow's retry picks again.
+    const broken = { ...record(3), tenantId: `no-such-tenant-${user}` };
+    await expect(generations.admit({ record: broken, slot: { ...slot, tenantId: broken.tenantId } }, placement)).rejects.toThrow();
+    await eventually(async () => (handedBack.length === 2 ? true : undefined), "the failed admission's pick handed back");
+    expect(handedBack).toEqual(["gpu-admit", "gpu-admit"]);
+  });
+
+  test("twelve admissions of one user at once: exactly the user's slots are granted, the rest queue in distinct places", async () => {
+    const generations = createGenerationActivities({
+      prisma: stack.db.prisma,
+      composeMessage: async (input) => ({ content: `${input.kind} message`, source: "template", language: input.language }),
+      imageUrls: (imageId) => ({ url: `https://img/${imageId}`, thumbnailUrl: `https://img/${imageId}?variant=thumb` }),
+    });
+    const user = `admit-${crypto.randomUUID()}`;
+    const ids = Array.from({ length: 12 }, (_, n) => `${user}-${n}`);
+    // The records first, so that every claim below races only for the slots.
+    for (const id of ids) {
+      await generations.admit({
+        record: { generationId: id, tenantId: stack.tenant, kind: "companion_photo", agentId: "sofia", userId: user, description: "burst", persona, language: "es", width: 64, height: 64, workflowId: `darkroom/companion_photo/${id}` },
+        slot: { tenantId: stack.tenant, userId: user, max: 0 },
+      });
+    }
+    const slot = { tenantId: stack.tenant, userId: user, max: 3 };
+    const claims = await Promise.all(ids.map((generationId) => generations.claimUserSlot({ generationId, ...slot })));
+    expect(claims.filter((c) => c.granted)).toHaveLength(3);
+    expect(claims.filter((c) => !c.granted).map((c) => c.queuePosition).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const holding = await stack.db.prisma.generation.count({ where: { userId: user, slotClaimedAt: { not: null }, slotReleasedAt: null } });
+    expect(holding).toBe(3);
   });
 
   test("a pick handed back does not count against its instance: the next job goes there again", async () => {

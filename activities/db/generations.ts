@@ -396,21 +396,29 @@ export function createGenerationActivities(deps: GenerationActivityDeps) {
      */
     async admit<I extends { name: string }>(
       input: { record: BeginGenerationInput; slot: { tenantId: string; userId: string; max: number } },
-      placement?: { pick(): Promise<I | null>; /** A pick not used after all (the slot was not granted). */ unpick(instance: I): void },
+      placement?: { pick(): Promise<I | null>; /** A pick not used after all (the slot was not granted, or a part failed). */ unpick(instance: I): void },
     ): Promise<{ waiting: ChatMessage; claim: { granted: boolean; queuePosition: number }; instance?: I | null }> {
       const generationId = input.record.generationId;
-      // Three independent parts at once: the run check and the records touch the generation, the
-      // pick reads only the pool. (The records are usually there already: the API wrote them.)
-      const [, waiting, instance] = await Promise.all([
-        reopenIfEndedByEarlierRun(prisma, generationId),
-        begin(input.record),
-        placement ? placement.pick() : undefined,
-      ]);
-      // The slot and, when it is granted, the instance: one transaction.
-      const claimed = await claim({ generationId, ...input.slot }, instance?.name);
+      const picking = placement?.pick();
+      /** A pick this attempt does not use goes back to the pool, or the instance would look busier than it is. */
+      const handBack = () => void picking?.then((i) => i && placement!.unpick(i), () => undefined);
+      let waiting: ChatMessage;
+      let instance: I | null | undefined;
+      let claimed: { granted: boolean; queuePosition: number };
+      try {
+        // Three independent parts at once: the run check and the records touch the generation, the
+        // pick reads only the pool. (The records are usually there already: the API wrote them.)
+        [, waiting, instance] = await Promise.all([reopenIfEndedByEarlierRun(prisma, generationId), begin(input.record), picking]);
+        // The slot and, when it is granted, the instance: one transaction.
+        claimed = await claim({ generationId, ...input.slot }, instance?.name);
+      } catch (err) {
+        // The retry picks again.
+        handBack();
+        throw err;
+      }
       if (!placement) return { waiting, claim: claimed };
       if (!claimed.granted) {
-        if (instance) placement.unpick(instance);
+        handBack();
         return { waiting, claim: claimed };
       }
       return { waiting, claim: claimed, instance: instance ?? null };
