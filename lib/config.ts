@@ -252,7 +252,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       taskQueue: env.DARKROOM_TASK_QUEUE || "darkroom",
       uiPort: int(env, "TEMPORAL_UI_PORT", 8233),
       registerSearchAttributes: flag(env, "TEMPORAL_REGISTER_SEARCH_ATTRIBUTES", true),
-      maxCachedWorkflows: int(env, "WORKER_MAX_CACHED_WORKFLOWS", 1000, 1),
+      maxCachedWorkflows: int(env, "WORKER_MAX_CACHED_WORKFLOWS", 250, 1),
       ...parseTemporalSecurity(env),
     },
     comfy: {
