@@ -54,6 +54,26 @@ export function backlogFromRecords(prisma: PrismaClient, jobMsTtl = 5000): Insta
   };
 }
 
+/** Whether the instance finished a job a moment ago (its queue may have just run dry). */
+export type RecentFinish = (instance: ComfyInstance) => Promise<boolean>;
+
+/**
+ * From the records: a generation on the instance completed (or failed) in the last `withinMs`, by
+ * the database's clock (which wrote the completion). A completion means the instance's GPU worker
+ * handed in a job that recently, so it was alive then.
+ */
+export function finishFromRecords(prisma: PrismaClient, withinMs = 3000): RecentFinish {
+  return async (instance) => {
+    const [row] = await prisma.$queryRaw<Array<{ recent: boolean }>>`
+      SELECT EXISTS (
+        SELECT 1 FROM "Generation"
+        WHERE "instance" = ${instance.name} AND "status" IN ('completed', 'failed')
+          AND "completedAt" > now() - ${withinMs} * interval '1 millisecond'
+      ) AS "recent"`;
+    return row?.recent === true;
+  };
+}
+
 /**
  * How long an instance that looks idle is watched (and how often probed) before it counts as idle.
  * The gap between two jobs is the worker's turnaround, which grows with the host's load: 2 s was
@@ -63,7 +83,10 @@ export function backlogFromRecords(prisma: PrismaClient, jobMsTtl = 5000): Insta
 const IDLE_WATCH_MS = 5000;
 const IDLE_PROBE_EVERY_MS = 250;
 
-export function createInstancePool(instances: ComfyInstance[], opts: { probeTtlMs?: number; probeTimeoutMs?: number; backlog?: InstanceBacklog } = {}) {
+export function createInstancePool(
+  instances: ComfyInstance[],
+  opts: { probeTtlMs?: number; probeTimeoutMs?: number; backlog?: InstanceBacklog; recentFinish?: RecentFinish; idleWatchMs?: number } = {},
+) {
   const ttl = opts.probeTtlMs ?? 500;
   const cache = new Map<string, { at: number; health: Promise<InstanceHealth> }>();
   const handedOut = new Map<string, number>();
@@ -105,15 +128,19 @@ export function createInstancePool(instances: ComfyInstance[], opts: { probeTtlM
      * out waiting for that instance's worker is then behind a queue that moves, not stranded by a
      * worker that is gone. Between two jobs the instance is idle for a moment (the worker reports
      * one and takes the next), so an idle instance is watched for a while before it counts as idle.
+     * An instance that finished a job a moment ago counts as working too: when the timed-out job was
+     * the last one waiting for it, its queue runs dry just as the timeout fires, and the worker that
+     * would have taken the job next is alive.
      */
     async isWorking(name: string): Promise<boolean> {
       const instance = instances.find((i) => i.name === name);
       if (!instance) return false;
-      const until = Date.now() + IDLE_WATCH_MS;
+      const until = Date.now() + (opts.idleWatchMs ?? IDLE_WATCH_MS);
       for (;;) {
         const h = await probeInstance(instance, opts.probeTimeoutMs ?? 2000);
         if (!h.healthy) return false;
         if (h.queueRunning + h.queuePending > 0) return true;
+        if (opts.recentFinish && (await opts.recentFinish(instance).catch(() => false))) return true;
         if (Date.now() >= until) return false;
         await new Promise((resolve) => setTimeout(resolve, IDLE_PROBE_EVERY_MS));
       }

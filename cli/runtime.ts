@@ -15,7 +15,7 @@ import { DEFAULT_PREVIEW_OPTIONS } from "../activities/comfyui/preview";
 import { createGpuStopGate } from "../activities/comfyui/interrupt";
 import { loadTemplate } from "../activities/comfyui/template";
 import { loadAndCheckPersonas } from "../activities/personas";
-import { backlogFromRecords, createInstancePool } from "../activities/instancePool";
+import { backlogFromRecords, createInstancePool, finishFromRecords } from "../activities/instancePool";
 import { llmAsker } from "../activities/imagePrompt";
 import { createLlmActivities } from "../activities/llm";
 import { openImageStore, type ImageStore } from "../lib/storage";
@@ -145,7 +145,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
       throw error;
     }
   }
-  const pool = createInstancePool(config.comfy.instances, { backlog: backlogFromRecords(prisma) });
+  const pool = createInstancePool(config.comfy.instances, { backlog: backlogFromRecords(prisma), recentFinish: finishFromRecords(prisma) });
   const signingSecret = urlSecret(config);
   registerSecrets([signingSecret]);
   const signer = createUrlSigner({ secret: signingSecret, publicUrl: config.publicUrl });

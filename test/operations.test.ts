@@ -10,7 +10,7 @@ import { Connection } from "@temporalio/client";
 import pg from "pg";
 import { createGenerationActivities } from "../activities/db/generations";
 import { createImageStoreActivities } from "../activities/storeImages";
-import { createInstancePool } from "../activities/instancePool";
+import { createInstancePool, finishFromRecords } from "../activities/instancePool";
 import { startComfySimulator } from "../simulators/comfyui";
 import type { ApiContext } from "../api/context";
 import { operationRoutes } from "../api/operations";
@@ -426,6 +426,32 @@ describe("admission", () => {
     expect(claims.filter((c) => !c.granted).map((c) => c.queuePosition).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const holding = await stack.db.prisma.generation.count({ where: { userId: user, slotClaimedAt: { not: null }, slotReleasedAt: null } });
     expect(holding).toBe(3);
+  });
+
+  test("an idle instance that finished a job a moment ago still counts as working; one idle since longer does not", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "darkroom-pool-"));
+    const sim = await startComfySimulator({ instances: 1, stepMs: 5, steps: 1, outputDir: dir });
+    try {
+      const name = `drained-${crypto.randomUUID().slice(0, 8)}`;
+      const pool = createInstancePool([{ name, url: sim.instances[0]!.url, concurrency: 1 }], {
+        recentFinish: finishFromRecords(stack.db.prisma, 3000),
+        idleWatchMs: 300,
+      });
+      // Idle, and nothing of ours ever ran there: a job not picked up is stranded (its worker is gone).
+      expect(await pool.isWorking(name)).toBe(false);
+      // Its queue ran dry just now: the last job waiting for it timed out as the one ahead finished.
+      const id = `admit-${crypto.randomUUID()}`;
+      await stack.db.prisma.generation.create({
+        data: { id, tenantId: stack.tenant, kind: "companion_photo", status: "completed", description: "drained", width: 64, height: 64, workflowId: `darkroom/companion_photo/${id}`, instance: name, completedAt: new Date() },
+      });
+      expect(await pool.isWorking(name)).toBe(true);
+      // A completion from before the instance went quiet says nothing about its worker now.
+      await stack.db.prisma.$executeRaw`UPDATE "Generation" SET "completedAt" = now() - interval '10 seconds' WHERE "id" = ${id}`;
+      expect(await pool.isWorking(name)).toBe(false);
+    } finally {
+      await sim.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("a pick handed back does not count against its instance: the next job goes there again", async () => {

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Generation_instance_completedAt_idx" ON "Generation"("instance", "completedAt");
