@@ -427,7 +427,9 @@ describe("admission", () => {
     const holding = await stack.db.prisma.generation.count({ where: { userId: user, slotClaimedAt: { not: null }, slotReleasedAt: null } });
     expect(holding).toBe(3);
   });
+});
 
+describe("instance pool", () => {
   test("an idle instance that finished a job a moment ago still counts as working; one idle since longer does not", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "darkroom-pool-"));
     const sim = await startComfySimulator({ instances: 1, stepMs: 5, steps: 1, outputDir: dir });
@@ -440,6 +442,7 @@ describe("admission", () => {
       // Idle, and nothing of ours ever ran there: a job not picked up is stranded (its worker is gone).
       expect(await pool.isWorking(name)).toBe(false);
       // Its queue ran dry just now: the last job waiting for it timed out as the one ahead finished.
+      // (An `admit-` id: the metrics test counts replies without the rows written straight here.)
       const id = `admit-${crypto.randomUUID()}`;
       await stack.db.prisma.generation.create({
         data: { id, tenantId: stack.tenant, kind: "companion_photo", status: "completed", description: "drained", width: 64, height: 64, workflowId: `darkroom/companion_photo/${id}`, instance: name, completedAt: new Date() },
