@@ -40,6 +40,32 @@ async function requestPhoto(user: string, what = "selfie en la playa"): Promise<
 
 const row = (id: string) => stack.db.prisma.generation.findUniqueOrThrow({ where: { id } });
 
+/** The record-keeping activities, called straight from the test (template messages, fake image URLs). */
+function recordActivities() {
+  return createGenerationActivities({
+    prisma: stack.db.prisma,
+    composeMessage: async (input) => ({ content: `${input.kind} message`, source: "template", language: input.language }),
+    imageUrls: (imageId) => ({ url: `https://img/${imageId}`, thumbnailUrl: `https://img/${imageId}?variant=thumb` }),
+  });
+}
+
+/** A companion photo's first records, for generations written straight through the activities. */
+function photoRecord(generationId: string, userId: string, description: string) {
+  return {
+    generationId,
+    tenantId: stack.tenant,
+    kind: "companion_photo" as const,
+    agentId: "sofia",
+    userId,
+    description,
+    persona,
+    language: "es" as const,
+    width: 64,
+    height: 64,
+    workflowId: `darkroom/companion_photo/${generationId}`,
+  };
+}
+
 function untilStatus(id: string, statuses: string[]) {
   return eventually(async () => {
     const g = await row(id);
@@ -292,11 +318,7 @@ describe("retry and reset", () => {
   });
 
   test("activities run again after a crash write their side effect once", async () => {
-    const generations = createGenerationActivities({
-      prisma: stack.db.prisma,
-      composeMessage: async (input) => ({ content: `${input.kind} message`, source: "template", language: input.language }),
-      imageUrls: (imageId) => ({ url: `https://img/${imageId}`, thumbnailUrl: `https://img/${imageId}?variant=thumb` }),
-    });
+    const generations = recordActivities();
     const id = await requestPhoto("rerun-user");
     const completed = await untilStatus(id, ["completed"]);
 
@@ -334,19 +356,7 @@ describe("retry and reset", () => {
     expect(await stack.db.prisma.image.count({ where: { generationId: id } })).toBe(1);
 
     // Two concurrent completions of a fresh generation: one message, one event.
-    await generations.beginGeneration({
-      generationId: `race-${id}`,
-      tenantId: completed.tenantId,
-      kind: "companion_photo",
-      agentId: "sofia",
-      userId: "race-user",
-      description: "race",
-      persona,
-      language: "es",
-      width: 64,
-      height: 64,
-      workflowId: `darkroom/companion_photo/race-${id}`,
-    });
+    await generations.beginGeneration(photoRecord(`race-${id}`, "race-user", "race"));
     const raced = await Promise.all([1, 2].map(() => generations.completeGeneration({ generationId: `race-${id}`, imageIds: [], gpuMs: 1 })));
     expect(raced[0]!.id).toBe(raced[1]!.id);
     expect(await stack.db.prisma.message.count({ where: { generationId: `race-${id}`, kind: "completed" } })).toBe(1);
@@ -356,25 +366,9 @@ describe("retry and reset", () => {
 
 describe("admission", () => {
   test("an instance is recorded only on a generation that got its user's slot; an unused pick is handed back", async () => {
-    const generations = createGenerationActivities({
-      prisma: stack.db.prisma,
-      composeMessage: async (input) => ({ content: `${input.kind} message`, source: "template", language: input.language }),
-      imageUrls: (imageId) => ({ url: `https://img/${imageId}`, thumbnailUrl: `https://img/${imageId}?variant=thumb` }),
-    });
+    const generations = recordActivities();
     const user = `admit-${crypto.randomUUID()}`;
-    const record = (n: number) => ({
-      generationId: `${user}-${n}`,
-      tenantId: stack.tenant,
-      kind: "companion_photo" as const,
-      agentId: "sofia",
-      userId: user,
-      description: "admission",
-      persona,
-      language: "es" as const,
-      width: 64,
-      height: 64,
-      workflowId: `darkroom/companion_photo/${user}-${n}`,
-    });
+    const record = (n: number) => photoRecord(`${user}-${n}`, user, "admission");
     const handedBack: string[] = [];
     const placement = { pick: async () => ({ name: "gpu-admit" }), unpick: (i: { name: string }) => void handedBack.push(i.name) };
     const slot = { tenantId: stack.tenant, userId: user, max: 1 };
@@ -406,17 +400,13 @@ describe("admission", () => {
   });
 
   test("twelve admissions of one user at once: exactly the user's slots are granted, the rest queue in distinct places", async () => {
-    const generations = createGenerationActivities({
-      prisma: stack.db.prisma,
-      composeMessage: async (input) => ({ content: `${input.kind} message`, source: "template", language: input.language }),
-      imageUrls: (imageId) => ({ url: `https://img/${imageId}`, thumbnailUrl: `https://img/${imageId}?variant=thumb` }),
-    });
+    const generations = recordActivities();
     const user = `admit-${crypto.randomUUID()}`;
     const ids = Array.from({ length: 12 }, (_, n) => `${user}-${n}`);
     // The records first, so that every claim below races only for the slots.
     for (const id of ids) {
       await generations.admit({
-        record: { generationId: id, tenantId: stack.tenant, kind: "companion_photo", agentId: "sofia", userId: user, description: "burst", persona, language: "es", width: 64, height: 64, workflowId: `darkroom/companion_photo/${id}` },
+        record: photoRecord(id, user, "burst"),
         slot: { tenantId: stack.tenant, userId: user, max: 0 },
       });
     }
