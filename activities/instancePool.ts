@@ -76,9 +76,10 @@ export function finishFromRecords(prisma: PrismaClient, withinMs = 3000): Recent
 
 /**
  * How long an instance that looks idle is watched (and how often probed) before it counts as idle.
- * The gap between two jobs is the worker's turnaround, which grows with the host's load: 2 s was
- * outlasted once on a machine whose cores a compiler had taken, and a live queue was failed over.
- * A worker that is really gone is failed over this much later.
+ * The gap between two jobs is the worker's turnaround, which grows with the host's load: with 2 s,
+ * a live queue was failed over once on a machine whose cores a compiler had taken (that may also
+ * have been a queue that had just run dry, which `recentFinish` now tells apart). A worker that is
+ * really gone is failed over this much later.
  */
 const IDLE_WATCH_MS = 5000;
 const IDLE_PROBE_EVERY_MS = 250;
