@@ -279,7 +279,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : undefined,
     llmBudgetMs: int(env, "LLM_BUDGET_MS", 1500, 1),
     maxConcurrentGenerations: int(env, "MAX_CONCURRENT_GENERATIONS", 2, 1),
-    workerNiceness: niceness(env, "DARKROOM_WORKER_NICENESS", 5),
+    workerNiceness: niceness(env, "DARKROOM_WORKER_NICENESS", 19),
     quotas: { userPerDay: optionalInt(env, "DARKROOM_QUOTA_USER_DAY"), tenantPerDay: optionalInt(env, "DARKROOM_QUOTA_TENANT_DAY") },
     generationTimeoutMs: int(env, "GENERATION_TIMEOUT_MS", 10 * 60_000, 1000),
     image: {

@@ -98,11 +98,11 @@ describe("every role started at the same instant on a fresh database", () => {
         spawnRole(["worker", "--gpu", `s${tag}gpu0`], env),
       ]);
       expect(started.map((s) => s.role).sort()).toEqual(["api", "api", "api", "worker", `worker --gpu s${tag}gpu0`].sort());
-      // The workers yield the CPU to the APIs beside them (default niceness 5), every thread of them
+      // The workers yield the CPU to the APIs beside them (default niceness 19), every thread of them
       // (on Linux niceness is per thread); the APIs keep the niceness they were started with.
       const ours = os.getPriority(0);
       expect(started.map((s) => [s.role, threadNiceness(s.pid)])).toEqual(
-        started.map((s) => [s.role, [s.role === "api" ? ours : Math.max(ours, 5)]]),
+        started.map((s) => [s.role, [s.role === "api" ? ours : Math.max(ours, 19)]]),
       );
 
       // Every API is ready, knows both tenants' keys, and signs image URLs with the one shared secret
@@ -167,7 +167,7 @@ test("workers do not register API keys; only the API does", async () => {
 
 test("a worker niceness outside 0–19 is refused at start, naming the setting", () => {
   const base = { DATABASE_URL: "postgres://x/y", TEMPORAL_ADDRESS: "127.0.0.1:7233" };
-  expect(loadConfig({ ...base }).workerNiceness).toBe(5);
+  expect(loadConfig({ ...base }).workerNiceness).toBe(19);
   expect(loadConfig({ ...base, DARKROOM_WORKER_NICENESS: "0" }).workerNiceness).toBe(0);
   expect(() => loadConfig({ ...base, DARKROOM_WORKER_NICENESS: "20" })).toThrow(/DARKROOM_WORKER_NICENESS must be an integer from 0 to 19/);
   expect(() => loadConfig({ ...base, DARKROOM_WORKER_NICENESS: "-5" })).toThrow(/DARKROOM_WORKER_NICENESS/);
