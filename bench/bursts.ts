@@ -5,7 +5,8 @@
  * starts against the same server. A reply is one start plus a database write and HTTP, so the ratio
  * of the two says what darkroom adds. Also: replies paced at 4/s (while the burst's images are
  * still being made, and again once they are done), and a bare start probing the server *during*
- * the reply burst (the fair floor when the server is busy with the burst's work).
+ * the reply burst (the fair floor when the server is busy with the burst's work), and when the
+ * burst's last reply and last picture were done (what answering first costs the pictures).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -90,9 +91,21 @@ export async function benchBursts(): Promise<object> {
         await Bun.sleep(50);
       }
     })();
+    const db = new pg.Client({ connectionString: stack.databaseUrl });
+    await db.connect();
+    const open = async (users: string) =>
+      Number((await db.query(`SELECT count(*) AS n FROM "Generation" WHERE status IN ('pending', 'generating') AND "userId" LIKE $1`, [users])).rows[0].n);
+    const burstStart = performance.now();
     const apiCpuBefore = cpuMs(api.child.pid!);
     const replies = await clients((i) => ["reply", url, key, String(PER_CLIENT), `burst-${i}`]);
     const apiCpuPerReply = (cpuMs(api.child.pid!) - apiCpuBefore) / replies.length;
+    const repliesDoneMs = performance.now() - burstStart;
+    // What answering first costs the pictures: when the burst's last image is done.
+    const burstImagesDone = (async () => {
+      while ((await open("burst-%")) > 0) await Bun.sleep(50);
+      return performance.now() - burstStart;
+    })();
+    burstImagesDone.catch(() => undefined); // awaited below; a failure before then is reported there
     bursting = false;
     await probing;
     const startsAfter = await clients(() => ["start", temporalAddress, "default", String(PER_CLIENT)]);
@@ -100,12 +113,12 @@ export async function benchBursts(): Promise<object> {
 
     // Paced: one reply every 250 ms from one client, first while the burst's images are still being
     // made (every core busy), then once they are done, with only the paced replies' own images.
-    const pacedInBacklog = await pacedReplies(url, key, "backlog");
-    const db = new pg.Client({ connectionString: stack.databaseUrl });
-    await db.connect();
+    let imagesDoneMs: number;
+    let pacedInBacklog: number[];
     try {
-      const open = async () => Number((await db.query(`SELECT count(*) AS n FROM "Generation" WHERE status IN ('pending', 'generating')`)).rows[0].n);
-      await eventually(async () => ((await open()) === 0 ? true : undefined), "the burst's images", 600_000);
+      pacedInBacklog = await pacedReplies(url, key, "backlog");
+      imagesDoneMs = await burstImagesDone;
+      await eventually(async () => ((await open("%")) === 0 ? true : undefined), "the paced replies' images", 600_000);
     } finally {
       await db.end();
     }
@@ -118,6 +131,9 @@ export async function benchBursts(): Promise<object> {
       bareStartsAtOnceMs: stats(starts),
       bareStartDuringRepliesMs: stats(probe),
       repliesToBareStart: { p50: round(quantile(replies, 0.5) / quantile(starts, 0.5)), p99: round(quantile(replies, 0.99) / quantile(starts, 0.99)) },
+      // From the burst's first request: its last reply answered, and its last picture done.
+      burstRepliesDoneMs: Math.round(repliesDoneMs),
+      burstImagesDoneMs: Math.round(imagesDoneMs),
       pacedRepliesMs: { ratePerSecond: 4, ...stats(paced) },
       pacedRepliesDuringBacklogMs: { ratePerSecond: 4, ...stats(pacedInBacklog) },
       apiCpuMsPerReply: round(apiCpuPerReply),
