@@ -5,6 +5,7 @@
  * progress events a chat receives carry them.
  */
 import { afterAll, describe, expect, test } from "bun:test";
+import { ProgressReporter } from "../activities/comfyui/progress";
 import { InstanceThroughput, jobShape } from "../activities/comfyui/throughput";
 import { eventually, startStack, type Stack } from "./support/stack";
 
@@ -44,6 +45,50 @@ describe("measured throughput", () => {
     expect(t.runningMs("a", 300, { startedAt: 0, firstStep: { at: 300, value: 1 }, step: { at: 300, value: 1, max: 10 } })).toBe(1200);
     // This run is twice as slow (200 ms a step): 5 steps left take 1 s, plus the tail.
     expect(t.runningMs("a", 1100, { startedAt: 0, firstStep: { at: 300, value: 1 }, step: { at: 1100, value: 5, max: 10 } })).toBe(5 * 200 + 300);
+  });
+
+  test("behind a prompt of ours that is running, a queued ETA counts that prompt's own time left", () => {
+    const t = new InstanceThroughput();
+    t.observe("a", { startedAt: 0, firstStep: { at: 300, value: 1 }, lastStep: { at: 1200, value: 10 }, finishedAt: 1500 });
+    // Step 8 of 10 at the measured pace: 2 steps and the tail left, 500 ms — not half a job (750).
+    const running = { startedAt: 0, firstStep: { at: 300, value: 1 }, step: { at: 1000, value: 8, max: 10 } };
+    const stop = t.trackRunning("p1", (now) => t.runningMs("a", now, running));
+    expect(t.queuedMs("a", 1, 1000)).toBe(500 + 1500);
+    // Two ahead: the running one's time left, one whole job, then ours.
+    expect(t.queuedMs("a", 2, 1000)).toBe(500 + 1500 + 1500);
+    // Nothing ahead: only our own job.
+    expect(t.queuedMs("a", 0, 1000)).toBe(1500);
+    // Once it is no longer followed (finished, failed), back to half a job on average.
+    stop();
+    expect(t.queuedMs("a", 1, 1000)).toBe(0.5 * 1500 + 1500);
+  });
+
+  test("a queued ETA before any job ran here waits for a measurement, even behind a running prompt", () => {
+    const t = new InstanceThroughput();
+    t.trackRunning("p1", () => 400);
+    expect(t.queuedMs("a", 1)).toBeUndefined();
+  });
+
+  test("the prompt a GPU worker follows counts as the running one for the ETAs behind it, from its start until it ends", async () => {
+    const t = new InstanceThroughput();
+    t.observe("a", { startedAt: 0, finishedAt: 1000 });
+    const reporter = new ProgressReporter("g1", "gpu0", undefined, () => undefined);
+    reporter.timeWith({ shape: "a", throughput: t });
+    expect(t.queuedMs("a", 1)).toBe(500 + 1000);
+    // It has just started: nearly the whole job is left, not half of it.
+    reporter.observe("p1", { type: "running" });
+    expect(t.queuedMs("a", 1)).toBeGreaterThan(1900);
+    await reporter.finish("p1");
+    // Ended (and measured, a very short run): back to half a job of the new measurement.
+    expect(t.queuedMs("a", 1)).toBe(1.5 * t.jobMs("a")!);
+
+    // A prompt that fails or is cancelled is let go the same way.
+    const failing = new ProgressReporter("g2", "gpu0", undefined, () => undefined);
+    failing.timeWith({ shape: "a", throughput: t });
+    failing.observe("p2", { type: "running" });
+    expect(t.queuedMs("a", 1)).toBeGreaterThan(1.5 * t.jobMs("a")!);
+    failing.stopTracking();
+    expect(t.queuedMs("a", 1)).toBe(1.5 * t.jobMs("a")!);
   });
 
   test("the measurements follow the instance when it gets slower", () => {

@@ -239,6 +239,7 @@ export function createComfyActivities(instance: ComfyInstance, hooks: ComfyActiv
         if (err instanceof ComfyExecutionFailed && (await isStopped().catch(() => false))) throw stoppedFailure(input.generationId);
         throw toFailure(err);
       } finally {
+        reporter.stopTracking();
         await previews?.close();
         await reporter.settled();
       }

@@ -35,6 +35,8 @@ export class ProgressReporter {
   private lastSentAt = 0;
   private chain: Promise<void> = Promise.resolve();
   private run: { startedAt: number; firstStep?: { at: number; value: number }; step?: { at: number; value: number; max: number } } | undefined;
+  /** Takes this prompt off the instance's list of running prompts (see InstanceThroughput.trackRunning). */
+  private untrack: (() => void) | undefined;
 
   constructor(
     private readonly generationId: string,
@@ -60,9 +62,17 @@ export class ProgressReporter {
       this.percent = 0;
       this.queuePosition = undefined;
       this.run = undefined;
+      this.stopTracking();
     }
     const now = Date.now();
-    if ((event.type === "running" || event.type === "progress") && !this.run) this.run = { startedAt: now };
+    if ((event.type === "running" || event.type === "progress") && !this.run) {
+      const run = (this.run = { startedAt: now });
+      // The prompts queued behind this one on the instance get their ETAs from its time left.
+      if (this.timing) {
+        const { shape, throughput } = this.timing;
+        this.untrack = throughput.trackRunning(promptId, (at) => throughput.runningMs(shape, at, run));
+      }
+    }
     if (event.type === "progress" && event.max > 0 && this.run) {
       this.run.firstStep ??= { at: now, value: event.value };
       this.run.step = { at: now, value: event.value, max: event.max };
@@ -99,8 +109,15 @@ export class ProgressReporter {
     return this.percent;
   }
 
+  /** The prompt is no longer followed here (finished, failed, cancelled, or left to a retry). */
+  stopTracking(): void {
+    this.untrack?.();
+    this.untrack = undefined;
+  }
+
   /** The prompt finished: make sure the last report says 100%, then wait for delivery. */
   async finish(promptId: string): Promise<void> {
+    this.stopTracking();
     if (this.timing && this.run && this.promptId === promptId) {
       const step = this.run.step;
       this.timing.throughput.observe(this.timing.shape, {

@@ -50,6 +50,8 @@ export class InstanceThroughput {
   private readonly shapes = new Map<string, ShapeStats>();
   /** Any job on this instance, for the prompts ahead of ours whose kind we do not know. */
   private anyJobMs: number | undefined;
+  /** The prompts this process is following while they run here: each one's time left. */
+  private readonly running = new Map<string, (now: number) => number | undefined>();
 
   observe(shapeKey: string, t: RunTiming): void {
     const s = this.shapes.get(shapeKey) ?? { runs: 0 };
@@ -73,14 +75,40 @@ export class InstanceThroughput {
   }
 
   /**
-   * Time left for a prompt that waits behind `ahead` prompts (the running one included): the ones
-   * ahead at this instance's measured pace, then its own.
+   * A prompt of ours is running here: until the returned function is called, queued ETAs count its
+   * own time left instead of assuming it half done. (An instance runs one prompt at a time, and its
+   * one GPU worker follows every prompt darkroom sent it.)
    */
-  queuedMs(shapeKey: string, ahead: number): number | undefined {
+  trackRunning(promptId: string, timeLeft: (now: number) => number | undefined): () => void {
+    this.running.set(promptId, timeLeft);
+    return () => {
+      if (this.running.get(promptId) === timeLeft) this.running.delete(promptId);
+    };
+  }
+
+  /** The time left of the prompt of ours running here, when there is one with an estimate. */
+  private runningLeftMs(now: number): number | undefined {
+    let left: number | undefined;
+    for (const timeLeft of this.running.values()) {
+      const ms = timeLeft(now);
+      if (ms !== undefined && (left === undefined || ms < left)) left = ms;
+    }
+    return left;
+  }
+
+  /**
+   * Time left for a prompt that waits behind `ahead` prompts (the running one included): the
+   * running one's time left, the others at this instance's measured pace, then its own.
+   */
+  queuedMs(shapeKey: string, ahead: number, now = Date.now()): number | undefined {
     const own = this.jobMs(shapeKey);
-    if (own === undefined || (ahead > 0 && this.anyJobMs === undefined)) return undefined;
-    // The running one is on average half done.
-    return Math.max(0, ahead - 0.5) * (this.anyJobMs ?? 0) + own;
+    if (own === undefined) return undefined;
+    if (ahead <= 0) return own;
+    const runningLeft = this.runningLeftMs(now);
+    if (this.anyJobMs === undefined && (runningLeft === undefined || ahead > 1)) return undefined;
+    // Without a running prompt of ours to go by (another client's, or ours before its first
+    // event), the running one is on average half done.
+    return (runningLeft ?? 0.5 * this.anyJobMs!) + (ahead - 1) * (this.anyJobMs ?? 0) + own;
   }
 
   /**
