@@ -404,12 +404,7 @@ describe("admission", () => {
     const user = `admit-${crypto.randomUUID()}`;
     const ids = Array.from({ length: 12 }, (_, n) => `${user}-${n}`);
     // The records first, so that every claim below races only for the slots.
-    for (const id of ids) {
-      await generations.admit({
-        record: photoRecord(id, user, "burst"),
-        slot: { tenantId: stack.tenant, userId: user, max: 0 },
-      });
-    }
+    for (const id of ids) await generations.beginGeneration(photoRecord(id, user, "burst"));
     const slot = { tenantId: stack.tenant, userId: user, max: 3 };
     const claims = await Promise.all(ids.map((generationId) => generations.claimUserSlot({ generationId, ...slot })));
     expect(claims.filter((c) => c.granted)).toHaveLength(3);

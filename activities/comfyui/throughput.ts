@@ -102,13 +102,12 @@ export class InstanceThroughput {
    */
   queuedMs(shapeKey: string, ahead: number, now = Date.now()): number | undefined {
     const own = this.jobMs(shapeKey);
-    if (own === undefined) return undefined;
-    if (ahead <= 0) return own;
-    const runningLeft = this.runningLeftMs(now);
-    if (this.anyJobMs === undefined && (runningLeft === undefined || ahead > 1)) return undefined;
+    if (own === undefined || ahead <= 0) return own;
+    // Every observation sets both, so there is an "any job" time whenever there is `own`.
+    const anyJob = this.anyJobMs ?? own;
     // Without a running prompt of ours to go by (another client's, or ours before its first
     // event), the running one is on average half done.
-    return (runningLeft ?? 0.5 * this.anyJobMs!) + (ahead - 1) * (this.anyJobMs ?? 0) + own;
+    return (this.runningLeftMs(now) ?? anyJob / 2) + (ahead - 1) * anyJob + own;
   }
 
   /**
