@@ -9,6 +9,11 @@
  * such a gap instead of skipping past it (a gap that never fills — a rolled-back insert — is
  * skipped after GAP_GRACE_MS). Hence "everything up to `horizon` was delivered" holds, which is
  * what lets a reconnecting client replay from the log up to the horizon and continue live.
+ *
+ * With no live client in this process there is no one to read for: the hub ignores the signals
+ * and only moves its horizon on at the safety poll, reading event ids, not their payloads. Most
+ * processes of a deployment that delivers by webhook or Telegram never have a live client, and
+ * would otherwise read every event in full, once per process. The first client wakes it.
  */
 import type { EventSignals } from "../db/eventSignals";
 import type { PrismaClient } from "../db/generated/client";
@@ -44,6 +49,8 @@ export class EventHub {
   private readonly goodbyes = new Set<() => void>();
   private delivered = 0n;
   private started: Promise<void> | undefined;
+  /** The horizon is known (start() has read the log's end). */
+  private ready = false;
   private reading = false;
   private again = false;
   private gap: { at: bigint; since: number } | undefined;
@@ -68,9 +75,12 @@ export class EventHub {
     this.started ??= (async () => {
       const last = await this.opts.prisma.event.findFirst({ orderBy: { id: "desc" }, select: { id: true } });
       this.delivered = last?.id ?? 0n;
-      this.stopSignals = this.opts.signals.onCommitted(() => this.wake());
+      this.stopSignals = this.opts.signals.onCommitted(() => {
+        if (this.listeners.size > 0) this.wake();
+      });
       this.poll = setInterval(() => this.wake(), this.opts.pollMs ?? 1000);
       this.poll.unref?.();
+      this.ready = true;
     })();
     return this.started;
   }
@@ -103,6 +113,8 @@ export class EventHub {
 
   subscribe(listener: EventListener): () => void {
     this.listeners.add(listener);
+    // The first client: what was committed since the last idle read is read in full now.
+    if (this.listeners.size === 1 && this.ready) this.wake();
     return () => this.listeners.delete(listener);
   }
 
@@ -140,9 +152,19 @@ export class EventHub {
 
   private async readNew(): Promise<void> {
     for (;;) {
-      const rows = await this.opts.prisma.event.findMany({ where: { id: { gt: this.delivered } }, orderBy: { id: "asc" }, take: BATCH });
+      const idle = this.listeners.size === 0;
+      const where = { id: { gt: this.delivered } };
+      const rows: Array<{ id: bigint } & Partial<LogEvent>> = idle
+        ? await this.opts.prisma.event.findMany({ where, orderBy: { id: "asc" }, take: BATCH, select: { id: true } })
+        : await this.opts.prisma.event.findMany({ where, orderBy: { id: "asc" }, take: BATCH });
       if (this.stopped) return;
       for (const row of rows) {
+        // A client arrived while ids alone were being read: it must get this event and the rest
+        // in full, so the horizon stops here and the next read is a full one.
+        if (idle && this.listeners.size > 0) {
+          this.again = true;
+          return;
+        }
         if (row.id !== this.delivered + 1n && !this.gapExpired(this.delivered + 1n)) {
           this.timer ??= setTimeout(() => {
             this.timer = undefined;
@@ -154,7 +176,7 @@ export class EventHub {
         this.delivered = row.id;
         for (const listener of this.listeners) {
           try {
-            listener(row);
+            listener(row as LogEvent);
           } catch (err) {
             log().warn({ error: (err as Error).message }, "event hub: a listener failed");
           }
