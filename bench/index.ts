@@ -8,6 +8,7 @@
  *   machine's image capacity, with the images of earlier requests being made meanwhile.
  * - orchestrationOverheadMs: one image at a time, request to stored image minus the simulated GPU
  *   time (ComfyUI's execution_start → execution_success); queueing at a busy GPU is not overhead.
+ *   Images are 200 ms apart (BENCH_OVERHEAD_GAP_MS; see overhead.ts).
  * - throughput: a burst of images at once, until every one is stored.
  * - bursts: replies from 8 chat backends at once against bare Temporal starts from the same 8, and
  *   replies paced at 4/s (during the burst's backlog and after it), with every role in its own
@@ -15,13 +16,15 @@
  * - placement: makespan and checkpoint swaps of round-robin, least-loaded and darkroom's model-aware
  *   placement on instances where a swap costs time.
  * - eta: how far the ETAs in progress events were from the time the pictures really took.
- * - baselines: a thin pass-through to the same instance and a bare Temporal start, measured in the
- *   same run, with darkroom's figures as ratios of them.
+ * - baselines: a thin pass-through to the same instance, a bare Temporal start, and the durable
+ *   floor (a workflow of the photo's Temporal shape with nothing in it, bench/durableFloor.ts),
+ *   measured in the same run, with darkroom's figures as ratios of them or differences from them.
  */
 import { startStack, eventually } from "../test/support/stack";
 import { benchAngleSeries } from "./angleSeries";
 import { benchBursts } from "./bursts";
 import { bareStartLatencies, passThroughOverheads } from "./baselines";
+import { durableFloorOverheads } from "./durableFloor";
 import { benchEta } from "./eta";
 import { benchEvents } from "./events";
 import { benchPlacement } from "./placement";
@@ -33,6 +36,8 @@ const REPLIES = Number(process.env.BENCH_REPLIES ?? 120);
 const REPLY_RATE_PER_S = Number(process.env.BENCH_REPLY_RATE ?? 4);
 const SEQUENTIAL_IMAGES = Number(process.env.BENCH_SEQUENTIAL ?? 40);
 const THROUGHPUT_IMAGES = Number(process.env.BENCH_IMAGES ?? 100);
+/** Between one image done and the next in the overhead measurement (and its durable floor); see overhead.ts. */
+const OVERHEAD_GAP_MS = Number(process.env.BENCH_OVERHEAD_GAP_MS ?? 200);
 const WARMUP = 20;
 /** The sections after the first (replies, overhead, baselines, throughput), all by default. */
 const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "bursts,angleSeries,events,previews,eta,placement").split(",").map((s) => s.trim()));
@@ -83,11 +88,13 @@ try {
   await allDone(REPLIES, since);
 
   // 2. Orchestration overhead: one image at a time, so no image waits for a busy GPU.
-  const overhead = await benchOverhead(stack, SEQUENTIAL_IMAGES, reply);
+  const overhead = await benchOverhead(stack, SEQUENTIAL_IMAGES, reply, OVERHEAD_GAP_MS);
 
-  // Baselines in the same run: the same graph straight to the same instance, and bare starts.
+  // Baselines in the same run: the same graph straight to the same instance, bare starts, and a
+  // workflow of the photo's Temporal shape with nothing in it.
   const passThrough = await passThroughOverheads(stack.sim.instances[0]!.url, SEQUENTIAL_IMAGES);
   const bareStarts = await bareStartLatencies(stack.running.temporal, SEQUENTIAL_IMAGES);
+  const durableFloor = await durableFloorOverheads(stack.running.temporal, stack.env.TEMPORAL_ADDRESS!, SEQUENTIAL_IMAGES, OVERHEAD_GAP_MS);
 
   // 3. Sustained throughput: a burst at once, until every image is stored.
   since = new Date();
@@ -112,7 +119,9 @@ try {
     baselines: {
       passThroughOverheadMs: stats(passThrough),
       bareTemporalStartMs: stats(bareStarts),
+      durableFloorMs: stats(durableFloor),
       overheadToPassThroughP50: round(overhead.overheadMs.p50 / quantile(passThrough, 0.5)),
+      overheadAboveDurableFloorP50: round(overhead.overheadMs.p50 - quantile(durableFloor, 0.5)),
       repliesToBareStartP50: round(quantile(latencies, 0.5) / quantile(bareStarts, 0.5)),
     },
     endToEndMs: overhead.endToEndMs,
