@@ -11,21 +11,21 @@
  */
 import { fileURLToPath } from "node:url";
 import type { Client } from "@temporalio/client";
-import { bundleWorkflowCode, NativeConnection, Worker } from "@temporalio/worker";
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from "@temporalio/worker";
 import { eventually } from "../test/support/stack";
-
-const now = () => performance.timeOrigin + performance.now();
 
 export async function durableFloorOverheads(client: Client, address: string, count: number, gapMs: number): Promise<number[]> {
   const namespace = client.options.namespace;
   const tag = crypto.randomUUID().slice(0, 8);
   const queue = `bench-floor-${tag}`;
   const gpuQueue = `bench-floor-gpu-${tag}`;
+  /** When each run's last step ended (this process's clock, like the start). */
   const stored = new Map<string, number>();
   const connection = await NativeConnection.connect({ address });
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL("./durableFloorWorkflow.ts", import.meta.url)),
-    logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    // The bundler's warnings and errors only; its progress chatter is dropped.
+    logger: new DefaultLogger("WARN"),
   });
   const main = await Worker.create({
     connection,
@@ -34,7 +34,7 @@ export async function durableFloorOverheads(client: Client, address: string, cou
     workflowBundle,
     activities: {
       async mark(step: string, workflowId: string) {
-        if (step === "stored") stored.set(workflowId, now());
+        if (step === "stored") stored.set(workflowId, performance.now());
       },
     },
   });
@@ -45,7 +45,7 @@ export async function durableFloorOverheads(client: Client, address: string, cou
   try {
     for (let i = -3; i < count; i++) {
       const workflowId = `bench/durable-floor/${tag}/${i}`;
-      const started = now();
+      const started = performance.now();
       await client.workflow.start("durableFloor", { taskQueue: queue, workflowId, args: [gpuQueue] });
       const done = await eventually(async () => stored.get(workflowId), `durable-floor run ${i}`);
       // The first runs warm the bundle's context and the pollers.

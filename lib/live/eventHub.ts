@@ -174,6 +174,7 @@ export class EventHub {
         }
         this.gap = undefined;
         this.delivered = row.id;
+        // Listeners only ever see full rows: an id-only read returned above if one had arrived.
         for (const listener of this.listeners) {
           try {
             listener(row as LogEvent);
