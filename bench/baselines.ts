@@ -8,8 +8,13 @@
  *   own execution time (execution_start → execution_success in the history).
  * - bareStart: one Temporal workflow start against the same server (no worker involved), the floor
  *   under darkroom's reply, which is one start plus a database write.
+ * - photoStart: a reply's own photo started straight from a client, with the input and options the
+ *   API gave it: the same start and the same work for the server afterwards, without the API.
  */
 import type { Client } from "@temporalio/client";
+import { defaultPayloadConverter, type Priority } from "@temporalio/common";
+import { companionPhotoWorkflowId, type CompanionPhotoInput } from "../domain/companionPhoto";
+import { DarkroomUser, SEARCH_ATTRIBUTES } from "../domain/searchAttributes";
 import { loadTemplate, renderTemplate } from "../activities/comfyui/template";
 
 type HistoryEntry = {
@@ -93,5 +98,69 @@ export async function bareStartLatencies(temporal: Client, count: number): Promi
     ids.push(workflowId);
   }
   await Promise.all(ids.map((id) => temporal.workflow.getHandle(id).terminate("benchmark baseline").catch(() => undefined)));
+  return out;
+}
+
+/**
+ * A chat reply's own workflow start as the API made it (workflow, queue, input, priority, search
+ * attributes), read back from Temporal, so that a client can start the very same photo directly,
+ * without the API: the like-for-like floor of a reply.
+ */
+export interface PhotoStart {
+  workflowType: string;
+  taskQueue: string;
+  input: CompanionPhotoInput;
+  priority: Priority;
+  searchAttributes: Array<{ name: string; value: string }>;
+}
+
+export async function photoStartOf(temporal: Client, workflowId: string): Promise<PhotoStart> {
+  const handle = temporal.workflow.getHandle(workflowId);
+  const [description, history] = await Promise.all([handle.describe(), handle.fetchHistory()]);
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  const payload = started?.input?.payloads?.[0];
+  if (!payload) throw new Error(`workflow ${workflowId} has no input in its history`);
+  const raw = description.raw.workflowExecutionInfo?.priority;
+  return {
+    workflowType: description.type,
+    taskQueue: description.taskQueue,
+    input: defaultPayloadConverter.fromPayload<CompanionPhotoInput>(payload),
+    priority: {
+      ...(raw?.priorityKey ? { priorityKey: raw.priorityKey } : {}),
+      ...(raw?.fairnessKey ? { fairnessKey: raw.fairnessKey } : {}),
+      ...(raw?.fairnessWeight ? { fairnessWeight: raw.fairnessWeight } : {}),
+    },
+    searchAttributes: description.typedSearchAttributes.getAll().map((pair) => ({ name: pair.key.name, value: String(pair.value) })),
+  };
+}
+
+/**
+ * Latencies (ms) of starting `count` photos exactly as the API starts a reply's photo (a new
+ * generation id and user each time), straight from this client: the photos are then made by the
+ * stack's workers as a reply's are, so the server has the same work as during a reply burst.
+ */
+export async function photoStartLatencies(temporal: Client, start: PhotoStart, userPrefix: string, count: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const generationId = crypto.randomUUID();
+    const userId = `${userPrefix}-${i}`;
+    const waiting = start.input.waitingMessage;
+    const input: CompanionPhotoInput = { ...start.input, generationId, userId, ...(waiting ? { waitingMessage: { ...waiting, id: crypto.randomUUID() } } : {}) };
+    const typedSearchAttributes = start.searchAttributes.map(({ name, value }) => {
+      const key = SEARCH_ATTRIBUTES.find((k) => k.name === name);
+      if (!key) throw new Error(`unknown search attribute ${name}`);
+      return { key, value: key === DarkroomUser ? userId : value };
+    });
+    const begun = performance.now();
+    await temporal.workflow.start(start.workflowType, {
+      taskQueue: start.taskQueue,
+      workflowId: companionPhotoWorkflowId(generationId),
+      args: [input],
+      priority: start.priority,
+      typedSearchAttributes,
+      workflowIdConflictPolicy: "FAIL",
+    });
+    out.push(performance.now() - begun);
+  }
   return out;
 }

@@ -7,6 +7,9 @@
  * still being made, and again once they are done), and a bare start probing the server *during*
  * the reply burst (the fair floor when the server is busy with the burst's work), and when the
  * burst's last reply and last picture were done (what answering first costs the pictures).
+ * Last, the same eight processes start a reply's own photo straight on Temporal, with the input and
+ * options the API gave it, back to back: the same start with the same work behind it, without the
+ * API, so the ratio of replies to those says what the API itself adds under that load.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -14,8 +17,8 @@ import path from "node:path";
 import { Client, Connection } from "@temporalio/client";
 import pg from "pg";
 import { eventually } from "../test/support/stack";
-import { bareStartLatencies } from "./baselines";
-import { postReply, startRoleStack } from "./roleStack";
+import { bareStartLatencies, photoStartOf } from "./baselines";
+import { PERSONA, postReply, startRoleStack } from "./roleStack";
 import { quantile, round, stats } from "./stats";
 
 const CLIENTS = Number(process.env.BENCH_BURST_CLIENTS ?? 8);
@@ -73,6 +76,18 @@ async function pacedReplies(url: string, key: string, tag: string): Promise<numb
   return paced;
 }
 
+/** The start the API made for one reply's photo, written to a file for the client processes. */
+async function replyPhotoStart(url: string, key: string, temporal: Client, file: string): Promise<void> {
+  const res = await fetch(`${url}/v1/agents/bench/replies`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: JSON.stringify({ userId: "photo-start-template", text: "¡Dale! [IMAGE: selfie en la playa]", persona: PERSONA }),
+  });
+  const body = (await res.json()) as { generations: Array<{ workflowId: string }> };
+  if (res.status !== 200 || !body.generations[0]) throw new Error(`reply answered ${res.status}: ${JSON.stringify(body)}`);
+  fs.writeFileSync(file, JSON.stringify(await photoStartOf(temporal, body.generations[0].workflowId)));
+}
+
 export async function benchBursts(): Promise<object> {
   const stack = await startRoleStack({ stepMs: 0, steps: 4, env: { MAX_CONCURRENT_GENERATIONS: "1000", IMAGE_MAX_EDGE: "512" } });
   const { api, key, temporalAddress } = stack;
@@ -109,6 +124,8 @@ export async function benchBursts(): Promise<object> {
     bursting = false;
     await probing;
     const startsAfter = await clients(() => ["start", temporalAddress, "default", String(PER_CLIENT)]);
+    const photoStartFile = path.join(os.tmpdir(), `darkroom-bench-photo-start-${process.pid}.json`);
+    await replyPhotoStart(url, key, probeClient, photoStartFile);
     await connection.close();
 
     // Paced: one reply every 250 ms from one client, first while the burst's images are still being
@@ -123,6 +140,13 @@ export async function benchBursts(): Promise<object> {
       await db.end();
     }
     const paced = await pacedReplies(url, key, "steady");
+    // Once every picture is done, as when the reply burst began.
+    let photoStarts: number[];
+    try {
+      photoStarts = await clients((i) => ["photo", temporalAddress, "default", String(PER_CLIENT), `photo-${i}`, photoStartFile]);
+    } finally {
+      fs.rmSync(photoStartFile, { force: true });
+    }
 
     const starts = [...startsBefore, ...startsAfter];
     return {
@@ -131,6 +155,9 @@ export async function benchBursts(): Promise<object> {
       bareStartsAtOnceMs: stats(starts),
       bareStartDuringRepliesMs: stats(probe),
       repliesToBareStart: { p50: round(quantile(replies, 0.5) / quantile(starts, 0.5)), p99: round(quantile(replies, 0.99) / quantile(starts, 0.99)) },
+      // The reply's own photo started straight on Temporal by the same clients: no API, the same work after.
+      photoStartsAtOnceMs: stats(photoStarts),
+      repliesToPhotoStart: { p50: round(quantile(replies, 0.5) / quantile(photoStarts, 0.5)), p99: round(quantile(replies, 0.99) / quantile(photoStarts, 0.99)) },
       // From the burst's first request: its last reply answered, and its last picture done.
       burstRepliesDoneMs: Math.round(repliesDoneMs),
       burstImagesDoneMs: Math.round(imagesDoneMs),

@@ -10,9 +10,9 @@
  *   time (ComfyUI's execution_start → execution_success); queueing at a busy GPU is not overhead.
  *   Images are 200 ms apart (BENCH_OVERHEAD_GAP_MS; see overhead.ts).
  * - throughput: a burst of images at once, until every one is stored.
- * - bursts: replies from 8 chat backends at once against bare Temporal starts from the same 8, and
- *   replies paced at 4/s (during the burst's backlog and after it), with every role in its own
- *   process (bench/bursts.ts).
+ * - bursts: replies from 8 chat backends at once against bare Temporal starts from the same 8 and
+ *   against the same 8 starting a reply's own photo straight on Temporal, and replies paced at 4/s
+ *   (during the burst's backlog and after it), with every role in its own process (bench/bursts.ts).
  * - placement: makespan and checkpoint swaps of round-robin, least-loaded and darkroom's model-aware
  *   placement on instances where a swap costs time.
  * - eta: how far the ETAs in progress events were from the time the pictures really took.

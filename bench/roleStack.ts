@@ -64,7 +64,7 @@ export async function startRoleStack(opts: {
   }
 }
 
-const PERSONA = { name: "Sofia", personality: "alegre", language: "es" };
+export const PERSONA = { name: "Sofia", personality: "alegre", language: "es" };
 
 /** One chat reply with an `[IMAGE: …]` tag; resolves to its round trip (ms) once the answer is read. */
 export async function postReply(api: string, key: string, userId: string): Promise<number> {
