@@ -47,10 +47,19 @@ interface Track {
   of?: number;
   queuePosition?: number;
   startedAt?: number;
+  /** The server's estimate with the last progress event, and when it came. */
+  etaSeconds?: number;
+  etaAt?: number;
   note?: string;
 }
 
 function eta(t: Track): string | undefined {
+  if (t.status !== "generating" && t.status !== "queued") return undefined;
+  // The server's, measured on the instance (queue included); else extrapolated from the percent.
+  if (t.etaSeconds !== undefined && t.etaAt !== undefined) {
+    const left = Math.max(0, t.etaSeconds - (performance.now() - t.etaAt) / 1000);
+    return `${left < 10 ? left.toFixed(1) : Math.round(left)}s`;
+  }
   if (t.status !== "generating" || !t.startedAt || t.percent <= 0 || t.percent >= 100) return undefined;
   const elapsed = (performance.now() - t.startedAt) / 1000;
   return `${Math.max(0, Math.round((elapsed / t.percent) * (100 - t.percent)))}s`;
@@ -129,6 +138,8 @@ function applyEvent(progress: Progress, id: string, e: GenerationEvent) {
         step: e.step,
         of: e.of,
         queuePosition: e.queuePosition,
+        etaSeconds: typeof e.etaSeconds === "number" ? e.etaSeconds : undefined,
+        etaAt: performance.now(),
       });
       break;
     case "image:completed":

@@ -13,6 +13,7 @@ import { createGenerationActivities, recordProgress } from "../activities/db/gen
 import { recordPreview } from "../activities/db/previews";
 import { DEFAULT_PREVIEW_OPTIONS } from "../activities/comfyui/preview";
 import { createGpuStopGate } from "../activities/comfyui/interrupt";
+import { createDeliveryTimes } from "../activities/comfyui/deliveryTimes";
 import { loadTemplate } from "../activities/comfyui/template";
 import { loadAndCheckPersonas } from "../activities/personas";
 import { backlogFromRecords, createInstancePool, finishFromRecords } from "../activities/instancePool";
@@ -187,6 +188,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
   }
   if (roles.gpu?.length) {
     const { createGpuWorker } = await import("../workers/gpu");
+    const deliveryTimes = createDeliveryTimes(prisma, (err) => log().warn({ error: errorText(err) }, "could not read how long pictures took to deliver"));
     for (const name of roles.gpu) {
       const instance = config.comfy.instances.find((i) => i.name === name);
       if (!instance) {
@@ -198,6 +200,7 @@ export async function start(config: Config, roles: Roles, opts: { db?: OpenedDat
           namespace: config.temporal.namespace,
           instance,
           stopGate: createGpuStopGate(prisma),
+          onFinished: (generationId) => deliveryTimes.finished(name, generationId),
           tracing,
           onProgress: (p) =>
             recordProgress(prisma, { generationId: p.generationId, percent: p.percent, step: p.step, of: p.of, queuePosition: p.queuePosition, etaSeconds: p.etaSeconds, promptId: p.promptId })

@@ -170,13 +170,15 @@ describe("typed client and CLI", () => {
   });
 
   test("./darkroom generate prints progress and saves a WebP", async () => {
+    // A picture like this one first, so that the instance has measured how long they take.
+    expect((await runCli(["generate", "a fox in the rain", "--out", "rain.webp"], env).done()).code).toBe(0);
     const run = runCli(["generate", "a fox in the snow", "--out", "fox.webp"], env);
     const { code, stdout, stderr } = await run.done();
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout).toMatch(/^generation [0-9a-f-]{36}$/m);
-    // Not a terminal: one plain line per change, with percent and step.
-    expect(stdout).toMatch(/^image generating \d+% step \d+\/20/m);
+    // Not a terminal: one plain line per change, with percent, step and the server's ETA.
+    expect(stdout).toMatch(/^image generating \d+% step \d+\/20 eta \d+\.\ds$/m);
     expect(stdout).toMatch(/^image completed 100%/m);
     expect(stdout).toMatch(/^saved fox\.webp$/m);
     expect(isWebp(new Uint8Array(fs.readFileSync(path.join(run.cwd, "fox.webp"))))).toBe(true);

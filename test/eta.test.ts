@@ -91,6 +91,47 @@ describe("measured throughput", () => {
     expect(t.queuedMs("a", 1)).toBe(1.5 * t.jobMs("a")!);
   });
 
+  test("an ETA counts the measured time from the instance's finish to the chat being told, once there is one", async () => {
+    const t = new InstanceThroughput();
+    // 10 steps of 100 ms after 200 ms of loading, 300 ms to decode and save.
+    t.observe("a", { startedAt: 0, firstStep: { at: 300, value: 1 }, lastStep: { at: 1200, value: 10 }, finishedAt: 1500 });
+    const sent: Array<{ percent: number; etaSeconds?: number }> = [];
+    const photo = (id: string) => {
+      const reporter = new ProgressReporter(id, "gpu0", (p) => void sent.push(p), () => undefined);
+      reporter.timeWith({ shape: "a", throughput: t });
+      return reporter;
+    };
+    // Nothing measured yet: the GPU's part alone, and nothing left once the instance is done.
+    let reporter = photo("g1");
+    reporter.observe("p1", { type: "queued", position: 0 });
+    await reporter.finish("p1");
+    expect(sent.map((p) => p.etaSeconds)).toEqual([1.5, 0]);
+
+    t.observeDelivery(400);
+    expect(t.deliveryMs()).toBe(400);
+    sent.length = 0;
+    reporter = photo("g2");
+    reporter.observe("p2", { type: "queued", position: 0 });
+    reporter.observe("p2", { type: "progress", value: 10, max: 10, node: "3" });
+    await reporter.finish("p2");
+    // Queued: a whole job, then delivery. At the last step the decode and save are still ahead
+    // (300 ms), then delivery. Finished on the instance: delivery alone.
+    expect(sent.map((p) => p.percent)).toEqual([0, 100]);
+    expect(sent[0]!.etaSeconds).toBe(1.9);
+    expect(sent[1]!.etaSeconds).toBeCloseTo(0.7, 1);
+    // The last report came from the last step, so finish sends nothing more; a prompt finished
+    // without a 100% step says what delivery has left.
+    sent.length = 0;
+    reporter = photo("g3");
+    reporter.observe("p3", { type: "running" });
+    await reporter.finish("p3");
+    expect(sent.at(-1)).toMatchObject({ percent: 100, etaSeconds: 0.4 });
+
+    // Running averages, like the job times: a slower main worker shows up within a few pictures.
+    for (let i = 0; i < 6; i++) t.observeDelivery(2000);
+    expect(t.deliveryMs()!).toBeGreaterThan(1500);
+  });
+
   test("the measurements follow the instance when it gets slower", () => {
     const t = new InstanceThroughput();
     for (let i = 0; i < 3; i++) t.observe("a", { startedAt: 0, finishedAt: 1000 });

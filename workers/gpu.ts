@@ -22,6 +22,8 @@ export async function createGpuWorker(opts: {
   previewOptions?: PreviewOptions;
   /** Keeps a cancelled generation's prompt off the GPU (checked before every submit). */
   stopGate?: GpuStopGate;
+  /** The instance finished a generation's prompt: ETAs learn from here how long delivery takes. */
+  onFinished?: (generationId: string) => void;
   tracing?: Tracing;
 }): Promise<Worker> {
   return Worker.create({
@@ -33,6 +35,7 @@ export async function createGpuWorker(opts: {
       onPreview: opts.onPreview,
       previewOptions: opts.previewOptions,
       stopGate: opts.stopGate,
+      onFinished: opts.onFinished,
     }),
     maxConcurrentActivityTaskExecutions: opts.instance.concurrency,
     // A short graceful shutdown: on restart, in-flight jobs are re-attached by the next worker.

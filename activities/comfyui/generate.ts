@@ -57,6 +57,8 @@ export interface ComfyActivityHooks {
   previewOptions?: PreviewOptions;
   /** Whether the generation's GPU work was stopped (cancelled); without one, nothing is ever stopped. */
   stopGate?: GpuStopGate;
+  /** The instance finished the generation's prompt just now (the time to delivery is measured from here). */
+  onFinished?: (generationId: string) => void;
 }
 
 /** The failure type of a GPU attempt that found its generation's GPU work stopped. */
@@ -194,6 +196,7 @@ export function createComfyActivities(instance: ComfyInstance, hooks: ComfyActiv
           heartbeat();
           const outcome = await client.follow(promptId, onEvent, { signal });
           if (outcome.status === "success") {
+            hooks.onFinished?.(input.generationId);
             percent = 100;
             heartbeat();
             // The picture the sampler ended on goes out before the result (one small WebP and one

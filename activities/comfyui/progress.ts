@@ -16,7 +16,10 @@ export interface ComfyProgress {
   step?: number;
   of?: number;
   queuePosition?: number;
-  /** Seconds until the picture is made, from this instance's measured pace; absent until measured. */
+  /**
+   * Seconds until the chat is told the picture is ready: the instance's measured pace, then the
+   * measured time from its finish to the completion; absent until the pace is measured.
+   */
   etaSeconds?: number;
 }
 
@@ -37,6 +40,8 @@ export class ProgressReporter {
   private run: { startedAt: number; firstStep?: { at: number; value: number }; step?: { at: number; value: number; max: number } } | undefined;
   /** Takes this prompt off the instance's list of running prompts (see InstanceThroughput.trackRunning). */
   private untrack: (() => void) | undefined;
+  /** The prompt finished on the instance: what is left is delivery. */
+  private finished = false;
 
   constructor(
     private readonly generationId: string,
@@ -62,6 +67,7 @@ export class ProgressReporter {
       this.percent = 0;
       this.queuePosition = undefined;
       this.run = undefined;
+      this.finished = false;
       this.stopTracking();
     }
     const now = Date.now();
@@ -129,6 +135,7 @@ export class ProgressReporter {
     }
     this.promptId = promptId;
     this.percent = 100;
+    this.finished = true;
     if (this.lastSent?.promptId !== promptId || this.lastSent.percent !== 100) this.send({ phase: "running", percent: 100 });
     await this.settled();
   }
@@ -140,14 +147,22 @@ export class ProgressReporter {
   private etaMs(phase: ComfyProgress["phase"], queuePosition: number | undefined): number | undefined {
     if (!this.timing) return undefined;
     const { shape, throughput } = this.timing;
-    if (phase === "queued") return throughput.queuedMs(shape, queuePosition ?? 0);
-    return this.run ? throughput.runningMs(shape, Date.now(), this.run) : throughput.jobMs(shape);
+    const gpuMs = phase === "queued"
+      ? throughput.queuedMs(shape, queuePosition ?? 0)
+      : this.run
+      ? throughput.runningMs(shape, Date.now(), this.run)
+      : throughput.jobMs(shape);
+    // The chat waits for the picture, not for the instance: after the GPU come storing and the
+    // completion message, as measured for this instance's pictures (nothing added before that).
+    return gpuMs === undefined ? undefined : gpuMs + (throughput.deliveryMs() ?? 0);
   }
 
   private send(fields: Omit<ComfyProgress, "generationId" | "instance" | "promptId">): void {
     const progress: ComfyProgress = { generationId: this.generationId, instance: this.instance, promptId: this.promptId!, ...fields };
-    const etaMs = fields.percent >= 100 ? 0 : this.etaMs(fields.phase, fields.queuePosition);
-    if (etaMs !== undefined) progress.etaSeconds = Math.round(etaMs / 100) / 10;
+    // 100% from the last step still has the decode and save ahead; 100% from `finish`, only delivery.
+    const etaMs = this.finished ? (this.timing?.throughput.deliveryMs() ?? 0) : this.etaMs(fields.phase, fields.queuePosition);
+    // Hundredths: a short job (a fast GPU, a small picture) would lose most of its estimate to tenths.
+    if (etaMs !== undefined) progress.etaSeconds = Math.round(etaMs / 10) / 100;
     this.lastSent = progress;
     this.lastSentAt = Date.now();
     const hook = this.hook;

@@ -50,6 +50,8 @@ export class InstanceThroughput {
   private readonly shapes = new Map<string, ShapeStats>();
   /** Any job on this instance, for the prompts ahead of ours whose kind we do not know. */
   private anyJobMs: number | undefined;
+  /** From this instance finishing a picture to the chat being told it is ready (see deliveryTimes.ts). */
+  private deliveredAfterMs: number | undefined;
   /** The prompts this process is following while they run here: each one's time left. */
   private readonly running = new Map<string, (now: number) => number | undefined>();
 
@@ -67,6 +69,19 @@ export class InstanceThroughput {
     }
     s.runs += 1;
     this.shapes.set(shapeKey, s);
+  }
+
+  /**
+   * A picture this instance made was stored and its chat told `ms` after the instance finished it
+   * (post-processing, storage, the completion message: the main worker's part).
+   */
+  observeDelivery(ms: number): void {
+    if (ms >= 0) this.deliveredAfterMs = ewma(this.deliveredAfterMs, ms);
+  }
+
+  /** The time from this instance's finish to the chat being told, once one was measured. */
+  deliveryMs(): number | undefined {
+    return this.deliveredAfterMs;
   }
 
   /** A whole job of this kind, or undefined before one has run here. */
