@@ -14,7 +14,7 @@
 import type { Client } from "@temporalio/client";
 import { defaultPayloadConverter, type Priority } from "@temporalio/common";
 import { companionPhotoWorkflowId, type CompanionPhotoInput } from "../domain/companionPhoto";
-import { DarkroomUser, SEARCH_ATTRIBUTES } from "../domain/searchAttributes";
+import { DarkroomStatus, DarkroomUser, SEARCH_ATTRIBUTES } from "../domain/searchAttributes";
 import { loadTemplate, renderTemplate } from "../activities/comfyui/template";
 
 type HistoryEntry = {
@@ -149,7 +149,8 @@ export async function photoStartLatencies(temporal: Client, start: PhotoStart, u
     const typedSearchAttributes = start.searchAttributes.map(({ name, value }) => {
       const key = SEARCH_ATTRIBUTES.find((k) => k.name === name);
       if (!key) throw new Error(`unknown search attribute ${name}`);
-      return { key, value: key === DarkroomUser ? userId : value };
+      // The status as the API starts it: the template photo has moved on since.
+      return { key, value: key === DarkroomUser ? userId : key === DarkroomStatus ? "pending" : value };
     });
     const begun = performance.now();
     await temporal.workflow.start(start.workflowType, {
