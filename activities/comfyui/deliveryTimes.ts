@@ -12,11 +12,11 @@
  * a set of variations completes once all its pictures are done, which says nothing about one.
  */
 import type { PrismaClient } from "../../lib/db/generated/client";
-import { FINAL_STATUSES } from "../../domain/generation";
+import { FINAL_STATUSES, type GenerationKind } from "../../domain/generation";
 import { throughputOf } from "./throughput";
 
 /** Flows whose generation completes as soon as its one picture is stored. */
-const SINGLE_PICTURE_KINDS = ["companion_photo", "chat_image"];
+const SINGLE_PICTURE_KINDS: ReadonlySet<string> = new Set<GenerationKind>(["companion_photo", "chat_image"]);
 /** A picture not completed within this long (a stuck or slow workflow) is no longer waited for. */
 const MAX_WAIT_MS = 10 * 60_000;
 /** At most this many pictures are remembered; the oldest go first. */
@@ -50,7 +50,7 @@ export function createDeliveryTimes(prisma: PrismaClient, onError: (err: unknown
       if (!row.id) continue;
       const p = pending.get(row.id);
       pending.delete(row.id);
-      if (!p || row.status !== "completed" || !row.completedAt || !SINGLE_PICTURE_KINDS.includes(row.kind!)) continue;
+      if (!p || row.status !== "completed" || !row.completedAt || !SINGLE_PICTURE_KINDS.has(row.kind!)) continue;
       throughputOf(p.instance).observeDelivery(row.completedAt.getTime() - (p.finishedAt + offsetMs));
     }
   }
