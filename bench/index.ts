@@ -9,7 +9,8 @@
  * - orchestrationOverheadMs: one image at a time, request to stored image minus the simulated GPU
  *   time (ComfyUI's execution_start → execution_success); queueing at a busy GPU is not overhead.
  *   Images are 200 ms apart (BENCH_OVERHEAD_GAP_MS; see overhead.ts).
- * - throughput: a burst of images at once, until every one is stored.
+ * - throughput: a burst of images at once, until every one is stored; meanwhile, the gap between one
+ *   prompt's end and the next one's start on each instance, and how much of the time it was busy.
  * - bursts: replies from 8 chat backends at once against bare Temporal starts from the same 8 and
  *   against the same 8 starting a reply's own photo straight on Temporal, and replies paced at 4/s
  *   (during the burst's backlog and after it), with every role in its own process (bench/bursts.ts).
@@ -59,6 +60,24 @@ async function reply(user: string) {
   return res.body.generations[0].id as string;
 }
 
+/**
+ * How idle the instances were during the throughput burst: the time between one prompt's end and
+ * the next one's start on the same instance, and the share of each instance's span it was running.
+ */
+function gpuIdle(runsByInstance: Array<Array<{ startedAt: number; finishedAt?: number }>>) {
+  const gaps: number[] = [];
+  let running = 0;
+  let span = 0;
+  for (const runs of runsByInstance) {
+    const done = runs.filter((r) => r.finishedAt !== undefined).sort((a, b) => a.startedAt - b.startedAt);
+    if (done.length === 0) continue;
+    for (let i = 1; i < done.length; i++) gaps.push(Math.max(0, done[i]!.startedAt - done[i - 1]!.finishedAt!));
+    running += done.reduce((sum, r) => sum + (r.finishedAt! - r.startedAt), 0);
+    span += Math.max(...done.map((r) => r.finishedAt!)) - done[0]!.startedAt;
+  }
+  return { gpuIdleGapMs: stats(gaps), gpuBusyPct: round((100 * running) / span) };
+}
+
 async function allDone(n: number, since: Date) {
   await eventually(
     async () => ((await stack.db.prisma.generation.count({ where: { createdAt: { gte: since }, status: { in: ["completed", "failed"] } } })) >= n ? true : undefined),
@@ -102,6 +121,7 @@ try {
   await Promise.all(Array.from({ length: THROUGHPUT_IMAGES }, (_, i) => reply(`tp-${i}`)));
   await allDone(THROUGHPUT_IMAGES, since);
   const seconds = (performance.now() - burst) / 1000;
+  const gpu = gpuIdle(stack.sim.instances.map((instance) => instance.runs.filter((run) => run.startedAt >= since.getTime())));
   await stack.stop();
 
   const section = <T>(name: string, run: () => Promise<T>) => (SECTIONS.has(name) ? run() : Promise.resolve(undefined));
@@ -125,7 +145,7 @@ try {
       repliesToBareStartP50: round(quantile(latencies, 0.5) / quantile(bareStarts, 0.5)),
     },
     endToEndMs: overhead.endToEndMs,
-    throughput: { images: THROUGHPUT_IMAGES, seconds: round(seconds), imagesPerSecond: round(THROUGHPUT_IMAGES / seconds) },
+    throughput: { images: THROUGHPUT_IMAGES, seconds: round(seconds), imagesPerSecond: round(THROUGHPUT_IMAGES / seconds), ...gpu },
     bursts,
     angleSeries,
     events,
