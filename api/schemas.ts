@@ -60,13 +60,17 @@ export const GenerationImage = t.Object({
   seed: t.Optional(Int()),
 });
 
+/** What an ETA in a generation or a progress event says. */
+const ETA_SECONDS =
+  "Seconds until the picture is ready for the chat. On ComfyUI: the instance's measured pace (queue included), then its measured time to store and deliver; absent until the instance has run a job of this kind. On AI Horde: Horde's own wait estimate.";
+
 export const Generation = t.Object({
   id: t.String(),
   kind: oneOf(GENERATION_KINDS),
   status: oneOf(GENERATION_STATUSES),
   progress: t.Object({ percent: t.Number({ minimum: 0, maximum: 100 }), step: t.Optional(Int()), of: t.Optional(Int()) }),
   queuePosition: t.Optional(Int({ description: "Place in the user's queue (waiting for a slot) or the instance's" })),
-  etaSeconds: t.Optional(t.Number()),
+  etaSeconds: t.Optional(t.Number({ description: ETA_SECONDS })),
   description: t.String(),
   agentId: t.Optional(t.String()),
   userId: t.Optional(t.String()),
@@ -146,7 +150,7 @@ export const SeriesAngle = t.Object({
   instance: t.Optional(t.String()),
   progress: t.Number({ minimum: 0, maximum: 100 }),
   queuePosition: t.Optional(Int()),
-  etaSeconds: t.Optional(t.Number()),
+  etaSeconds: t.Optional(t.Number({ description: ETA_SECONDS })),
   error: t.Optional(t.String()),
 });
 

@@ -518,6 +518,7 @@ export interface components {
             };
             /** @description Place in the user's queue (waiting for a slot) or the instance's */
             queuePosition?: number;
+            /** @description Seconds until the picture is ready for the chat. On ComfyUI: the instance's measured pace (queue included), then its measured time to store and deliver; absent until the instance has run a job of this kind. On AI Horde: Horde's own wait estimate. */
             etaSeconds?: number;
             description: string;
             agentId?: string;
@@ -613,6 +614,7 @@ export interface components {
                 };
                 /** @description Place in the user's queue (waiting for a slot) or the instance's */
                 queuePosition?: number;
+                /** @description Seconds until the picture is ready for the chat. On ComfyUI: the instance's measured pace (queue included), then its measured time to store and deliver; absent until the instance has run a job of this kind. On AI Horde: Horde's own wait estimate. */
                 etaSeconds?: number;
                 description: string;
                 agentId?: string;
@@ -662,6 +664,7 @@ export interface components {
                 };
                 /** @description Place in the user's queue (waiting for a slot) or the instance's */
                 queuePosition?: number;
+                /** @description Seconds until the picture is ready for the chat. On ComfyUI: the instance's measured pace (queue included), then its measured time to store and deliver; absent until the instance has run a job of this kind. On AI Horde: Horde's own wait estimate. */
                 etaSeconds?: number;
                 description: string;
                 agentId?: string;
@@ -752,6 +755,7 @@ export interface components {
                 };
                 /** @description Place in the user's queue (waiting for a slot) or the instance's */
                 queuePosition?: number;
+                /** @description Seconds until the picture is ready for the chat. On ComfyUI: the instance's measured pace (queue included), then its measured time to store and deliver; absent until the instance has run a job of this kind. On AI Horde: Horde's own wait estimate. */
                 etaSeconds?: number;
                 description: string;
                 agentId?: string;
@@ -865,6 +869,7 @@ export interface components {
                 instance?: string;
                 progress: number;
                 queuePosition?: number;
+                /** @description Seconds until the picture is ready for the chat. On ComfyUI: the instance's measured pace (queue included), then its measured time to store and deliver; absent until the instance has run a job of this kind. On AI Horde: Horde's own wait estimate. */
                 etaSeconds?: number;
                 error?: string;
             }[];
