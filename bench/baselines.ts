@@ -140,18 +140,19 @@ export async function photoStartOf(temporal: Client, workflowId: string): Promis
  * stack's workers as a reply's are, so the server has the same work as during a reply burst.
  */
 export async function photoStartLatencies(temporal: Client, start: PhotoStart, userPrefix: string, count: number): Promise<number[]> {
+  const attributes = start.searchAttributes.map(({ name, value }) => {
+    const key = SEARCH_ATTRIBUTES.find((k) => k.name === name);
+    if (!key) throw new Error(`unknown search attribute ${name}`);
+    // The status as the API starts it: the template photo has moved on since.
+    return { key, value: key === DarkroomStatus ? "pending" : value };
+  });
   const out: number[] = [];
   for (let i = 0; i < count; i++) {
     const generationId = crypto.randomUUID();
     const userId = `${userPrefix}-${i}`;
     const waiting = start.input.waitingMessage;
     const input: CompanionPhotoInput = { ...start.input, generationId, userId, ...(waiting ? { waitingMessage: { ...waiting, id: crypto.randomUUID() } } : {}) };
-    const typedSearchAttributes = start.searchAttributes.map(({ name, value }) => {
-      const key = SEARCH_ATTRIBUTES.find((k) => k.name === name);
-      if (!key) throw new Error(`unknown search attribute ${name}`);
-      // The status as the API starts it: the template photo has moved on since.
-      return { key, value: key === DarkroomUser ? userId : key === DarkroomStatus ? "pending" : value };
-    });
+    const typedSearchAttributes = attributes.map(({ key, value }) => ({ key, value: key === DarkroomUser ? userId : value }));
     const begun = performance.now();
     await temporal.workflow.start(start.workflowType, {
       taskQueue: start.taskQueue,

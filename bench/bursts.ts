@@ -18,7 +18,7 @@ import { Client, Connection } from "@temporalio/client";
 import pg from "pg";
 import { eventually } from "../test/support/stack";
 import { bareStartLatencies, photoStartOf } from "./baselines";
-import { PERSONA, postReply, startRoleStack } from "./roleStack";
+import { postReply, sendReply, startRoleStack } from "./roleStack";
 import { quantile, round, stats } from "./stats";
 
 const CLIENTS = Number(process.env.BENCH_BURST_CLIENTS ?? 8);
@@ -78,14 +78,8 @@ async function pacedReplies(url: string, key: string, tag: string): Promise<numb
 
 /** The start the API made for one reply's photo, written to a file for the client processes. */
 async function replyPhotoStart(url: string, key: string, temporal: Client, file: string): Promise<void> {
-  const res = await fetch(`${url}/v1/agents/bench/replies`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: JSON.stringify({ userId: "photo-start-template", text: "¡Dale! [IMAGE: selfie en la playa]", persona: PERSONA }),
-  });
-  const body = (await res.json()) as { generations: Array<{ workflowId: string }> };
-  if (res.status !== 200 || !body.generations[0]) throw new Error(`reply answered ${res.status}: ${JSON.stringify(body)}`);
-  fs.writeFileSync(file, JSON.stringify(await photoStartOf(temporal, body.generations[0].workflowId)));
+  const { workflowId } = await sendReply(url, key, "photo-start-template");
+  fs.writeFileSync(file, JSON.stringify(await photoStartOf(temporal, workflowId)));
 }
 
 export async function benchBursts(): Promise<object> {

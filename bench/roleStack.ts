@@ -64,10 +64,10 @@ export async function startRoleStack(opts: {
   }
 }
 
-export const PERSONA = { name: "Sofia", personality: "alegre", language: "es" };
+const PERSONA = { name: "Sofia", personality: "alegre", language: "es" };
 
-/** One chat reply with an `[IMAGE: …]` tag; resolves to its round trip (ms) once the answer is read. */
-export async function postReply(api: string, key: string, userId: string): Promise<number> {
+/** One chat reply with an `[IMAGE: …]` tag: its round trip (ms) once the answer is read, and the photo's workflow. */
+export async function sendReply(api: string, key: string, userId: string): Promise<{ ms: number; workflowId: string }> {
   const t = performance.now();
   const res = await fetch(`${api}/v1/agents/bench/replies`, {
     method: "POST",
@@ -75,8 +75,14 @@ export async function postReply(api: string, key: string, userId: string): Promi
     body: JSON.stringify({ userId, text: "¡Dale! [IMAGE: selfie en la playa]", persona: PERSONA }),
   });
   const body = await res.text();
+  const ms = performance.now() - t;
   if (res.status !== 200) throw new Error(`reply answered ${res.status}: ${body}`);
-  return performance.now() - t;
+  return { ms, workflowId: (JSON.parse(body) as { generations: Array<{ workflowId: string }> }).generations[0]!.workflowId };
+}
+
+/** One chat reply's round trip (ms). */
+export async function postReply(api: string, key: string, userId: string): Promise<number> {
+  return (await sendReply(api, key, userId)).ms;
 }
 
 /**

@@ -4,11 +4,10 @@
  * only for flows whose generation completes with its one picture, and each picture once.
  */
 import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
-import os from "node:os";
-import { openDatabase, type OpenedDatabase } from "../lib/db";
+import type { OpenedDatabase } from "../lib/db";
 import { createDeliveryTimes } from "../activities/comfyui/deliveryTimes";
 import { throughputOf } from "../activities/comfyui/throughput";
-import { freshPostgresUrl } from "./support/postgres";
+import { freshDatabase } from "./support/postgres";
 
 setDefaultTimeout(180_000);
 
@@ -16,8 +15,7 @@ const TENANT = "delivery-tenant";
 let db: OpenedDatabase;
 
 beforeAll(async () => {
-  db = await openDatabase({ databaseUrl: await freshPostgresUrl(), dataDir: os.tmpdir() });
-  await db.prisma.tenant.create({ data: { id: TENANT, name: "Delivery tenant" } });
+  db = await freshDatabase({ tenant: TENANT });
 });
 
 afterAll(async () => {

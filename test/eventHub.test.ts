@@ -5,11 +5,10 @@
  * idle read is under way.
  */
 import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
-import os from "node:os";
-import { openDatabase, type OpenedDatabase, type PrismaClient } from "../lib/db";
+import type { OpenedDatabase, PrismaClient } from "../lib/db";
 import { EventHub, type LogEvent } from "../lib/live/eventHub";
 import { follow } from "../lib/live/follow";
-import { freshPostgresUrl } from "./support/postgres";
+import { freshDatabase } from "./support/postgres";
 import { eventually } from "./support/stack";
 
 setDefaultTimeout(180_000);
@@ -18,8 +17,7 @@ const TENANT = "hub-tenant";
 let db: OpenedDatabase;
 
 beforeAll(async () => {
-  db = await openDatabase({ databaseUrl: await freshPostgresUrl(), dataDir: os.tmpdir() });
-  await db.prisma.tenant.create({ data: { id: TENANT, name: "Hub tenant" } });
+  db = await freshDatabase({ tenant: TENANT });
 });
 
 afterAll(async () => {

@@ -16,7 +16,7 @@ import { openDatabase } from "../lib/db";
 import { createUrlSigner } from "../lib/signedUrls";
 import { freePort, type DevServer } from "../lib/temporal/devServer";
 import { startComfySimulator, type ComfySimulator } from "../simulators/comfyui";
-import { freshPostgresUrl } from "./support/postgres";
+import { freshDatabase, freshPostgresUrl } from "./support/postgres";
 import { testTemporal } from "./support/temporal";
 
 setDefaultTimeout(300_000);
@@ -132,7 +132,7 @@ describe("every role started at the same instant on a fresh database", () => {
 });
 
 test("many registrations of the same keys at once leave one tenant and one key each", async () => {
-  const db = await openDatabase({ databaseUrl: await freshPostgresUrl(), dataDir: os.tmpdir() });
+  const db = await freshDatabase();
   try {
     const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => registerApiKey(db.prisma, "acme", i % 2 ? KEYS.acme : "key-acme-second-0123456789")));
     expect(new Set(ids)).toEqual(new Set(["acme"]));

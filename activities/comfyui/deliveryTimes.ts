@@ -35,11 +35,10 @@ export function createDeliveryTimes(prisma: PrismaClient, onError: (err: unknown
   let queued = false;
 
   async function read(): Promise<void> {
-    const now = Date.now();
-    for (const [id, p] of pending) if (now - p.finishedAt > MAX_WAIT_MS) pending.delete(id);
+    const sentAt = Date.now();
+    for (const [id, p] of pending) if (sentAt - p.finishedAt > MAX_WAIT_MS) pending.delete(id);
     const ids = [...pending.keys()];
     if (ids.length === 0) return;
-    const sentAt = Date.now();
     const rows = await prisma.$queryRaw<Array<{ dbNow: Date; id: string | null; kind: string | null; status: string | null; completedAt: Date | null }>>`
       SELECT n."dbNow", g."id", g."kind"::text AS "kind", g."status"::text AS "status", g."completedAt"
       FROM (SELECT clock_timestamp() AS "dbNow") n

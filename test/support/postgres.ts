@@ -10,6 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { openDatabase, type OpenedDatabase } from "../../lib/db";
 import { freePort } from "../../lib/temporal/devServer";
 
 interface Server {
@@ -37,6 +38,13 @@ export async function freshPostgresUrl(): Promise<string> {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** darkroom's database, migrated, in a new empty PostgreSQL database; with `tenant`, that tenant exists in it. */
+export async function freshDatabase(opts: { tenant?: string } = {}): Promise<OpenedDatabase> {
+  const db = await openDatabase({ databaseUrl: await freshPostgresUrl(), dataDir: os.tmpdir() });
+  if (opts.tenant) await db.prisma.tenant.create({ data: { id: opts.tenant, name: opts.tenant } });
+  return db;
 }
 
 /** Where initdb, pg_ctl and postgres live: PG_BIN, then `pg_config --bindir`, then Debian's layout. */
